@@ -1,0 +1,22 @@
+export { identityKernel, sobelX, sobelY } from './kernels.ts';
+export { padState } from './pad.ts';
+export { perceive } from './perceive.ts';
+export { updateRule } from './updateRule.ts';
+export { fireMask, stochasticUpdate } from './stochasticUpdate.ts';
+export { aliveMask } from './aliveMask.ts';
+export { step, run, clampRgba } from './step.ts';
+export { seedState, seedArray } from './seed.ts';
+export { damageDisc } from './damageDisc.ts';
+export { createParams, paramsToTensors, tensorsToParams, disposeParams, PARAM_NAMES } from './params.ts';
+export { createRng } from './rng.ts';
+export { PRESETS, isPresetName } from './presets.ts';
+export { DEFAULT_CONFIG, parseConfig } from '@nca-studio/weights-format';
+
+export type { Kernel3x3 } from './kernels.ts';
+export type { FireSource } from './step.ts';
+export type { GridShape } from './seed.ts';
+export type { Disc } from './damageDisc.ts';
+export type { CaParams } from './params.ts';
+export type { Rng } from './rng.ts';
+export type { Preset, PresetName, TrainingSettings } from './presets.ts';
+export type { NcaConfig, NcaParams, Padding, AliveMasking } from '@nca-studio/weights-format';

@@ -1,0 +1,23 @@
+/** A 3x3 cross-correlation kernel, rows are y-1, y, y+1 and columns x-1, x, x+1 (SPEC §3.1). */
+export type Kernel3x3 = readonly [readonly [number, number, number], readonly [number, number, number], readonly [number, number, number]];
+
+export function identityKernel(): Kernel3x3 {
+  return [
+    [0, 0, 0],
+    [0, 1, 0],
+    [0, 0, 0],
+  ];
+}
+
+/** Sobel-x: outer([1, 2, 1], [-1, 0, 1]) * scale. */
+export function sobelX(scale: number): Kernel3x3 {
+  const rows = [1, 2, 1] as const;
+  const cols = [-1, 0, 1] as const;
+  return rows.map((r) => cols.map((c) => r * c * scale + 0)) as unknown as Kernel3x3;
+}
+
+/** Sobel-y: the transpose of Sobel-x. */
+export function sobelY(scale: number): Kernel3x3 {
+  const x = sobelX(scale);
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => x[j]![i]!)) as unknown as Kernel3x3;
+}

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+import type { Rng } from './rng.ts';
+
+/** The update rule's weights as tensors (variables while training). */
+export interface CaParams {
+  dense1Weight: tf.Tensor2D; // [3C, hidden]
+  dense1Bias: tf.Tensor1D; // [hidden]
+  dense2Weight: tf.Tensor2D; // [hidden, C]
+  dense2Bias: tf.Tensor1D; // [C]
+}
+
+export const PARAM_NAMES = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense2Bias'] as const;
+
+/**
+ * Fresh parameters: glorot-uniform first layer, zero biases, zero last layer (SPEC §3.2), so an
+ * untrained model leaves every state unchanged.
+ */
+export function createParams(config: Pick<NcaConfig, 'channels' | 'hidden'>, rng: Rng): NcaParams {
+  const inputs = 3 * config.channels;
+  const limit = Math.sqrt(6 / (inputs + config.hidden));
+  const dense1Weight = new Float32Array(inputs * config.hidden);
+  for (let i = 0; i < dense1Weight.length; i++) {
+    dense1Weight[i] = (rng.next() * 2 - 1) * limit;
+  }
+  return {
+    dense1Weight,
+    dense1Bias: new Float32Array(config.hidden),
+    dense2Weight: new Float32Array(config.hidden * config.channels),
+    dense2Bias: new Float32Array(config.channels),
+  };
+}
+
+/** Arrays (as stored in a weights file) to tensors. */
+export function paramsToTensors(params: NcaParams, config: Pick<NcaConfig, 'channels' | 'hidden'>): CaParams {
+  const c = config.channels;
+  const h = config.hidden;
+  return {
+    dense1Weight: tf.tensor2d(params.dense1Weight, [3 * c, h]),
+    dense1Bias: tf.tensor1d(params.dense1Bias),
+    dense2Weight: tf.tensor2d(params.dense2Weight, [h, c]),
+    dense2Bias: tf.tensor1d(params.dense2Bias),
+  };
+}
+
+/** Tensors back to arrays for a weights file. */
+export async function tensorsToParams(params: CaParams): Promise<NcaParams> {
+  const [dense1Weight, dense1Bias, dense2Weight, dense2Bias] = await Promise.all(
+    PARAM_NAMES.map(async (name) => new Float32Array(await params[name].data())),
+  );
+  return { dense1Weight: dense1Weight!, dense1Bias: dense1Bias!, dense2Weight: dense2Weight!, dense2Bias: dense2Bias! };
+}
+
+export function disposeParams(params: CaParams): void {
+  for (const name of PARAM_NAMES) {
+    params[name].dispose();
+  }
+}

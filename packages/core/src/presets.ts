@@ -1,0 +1,91 @@
+import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
+
+export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook';
+
+/** How a model is trained (SPEC §4); the model's own behaviour lives in `NcaConfig`. */
+export interface TrainingSettings {
+  /** Longest side of the target after shrinking, in cells. */
+  targetSize: number;
+  /** Empty cells added on each side of the target. */
+  padding: number;
+  batch: number;
+  /** Sample pool size; 0 trains every batch from fresh seeds. */
+  pool: number;
+  /** How many of the best pool samples in a batch are damaged. */
+  damaged: number;
+  /** CA steps per iteration, drawn uniformly from [stepsMin, stepsMax] inclusive. */
+  stepsMin: number;
+  stepsMax: number;
+  lr: number;
+  /** Iteration at which the learning rate is multiplied by `lrDecayFactor`; null for never. */
+  lrDecayAt: number | null;
+  lrDecayFactor: number;
+  iterations: number;
+  /** Divide each variable's gradient by its own L2 norm (+1e-8). */
+  normalizeGradients: boolean;
+}
+
+export interface Preset {
+  name: PresetName;
+  config: NcaConfig;
+  training: TrainingSettings;
+}
+
+const regenerating: Preset = {
+  name: 'regenerating',
+  config: { ...DEFAULT_CONFIG, gridWidth: 72, gridHeight: 72 },
+  training: {
+    targetSize: 40,
+    padding: 16,
+    batch: 8,
+    pool: 1024,
+    damaged: 3,
+    stepsMin: 64,
+    stepsMax: 95,
+    lr: 2e-3,
+    lrDecayAt: 2000,
+    lrDecayFactor: 0.1,
+    iterations: 8000,
+    normalizeGradients: true,
+  },
+};
+
+export const PRESETS: Readonly<Record<PresetName, Preset>> = {
+  regenerating,
+  persistent: { ...regenerating, name: 'persistent', training: { ...regenerating.training, damaged: 0 } },
+  growing: { ...regenerating, name: 'growing', training: { ...regenerating.training, pool: 0, damaged: 0 } },
+  // The original PyTorch notebook's recipe.
+  notebook: {
+    name: 'notebook',
+    config: {
+      ...DEFAULT_CONFIG,
+      padding: 'reflect',
+      sobelScale: 1,
+      tanh: true,
+      fireRate: 0.75,
+      aliveThreshold: 0,
+      aliveMasking: 'post',
+      clampRgba: true,
+      gridWidth: 64,
+      gridHeight: 64,
+    },
+    training: {
+      targetSize: 48,
+      padding: 8,
+      batch: 1,
+      pool: 0,
+      damaged: 0,
+      stepsMin: 64,
+      stepsMax: 96,
+      lr: 1e-3,
+      lrDecayAt: null,
+      lrDecayFactor: 1,
+      iterations: 2500,
+      normalizeGradients: false,
+    },
+  },
+};
+
+export function isPresetName(name: string): name is PresetName {
+  return Object.prototype.hasOwnProperty.call(PRESETS, name);
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PARAM_NAMES, type NcaConfig, type NcaParams, type TrainingSettings } from '@nca-studio/core';
+import { decodeSafetensors, encodeSafetensors, WeightsFormatError, type RawTensor } from '@nca-studio/weights-format';
+import type { AdamState } from './adam.ts';
+import { writeFileAtomic } from './atomicWrite.ts';
+import { NcaError } from './errors.ts';
+import type { TargetSource } from './target.ts';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+/** What a run was asked to do: enough to continue it from a checkpoint alone. */
+export interface RunPlan {
+  preset: string;
+  config: NcaConfig;
+  training: TrainingSettings;
+  seed: number;
+  target: TargetSource;
+  targetName: string;
+  background?: string;
+  checkpointEvery: number;
+}
+
+/** Everything needed to continue a run exactly (SPEC §4): weights, optimiser, pool, RNG, losses. */
+export interface Checkpoint {
+  plan: RunPlan;
+  iteration: number;
+  rngState: number;
+  params: NcaParams;
+  adam: AdamState;
+  pool: Float32Array | null;
+  /** The padded premultiplied target, [H, W, 4], so a resume needs no source image. */
+  target: Float32Array;
+  losses: number[];
+  /** Seconds of training so far (for iterations/s across resumes). */
+  seconds: number;
+}
+
+const f32 = (values: Float32Array, shape: number[]): RawTensor => ({
+  dtype: 'F32',
+  shape,
+  bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+});
+
+export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
+  const { plan, params, adam } = checkpoint;
+  const c = plan.config.channels;
+  const h = plan.config.hidden;
+  const shapes: Record<string, number[]> = {
+    dense1Weight: [3 * c, h],
+    dense1Bias: [h],
+    dense2Weight: [h, c],
+    dense2Bias: [c],
+  };
+  const tensors: Record<string, RawTensor> = {};
+  PARAM_NAMES.forEach((name, i) => {
+    const shape = shapes[name]!;
+    tensors[`params.${name}`] = f32(params[name], shape);
+    tensors[`adam.m.${name}`] = f32(adam.m[i]!, shape);
+    tensors[`adam.v.${name}`] = f32(adam.v[i]!, shape);
+  });
+  const grid = [plan.config.gridHeight, plan.config.gridWidth];
+  tensors.target = f32(checkpoint.target, [...grid, 4]);
+  if (checkpoint.pool !== null) {
+    tensors.pool = f32(checkpoint.pool, [plan.training.pool, ...grid, c]);
+  }
+  const state = {
+    plan,
+    iteration: checkpoint.iteration,
+    rng_state: checkpoint.rngState,
+    adam_t: adam.t,
+    losses: checkpoint.losses,
+    seconds: checkpoint.seconds,
+  };
+  const bytes = encodeSafetensors({ metadata: { format: 'nca-checkpoint', format_version: '1', state: JSON.stringify(state) }, tensors });
+  await writeFileAtomic(join(dir, CHECKPOINT_FILE), bytes);
+}
+
+export async function readCheckpoint(dir: string): Promise<Checkpoint> {
+  const path = join(dir, CHECKPOINT_FILE);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new NcaError('BAD_CHECKPOINT', `no checkpoint to resume from: ${path} does not exist`);
+  }
+  try {
+    const file = decodeSafetensors(bytes, { source: path });
+    if (file.metadata.format !== 'nca-checkpoint' || file.metadata.state === undefined) {
+      throw new NcaError('BAD_CHECKPOINT', `${path} is not an nca checkpoint`);
+    }
+    const state = JSON.parse(file.metadata.state) as {
+      plan: RunPlan;
+      iteration: number;
+      rng_state: number;
+      adam_t: number;
+      losses: number[];
+      seconds: number;
+    };
+    const floats = (name: string): Float32Array => {
+      const t = file.tensors[name];
+      if (t === undefined || t.dtype !== 'F32') {
+        throw new NcaError('BAD_CHECKPOINT', `${path}: tensor ${name} is missing`);
+      }
+      // Copy: the decoded bytes may not be 4-byte aligned.
+      return new Float32Array(t.bytes.slice().buffer);
+    };
+    const names = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense2Bias'] as const;
+    const params = Object.fromEntries(names.map((n) => [n, floats(`params.${n}`)])) as unknown as NcaParams;
+    return {
+      plan: state.plan,
+      iteration: state.iteration,
+      rngState: state.rng_state,
+      params,
+      adam: { t: state.adam_t, m: names.map((n) => floats(`adam.m.${n}`)), v: names.map((n) => floats(`adam.v.${n}`)) },
+      pool: file.tensors.pool === undefined ? null : floats('pool'),
+      target: floats('target'),
+      losses: state.losses,
+      seconds: state.seconds,
+    };
+  } catch (error) {
+    if (error instanceof NcaError) {
+      throw error;
+    }
+    if (error instanceof WeightsFormatError || error instanceof SyntaxError) {
+      throw new NcaError('BAD_CHECKPOINT', `${path} is damaged: ${error.message}`);
+    }
+    throw error;
+  }
+}

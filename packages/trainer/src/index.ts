@@ -1,0 +1,23 @@
+export { main, buildProgram } from './cli.ts';
+export { train, planRun } from './train.ts';
+export { trainLoop, freshCheckpoint, learningRate } from './trainLoop.ts';
+export { selectBackend, BACKEND_NAMES } from './backend.ts';
+export { loadTarget, decodeTarget, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './target.ts';
+export { SamplePool, prepareBatch, randomDisc, eraseDisc } from './samplePool.ts';
+export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.ts';
+export { inspect, loadModel, formatInspection } from './inspect.ts';
+export { perSampleLoss, batchLoss } from './loss.ts';
+export { stateToFrame, upscale, tile, encodePng } from './picture.ts';
+export { writeFileAtomic } from './atomicWrite.ts';
+export { Adam } from './adam.ts';
+export { NcaError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.ts';
+
+export type { TrainRequest, TrainIo, TrainSummary } from './train.ts';
+export type { IterationInfo, LoopHooks, LoopResult } from './trainLoop.ts';
+export type { BackendName, BackendInfo } from './backend.ts';
+export type { Target, TargetSource, TargetOptions } from './target.ts';
+export type { Checkpoint, RunPlan } from './checkpoint.ts';
+export type { Inspection } from './inspect.ts';
+export type { Frame } from './picture.ts';
+export type { AdamState } from './adam.ts';
+export type { NcaErrorCode } from './errors.ts';

@@ -1,0 +1,67 @@
+import sharp from 'sharp';
+
+/** One rendered frame: RGBA bytes, [H, W, 4]. */
+export interface Frame {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+/**
+ * SPEC §3 display colour: `rgb + (1 - clamp(alpha, 0, 1)) * bg`, from a [H, W, C] state
+ * (the first sample of `data`). Opaque output.
+ */
+export function stateToFrame(data: Float32Array, height: number, width: number, channels: number, background: [number, number, number] = [1, 1, 1]): Frame {
+  const rgba = new Uint8Array(height * width * 4);
+  for (let i = 0; i < height * width; i++) {
+    const a = Math.min(1, Math.max(0, data[i * channels + 3]!));
+    for (let c = 0; c < 3; c++) {
+      const v = data[i * channels + c]! + (1 - a) * background[c]!;
+      rgba[i * 4 + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
+    rgba[i * 4 + 3] = 255;
+  }
+  return { width, height, rgba };
+}
+
+/** Upscales a frame by an integer factor with nearest-neighbour (crisp cells). */
+export function upscale(frame: Frame, factor: number): Frame {
+  if (factor === 1) {
+    return frame;
+  }
+  const width = frame.width * factor;
+  const height = frame.height * factor;
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.floor(y / factor);
+    for (let x = 0; x < width; x++) {
+      const src = (sy * frame.width + Math.floor(x / factor)) * 4;
+      rgba.set(frame.rgba.subarray(src, src + 4), (y * width + x) * 4);
+    }
+  }
+  return { width, height, rgba };
+}
+
+/** Frames laid out in a grid (rows of equal-size frames) with a gap, as one RGBA frame. */
+export function tile(rows: Frame[][], gap = 4, background = 255): Frame {
+  const fw = rows[0]![0]!.width;
+  const fh = rows[0]![0]!.height;
+  const cols = Math.max(...rows.map((r) => r.length));
+  const width = cols * fw + (cols + 1) * gap;
+  const height = rows.length * fh + (rows.length + 1) * gap;
+  const rgba = new Uint8Array(width * height * 4).fill(background);
+  rows.forEach((row, r) => {
+    row.forEach((frame, c) => {
+      const ox = gap + c * (fw + gap);
+      const oy = gap + r * (fh + gap);
+      for (let y = 0; y < fh; y++) {
+        rgba.set(frame.rgba.subarray(y * fw * 4, (y + 1) * fw * 4), ((oy + y) * width + ox) * 4);
+      }
+    });
+  });
+  return { width, height, rgba };
+}
+
+export async function encodePng(frame: Frame): Promise<Buffer> {
+  return sharp(frame.rgba, { raw: { width: frame.width, height: frame.height, channels: 4 } }).png().toBuffer();
+}

@@ -1,0 +1,60 @@
+import cliProgress from 'cli-progress';
+import type { IterationInfo } from './trainLoop.ts';
+
+export interface Progress {
+  update(info: IterationInfo): void;
+  stop(): void;
+}
+
+/** A live bar (iteration, loss, it/s, ETA) on a terminal. */
+export function progressBar(stream: NodeJS.WriteStream, startIteration: number, total: number): Progress {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'train [{bar}] {value}/{total} | loss {loss} | {rate} it/s | ETA {eta_formatted}',
+      barsize: 24,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, startIteration, { loss: '-', rate: '-' });
+  let first: { iteration: number; seconds: number } | null = null;
+  return {
+    update(info) {
+      first ??= { iteration: info.iteration - 1, seconds: info.seconds };
+      const rate = (info.iteration - first.iteration) / Math.max(1e-9, info.seconds - first.seconds + 1e-9);
+      bar.update(info.iteration, { loss: info.loss.toExponential(3), rate: rate.toFixed(2) });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** One plain line every `every` iterations, for logs (CI, files, pipes). */
+export function progressLines(write: (line: string) => void, every: number): Progress {
+  let first: { iteration: number; seconds: number } | null = null;
+  return {
+    update(info) {
+      first ??= { iteration: info.iteration - 1, seconds: info.seconds - 1e-9 };
+      if (info.iteration % every !== 0 && info.iteration !== info.total) {
+        return;
+      }
+      const rate = (info.iteration - first.iteration) / Math.max(1e-9, info.seconds - first.seconds);
+      const eta = (info.total - info.iteration) / Math.max(1e-9, rate);
+      write(
+        `iteration ${info.iteration}/${info.total}  loss ${info.loss.toExponential(4)}  lr ${info.lr.toExponential(1)}  ${rate.toFixed(2)} it/s  ETA ${formatSeconds(eta)}`,
+      );
+    },
+    stop() {},
+  };
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) {
+    return '?';
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.round(s % 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}

@@ -1,0 +1,213 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PRESETS, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { writeModel } from '@nca-studio/weights-format';
+import { writeFileAtomic } from './atomicWrite.ts';
+import { selectBackend, type BackendInfo, type BackendName } from './backend.ts';
+import { readCheckpoint, type Checkpoint, type RunPlan } from './checkpoint.ts';
+import { NcaError } from './errors.ts';
+import { progressBar, progressLines, type Progress } from './progress.ts';
+import { growthStrip, lossCsv, lossSvg } from './report.ts';
+import { loadTarget, targetName, type TargetSource } from './target.ts';
+import { freshCheckpoint, trainLoop } from './trainLoop.ts';
+import { TOOL_VERSION } from './version.ts';
+
+export interface TrainRequest {
+  /** Required unless resuming. */
+  target?: TargetSource;
+  preset: PresetName;
+  /** Settings that override the preset's. */
+  training?: Partial<TrainingSettings>;
+  config?: Partial<NcaConfig>;
+  seed: number;
+  backend: BackendName;
+  /** Run folder; default runs/<target>-<timestamp>. */
+  out?: string;
+  checkpointEvery: number;
+  /** Continue the run in this folder from its checkpoint. */
+  resume?: string;
+  background?: string;
+}
+
+export interface TrainIo {
+  log(line: string): void;
+  progress: 'bar' | 'lines' | 'none';
+  logEvery?: number;
+  stream?: NodeJS.WriteStream;
+  signal?: AbortSignal;
+}
+
+export interface TrainSummary {
+  dir: string;
+  backend: BackendInfo;
+  iterations: number;
+  finalLoss: number;
+  seconds: number;
+  iterationsPerSecond: number;
+  interrupted: boolean;
+  losses: number[];
+}
+
+/** Builds a run plan from a preset and overrides (flags), without touching any file. */
+export function planRun(request: TrainRequest, name: string): RunPlan {
+  const preset = PRESETS[request.preset];
+  const training: TrainingSettings = { ...preset.training, ...request.training };
+  const config: NcaConfig = { ...preset.config, ...request.config };
+  if (training.stepsMin > training.stepsMax) {
+    throw new NcaError('BAD_FLAG', `--steps: minimum ${training.stepsMin} is above maximum ${training.stepsMax}`);
+  }
+  if (training.pool > 0 && training.pool < training.batch) {
+    throw new NcaError('BAD_FLAG', `--pool ${training.pool} is smaller than --batch ${training.batch}`);
+  }
+  if (training.damaged >= training.batch && training.pool > 0) {
+    throw new NcaError('BAD_FLAG', `--damage ${training.damaged} must be below --batch ${training.batch} (the worst sample is re-seeded)`);
+  }
+  return {
+    preset: request.preset,
+    config,
+    training,
+    seed: request.seed,
+    target: request.target!,
+    targetName: name,
+    ...(request.background === undefined ? {} : { background: request.background }),
+    checkpointEvery: request.checkpointEvery,
+  };
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
+
+/** `nca train`: SPEC §4 end to end, from a target (or a checkpoint) to a run folder. */
+export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSummary> {
+  let start: Checkpoint;
+  let dir: string;
+  if (request.resume !== undefined) {
+    dir = request.resume;
+    start = await readCheckpoint(dir);
+    if (request.training?.iterations !== undefined) {
+      start.plan.training.iterations = request.training.iterations;
+    }
+    io.log(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
+  } else {
+    if (request.target === undefined) {
+      throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
+    }
+    const name = targetName(request.target);
+    const preset = PRESETS[request.preset];
+    const size = request.training?.targetSize ?? preset.training.targetSize;
+    const padding = request.training?.padding ?? preset.training.padding;
+    const target = await loadTarget(request.target, { size, padding, ...(request.background === undefined ? {} : { background: request.background }) });
+    const plan = planRun(
+      { ...request, config: { ...request.config, gridWidth: target.width, gridHeight: target.height } },
+      name,
+    );
+    dir = request.out ?? join('runs', `${name}-${timestamp()}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'target.png'), Buffer.from(await targetPng(target.rgba8, target.width, target.height)));
+    start = freshCheckpoint(plan, target.rgba);
+  }
+  const backend = await selectBackend(request.backend);
+  const { plan } = start;
+  io.log(`backend: ${backend.name} (${backend.detail})`);
+  io.log(
+    `preset ${plan.preset}: grid ${plan.config.gridWidth}x${plan.config.gridHeight}, batch ${plan.training.batch}, pool ${plan.training.pool}, ` +
+      `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${plan.training.iterations} iterations -> ${dir}`,
+  );
+  let progress: Progress | null = null;
+  if (io.progress === 'bar' && io.stream) {
+    progress = progressBar(io.stream, start.iteration, plan.training.iterations);
+  } else if (io.progress === 'lines') {
+    progress = progressLines(io.log, io.logEvery ?? 10);
+  }
+  const startedAt = start.seconds;
+  const startIteration = start.iteration;
+  let result;
+  try {
+    result = await trainLoop(dir, start, {
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      onIteration: (info) => progress?.update(info),
+    });
+  } finally {
+    progress?.stop();
+  }
+  const end = result.checkpoint;
+  const tail = end.losses.slice(-10);
+  const finalLoss = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
+  const ranSeconds = end.seconds - startedAt;
+  const summary: TrainSummary = {
+    dir,
+    backend,
+    iterations: end.iteration,
+    finalLoss,
+    seconds: end.seconds,
+    iterationsPerSecond: (end.iteration - startIteration) / Math.max(1e-9, ranSeconds),
+    interrupted: result.interrupted,
+    losses: end.losses,
+  };
+  await writeOutputs(dir, end, summary);
+  io.log(
+    result.interrupted
+      ? `interrupted at iteration ${end.iteration}: checkpoint written; continue with --resume ${dir}`
+      : `done: ${end.iteration} iterations, final loss ${finalLoss.toExponential(3)}, ${summary.iterationsPerSecond.toFixed(2)} it/s -> ${join(dir, 'model.safetensors')}`,
+  );
+  return summary;
+}
+
+async function targetPng(rgba8: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const sharp = (await import('sharp')).default;
+  return sharp(rgba8, { raw: { width, height, channels: 4, premultiplied: true } }).png().toBuffer();
+}
+
+/** model.safetensors, loss.csv, loss.svg, growth.png and run.json (SPEC §4). */
+async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary): Promise<void> {
+  const { plan } = end;
+  const rgba8 = new Uint8Array(end.target.length);
+  end.target.forEach((v, i) => (rgba8[i] = Math.round(Math.min(1, Math.max(0, v)) * 255)));
+  const training = {
+    preset: plan.preset,
+    iterations: end.iteration,
+    final_loss: summary.finalLoss,
+    backend: summary.backend.name,
+    backend_detail: summary.backend.detail,
+    seed: plan.seed,
+    seconds: Math.round(end.seconds * 10) / 10,
+    date: new Date().toISOString(),
+    tool_version: TOOL_VERSION,
+    settings: plan.training,
+  };
+  const model = writeModel({
+    config: plan.config,
+    params: end.params,
+    target: {
+      width: plan.config.gridWidth,
+      height: plan.config.gridHeight,
+      data: rgba8,
+      name: plan.targetName,
+      size: plan.training.targetSize,
+      padding: plan.training.padding,
+    },
+    training,
+  });
+  await writeFileAtomic(join(dir, 'model.safetensors'), model);
+  await writeFileAtomic(join(dir, 'loss.csv'), lossCsv(end.losses));
+  await writeFileAtomic(join(dir, 'loss.svg'), lossSvg(end.losses, `${plan.targetName}: ${plan.preset}, ${end.iteration} iterations`));
+  const regrow = plan.training.damaged > 0;
+  await writeFileAtomic(join(dir, 'growth.png'), await growthStrip(end.params, plan.config, { regrow, seed: plan.seed + 1 }));
+  const run = {
+    status: summary.interrupted ? 'interrupted' : 'finished',
+    target: plan.targetName,
+    preset: plan.preset,
+    config: plan.config,
+    training: plan.training,
+    seed: plan.seed,
+    backend: summary.backend,
+    iterations: end.iteration,
+    seconds: Math.round(end.seconds * 100) / 100,
+    iterations_per_second: Math.round(summary.iterationsPerSecond * 1000) / 1000,
+    final_loss: summary.finalLoss,
+    tool_version: TOOL_VERSION,
+    outputs: ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json'],
+  };
+  await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+}

@@ -1,0 +1,138 @@
+// The model config of SPEC section 3: everything a reader needs to run the CA. In memory it is
+// camelCase; stored in the file's "config" metadata it is snake_case JSON.
+import { WeightsFormatError } from './errors.ts';
+
+export type Padding = 'zero' | 'wrap' | 'reflect';
+export type AliveMasking = 'pre-post' | 'post';
+
+export interface NcaConfig {
+  /** C, the state channels per cell: RGBA + hidden. Integer 4..64. */
+  channels: number;
+  /** Width of the update rule's hidden layer. Integer 1..1024. */
+  hidden: number;
+  /** How perception pads the grid borders. */
+  padding: Padding;
+  /** Sobel kernel scale s. Finite, > 0. */
+  sobelScale: number;
+  /** Rotation of the perceived gradient, radians. Finite. */
+  angle: number;
+  /** Final tanh on the update. */
+  tanh: boolean;
+  /** Probability that a cell applies its update in a step. [0, 1]. */
+  fireRate: number;
+  /** A cell is alive if the 3x3 max of alpha exceeds this. [0, 1]. */
+  aliveThreshold: number;
+  /** Alive mask before and after the update (ANDed), or after only. */
+  aliveMasking: AliveMasking;
+  /** Clamp channels 0..3 to [0, 1] after each step. */
+  clampRgba: boolean;
+  /** Grid size the model was trained on (and the default to run it on). Integer 3..2048. */
+  gridWidth: number;
+  gridHeight: number;
+}
+
+/** The `regenerating` preset of SPEC section 4: 40 px target + 16 px padding = 72. */
+export const DEFAULT_CONFIG: Readonly<NcaConfig> = Object.freeze({
+  channels: 16,
+  hidden: 128,
+  padding: 'zero',
+  sobelScale: 1 / 8,
+  angle: 0,
+  tanh: false,
+  fireRate: 0.5,
+  aliveThreshold: 0.1,
+  aliveMasking: 'pre-post',
+  clampRgba: false,
+  gridWidth: 72,
+  gridHeight: 72,
+});
+
+const MASKING_TO_JSON: Record<AliveMasking, string> = { 'pre-post': 'pre_and_post', post: 'post' };
+const MASKING_FROM_JSON: Record<string, AliveMasking> = { pre_and_post: 'pre-post', post: 'post' };
+
+/** The stored form, snake_case keys in a fixed order (so a file's bytes are reproducible). */
+export function configToJson(config: NcaConfig): Record<string, unknown> {
+  return {
+    channels: config.channels,
+    hidden: config.hidden,
+    padding: config.padding,
+    sobel_scale: config.sobelScale,
+    angle: config.angle,
+    tanh: config.tanh,
+    fire_rate: config.fireRate,
+    alive_threshold: config.aliveThreshold,
+    alive_masking: MASKING_TO_JSON[config.aliveMasking],
+    clamp_rgba: config.clampRgba,
+    grid_width: config.gridWidth,
+    grid_height: config.gridHeight,
+  };
+}
+
+type Check = (value: unknown) => boolean;
+
+function integerIn(min: number, max: number): [Check, string] {
+  return [(v) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max, `an integer in ${min}..${max}`];
+}
+
+function numberIn(min: number, max: number): [Check, string] {
+  return [(v) => typeof v === 'number' && v >= min && v <= max, `a number in [${min}, ${max}]`];
+}
+
+function oneOf(...options: string[]): [Check, string] {
+  return [(v) => typeof v === 'string' && options.includes(v), `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`];
+}
+
+const isBoolean: [Check, string] = [(v) => typeof v === 'boolean', 'true or false'];
+
+/** Each stored key, its in-memory name, and what it must be. */
+const FIELDS: { [K in keyof NcaConfig]: [key: string, check: Check, expected: string] } = {
+  channels: ['channels', ...integerIn(4, 64)],
+  hidden: ['hidden', ...integerIn(1, 1024)],
+  padding: ['padding', ...oneOf('zero', 'wrap', 'reflect')],
+  sobelScale: ['sobel_scale', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a finite number > 0'],
+  angle: ['angle', (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number (radians)'],
+  tanh: ['tanh', ...isBoolean],
+  fireRate: ['fire_rate', ...numberIn(0, 1)],
+  aliveThreshold: ['alive_threshold', ...numberIn(0, 1)],
+  aliveMasking: ['alive_masking', ...oneOf('pre_and_post', 'post')],
+  clampRgba: ['clamp_rgba', ...isBoolean],
+  gridWidth: ['grid_width', ...integerIn(3, 2048)],
+  gridHeight: ['grid_height', ...integerIn(3, 2048)],
+};
+
+const STORED_KEYS = new Set(Object.values(FIELDS).map(([key]) => key));
+
+/**
+ * Reads the stored (snake_case) config: missing fields take DEFAULT_CONFIG's value, present
+ * ones must have the right type and range, unknown keys are refused (a misspelt key would
+ * otherwise silently fall back to its default).
+ */
+export function parseConfig(json: unknown, options: { source?: string } = {}): NcaConfig {
+  const { source } = options;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new WeightsFormatError('BAD_CONFIG', `config must be a JSON object, got ${Array.isArray(json) ? 'an array' : String(json)}`, source);
+  }
+  const stored = json as Record<string, unknown>;
+  for (const key of Object.keys(stored)) {
+    if (!STORED_KEYS.has(key)) {
+      throw new WeightsFormatError('BAD_CONFIG', `config has an unknown field '${key}'`, source);
+    }
+  }
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const [name, [key, check, expected]] of Object.entries(FIELDS)) {
+    if (!Object.hasOwn(stored, key)) {
+      continue;
+    }
+    const value = stored[key];
+    if (!check(value)) {
+      throw new WeightsFormatError('BAD_CONFIG', `config.${key} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`, source);
+    }
+    config[name] = name === 'aliveMasking' ? MASKING_FROM_JSON[value as string] : value;
+  }
+  return config as unknown as NcaConfig;
+}
+
+/** Validates an in-memory config by the same rules as a stored one. */
+export function validateConfig(config: NcaConfig, options: { source?: string } = {}): NcaConfig {
+  return parseConfig(configToJson(config), options);
+}
