@@ -1,0 +1,78 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from './cli.ts';
+import { hugePng, opaquePng } from './testing/images.ts';
+
+async function nca(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nca-cli-'));
+  await writeFile(join(dir, 'empty.png'), '');
+  await writeFile(join(dir, 'text.png'), 'not a picture\n');
+  await writeFile(join(dir, 'opaque.png'), await opaquePng());
+  await writeFile(join(dir, 'huge.png'), hugePng(20000, 20000));
+});
+
+describe('nca train with a bad target', () => {
+  it.each([
+    ['missing.png', /target image not found: .*missing\.png/],
+    ['empty.png', /empty \(0 bytes\)/],
+    ['text.png', /not an image sharp can read/],
+    ['opaque.png', /no transparency.*--background white/],
+    ['huge.png', /20000x20000 pixels is over the .* pixel limit/],
+  ])('%s: exit 2 and one clear line', async (file, message) => {
+    const { code, err, out } = await nca('train', '--target', join(dir, file), '--out', join(dir, 'run'), '--iterations', '1');
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^nca: /);
+    expect(err[0]).toMatch(message);
+    expect(err[0]).not.toMatch(/\n\s+at /);
+    expect(out).toEqual([]);
+  });
+});
+
+describe('nca flags', () => {
+  it('--help lists every training flag with its default', async () => {
+    const { code, out } = await nca('train', '--help');
+    expect(code).toBe(0);
+    const help = out.join(' ').replace(/\s+/g, ' ');
+    for (const flag of ['--target', '--emoji', '--preset', '--target-size', '--padding', '--iterations', '--batch', '--pool', '--damage', '--steps', '--lr', '--lr-decay-at', '--hidden', '--channels', '--fire-rate', '--seed', '--backend', '--out', '--checkpoint-every', '--resume', '--background']) {
+      expect(help).toContain(flag);
+    }
+    expect(help).toMatch(/regenerating 8000/);
+    expect(help).toMatch(/notebook 64\.\.96/);
+  });
+
+  it('refuses a malformed number with exit 2', async () => {
+    const { code, err } = await nca('train', '--emoji', '🦎', '--iterations', 'many');
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/--iterations.*expected an integer/);
+  });
+
+  it('refuses an unknown preset with exit 2', async () => {
+    const { code, err } = await nca('train', '--emoji', '🦎', '--preset', 'huge');
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/huge/);
+  });
+
+  it('refuses a step range upside down', async () => {
+    const { code, err } = await nca('train', '--emoji', '🦎', '--steps', '90..10');
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/MIN <= MAX/);
+  });
+
+  it('inspect refuses a file that is not a model with exit 2 and the format error', async () => {
+    const { code, err } = await nca('inspect', join(dir, 'text.png'));
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/safetensors/);
+  });
+});

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readModel } from '@nca-studio/weights-format';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from './backend.ts';
+import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { NcaError } from './errors.ts';
+import { train, type TrainRequest } from './train.ts';
+import { freshCheckpoint, trainLoop } from './trainLoop.ts';
+import { discPng } from './testing/images.ts';
+
+let dir: string;
+let targetPath: string;
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'nca-train-'));
+  targetPath = join(dir, 'disc.png');
+  await writeFile(targetPath, await discPng(32));
+});
+
+const quiet = { log: () => {}, progress: 'none' as const };
+
+/** A tiny regenerating run: 8 px target + 2 px padding = 12x12 grid. */
+function tiny(out: string, iterations: number, extra: Partial<TrainRequest> = {}): TrainRequest {
+  return {
+    target: { kind: 'file', path: targetPath },
+    preset: 'regenerating',
+    training: { targetSize: 8, padding: 2, batch: 3, pool: 8, damaged: 1, stepsMin: 6, stepsMax: 10, iterations },
+    config: { hidden: 16 },
+    seed: 7,
+    backend: 'wasm',
+    out,
+    checkpointEvery: 2,
+    ...extra,
+  };
+}
+
+describe('train', () => {
+  it('a run of 2N iterations equals a run of N resumed for N more, bit for bit', async () => {
+    const whole = await train(tiny(join(dir, 'whole'), 6), quiet);
+    await train(tiny(join(dir, 'split'), 3), quiet);
+    const resumed = await train({ ...tiny(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
+    expect(resumed.iterations).toBe(6);
+    expect(resumed.losses).toEqual(whole.losses);
+    const a = readModel(await readFile(join(dir, 'whole', 'model.safetensors')));
+    const b = readModel(await readFile(join(dir, 'split', 'model.safetensors')));
+    expect(b.params.dense1Weight).toEqual(a.params.dense1Weight);
+    expect(b.params.dense2Weight).toEqual(a.params.dense2Weight);
+    expect(b.params.dense2Bias).toEqual(a.params.dense2Bias);
+    // And training did change the weights.
+    expect(a.params.dense2Weight.some((v) => v !== 0)).toBe(true);
+    const ca = await readCheckpoint(join(dir, 'whole'));
+    const cb = await readCheckpoint(join(dir, 'split'));
+    expect(cb.pool).toEqual(ca.pool);
+    expect(cb.rngState).toBe(ca.rngState);
+  });
+
+  it('writes every output of a run folder', async () => {
+    const out = join(dir, 'outputs');
+    await train(tiny(out, 2), quiet);
+    for (const file of ['model.safetensors', CHECKPOINT_FILE, 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json']) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(run.backend).toMatchObject({ name: 'wasm' });
+    expect(run.iterations).toBe(2);
+    expect((await readFile(join(out, 'loss.csv'), 'utf8')).trim().split('\n')).toHaveLength(3);
+    const model = readModel(await readFile(join(out, 'model.safetensors')));
+    expect(model.target?.width).toBe(12);
+    expect(model.training).toMatchObject({ preset: 'regenerating', iterations: 2, backend: 'wasm' });
+    expect((await readFile(join(out, 'loss.svg'), 'utf8')).startsWith('<svg')).toBe(true);
+    expect((await readFile(join(out, 'growth.png')).then((b) => b.subarray(1, 4).toString()))).toBe('PNG');
+  });
+
+  it('an interrupted run writes a checkpoint and can be resumed', async () => {
+    const out = join(dir, 'interrupted');
+    const controller = new AbortController();
+    let seen = 0;
+    const request = tiny(out, 50);
+    const summary = await train(request, {
+      ...quiet,
+      progress: 'lines',
+      logEvery: 1,
+      signal: controller.signal,
+      log: () => {
+        seen += 1;
+        if (seen === 4) {
+          controller.abort();
+        }
+      },
+    });
+    expect(summary.interrupted).toBe(true);
+    expect(summary.iterations).toBeLessThan(50);
+    expect((await readCheckpoint(out)).iteration).toBe(summary.iterations);
+    const resumed = await train({ ...request, target: undefined, resume: out, training: { iterations: summary.iterations + 2 } }, quiet);
+    expect(resumed.interrupted).toBe(false);
+    expect(resumed.iterations).toBe(summary.iterations + 2);
+    expect(resumed.losses.slice(0, summary.iterations)).toEqual(summary.losses);
+  });
+
+  it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
+    const out = join(dir, 'nan');
+    const request = tiny(out, 4);
+    const { planRun } = await import('./train.ts');
+    const plan = planRun({ ...request, config: { hidden: 16, gridWidth: 12, gridHeight: 12 } }, 'disc');
+    const start = freshCheckpoint(plan, new Float32Array(12 * 12 * 4));
+    // Every update adds 1e38 to every channel: the state overflows at once.
+    start.params.dense2Bias.fill(3e38);
+    await writeCheckpoint(out, start);
+    const before = await readFile(join(out, CHECKPOINT_FILE));
+    const error = await trainLoop(out, start).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).code).toBe('NON_FINITE_LOSS');
+    expect((error as NcaError).message).toMatch(/last good checkpoint \(iteration 0\)/);
+    expect(await readFile(join(out, CHECKPOINT_FILE))).toEqual(before);
+  });
+
+  it('refuses to resume from a folder without a checkpoint', async () => {
+    const error = await train({ ...tiny(join(dir, 'none'), 2), target: undefined, resume: join(dir, 'none') }, quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as NcaError).code).toBe('BAD_CHECKPOINT');
+  });
+});
