@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   createParams,
+  fastStep,
+  fireMask,
   createRng,
   paramsToTensors,
   seedArray,
-  step,
   tensorsToParams,
   PARAM_NAMES,
   type CaParams,
@@ -158,7 +159,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
     const { value, grads } = tf.variableGrads(() => {
       let x = x0;
       for (let i = 0; i < steps; i++) {
-        x = step(x, params, config, { rng });
+        x = fastStep(x, params, config, fireMask(rng, [training.batch, grid.height, grid.width], config.fireRate));
       }
       final = tf.keep(x);
       return batchLoss(x, target);
