@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import { writeModel } from '@nca-studio/weights-format';
@@ -9,6 +10,7 @@ import { NcaError } from './errors.ts';
 import { progressBar, progressLines, type Progress } from './progress.ts';
 import { growthStrip, lossCsv, lossSvg } from './report.ts';
 import { loadTarget, targetName, type TargetSource } from './target.ts';
+import { GradientWorkers } from './gradientWorkers.ts';
 import { freshCheckpoint, trainLoop } from './trainLoop.ts';
 import { TOOL_VERSION } from './version.ts';
 
@@ -27,6 +29,8 @@ export interface TrainRequest {
   /** Continue the run in this folder from its checkpoint. */
   resume?: string;
   background?: string;
+  /** Gradient worker threads for the CPU backends; 0 or undefined: one per core, up to the batch. */
+  workers?: number;
 }
 
 export interface TrainIo {
@@ -40,6 +44,7 @@ export interface TrainIo {
 export interface TrainSummary {
   dir: string;
   backend: BackendInfo;
+  workers: number;
   iterations: number;
   finalLoss: number;
   seconds: number;
@@ -72,6 +77,17 @@ export function planRun(request: TrainRequest, name: string): RunPlan {
     ...(request.background === undefined ? {} : { background: request.background }),
     checkpointEvery: request.checkpointEvery,
   };
+}
+
+/**
+ * Data-parallel workers pay off on the single-threaded CPU backends only (tfjs-node and GPUs
+ * parallelise inside each op), and never beyond one sample per worker.
+ */
+export function chooseWorkers(requested: number | undefined, backend: string, batch: number): number {
+  if (requested !== undefined && requested > 0) {
+    return Math.min(requested, batch);
+  }
+  return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.min(availableParallelism(), batch)) : 1;
 }
 
 function timestamp(): string {
@@ -120,16 +136,21 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
   } else if (io.progress === 'lines') {
     progress = progressLines(io.log, io.logEvery ?? 10);
   }
+  const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
+  const workers = await GradientWorkers.start(workerCount, backend.name as BackendName);
+  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'})`);
   const startedAt = start.seconds;
   const startIteration = start.iteration;
   let result;
   try {
     result = await trainLoop(dir, start, {
       ...(io.signal === undefined ? {} : { signal: io.signal }),
+      workers,
       onIteration: (info) => progress?.update(info),
     });
   } finally {
     progress?.stop();
+    await workers.stop();
   }
   const end = result.checkpoint;
   const tail = end.losses.slice(-10);
@@ -138,6 +159,7 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
   const summary: TrainSummary = {
     dir,
     backend,
+    workers: workers.size,
     iterations: end.iteration,
     finalLoss,
     seconds: end.seconds,
@@ -202,6 +224,7 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary)
     training: plan.training,
     seed: plan.seed,
     backend: summary.backend,
+    workers: summary.workers,
     iterations: end.iteration,
     seconds: Math.round(end.seconds * 100) / 100,
     iterations_per_second: Math.round(summary.iterationsPerSecond * 1000) / 1000,

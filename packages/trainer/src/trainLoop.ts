@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   createParams,
-  fastStep,
-  fireMask,
   createRng,
   paramsToTensors,
   seedArray,
@@ -10,11 +8,13 @@ import {
   PARAM_NAMES,
   type CaParams,
   type GridShape,
+  type Rng,
 } from '@nca-studio/core';
 import { Adam } from './adam.ts';
 import { writeCheckpoint, type Checkpoint, type RunPlan } from './checkpoint.ts';
 import { EXIT_FAILURE, NcaError } from './errors.ts';
-import { batchLoss, perSampleLoss } from './loss.ts';
+import { GradientWorkers } from './gradientWorkers.ts';
+import { perSampleLoss } from './loss.ts';
 import { prepareBatch, SamplePool } from './samplePool.ts';
 
 export interface IterationInfo {
@@ -27,6 +27,8 @@ export interface IterationInfo {
 }
 
 export interface LoopHooks {
+  /** Gradient workers (data-parallel shards of the batch); default: the calling thread only. */
+  workers?: GradientWorkers;
   onIteration?(info: IterationInfo): void;
   /** Checked between iterations: when aborted, the loop writes a checkpoint and returns. */
   signal?: AbortSignal;
@@ -87,6 +89,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
   const target = tf.tensor3d(start.target, [grid.height, grid.width, 4]);
   const seeds = seedArray(grid, training.batch);
   const losses = [...start.losses];
+  const workers = hooks.workers ?? GradientWorkers.inline();
   let iteration = start.iteration;
   let seconds = start.seconds;
   let lastSaved = start;
@@ -154,26 +157,43 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
       batch = seeds.slice();
     }
     const steps = rng.int(training.stepsMin, training.stepsMax);
-    const x0 = tf.tensor4d(batch, [training.batch, grid.height, grid.width, grid.channels]);
-    let final: tf.Tensor4D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      let x = x0;
-      for (let i = 0; i < steps; i++) {
-        x = fastStep(x, params, config, fireMask(rng, [training.batch, grid.height, grid.width], config.fireRate));
-      }
-      final = tf.keep(x);
-      return batchLoss(x, target);
-    }, variables);
-    const ordered = variables.map((v) => grads[v.name]!);
-    const applied = training.normalizeGradients
-      ? tf.tidy(() => ordered.map((g) => tf.div(g, tf.add(tf.norm(g), 1e-8))))
-      : ordered;
-    adam.apply(applied);
-    const loss = (await value.data())[0]!;
-    if (pool !== null && final !== null) {
-      pool.scatter(indices, (await (final as tf.Tensor4D).data()) as Float32Array);
+    const fire = drawFire(rng, steps * training.batch * grid.height * grid.width, config.fireRate);
+    const result = await workers.gradient({
+      config,
+      params: await tensorsToParams(params),
+      states: batch,
+      count: training.batch,
+      steps,
+      fire,
+      target: start.target,
+      batch: training.batch,
+    });
+    const loss = result.losses.reduce((a, b) => a + b, 0) / training.batch;
+    tf.tidy(() => {
+      const grads = result.grads.map((g, i) => tf.tensor(g, variables[i]!.shape));
+      // SPEC §4: each variable's gradient divided by its own L2 norm (+1e-8).
+      adam.apply(training.normalizeGradients ? grads.map((g) => tf.div(g, tf.add(tf.norm(g), 1e-8))) : grads);
+    });
+    if (pool !== null) {
+      pool.scatter(indices, result.final);
     }
-    tf.dispose([x0, value, ...(final === null ? [] : [final]), ...ordered, ...(applied === ordered ? [] : applied)]);
     return { loss, steps };
   }
+}
+
+/**
+ * The fire draws of a whole rollout, one byte per cell, in the order `fireMask` draws them
+ * (step by step, each step the whole batch), so training on any number of workers consumes
+ * the RNG identically.
+ */
+export function drawFire(rng: Rng, count: number, fireRate: number): Uint8Array {
+  const fire = new Uint8Array(count);
+  if (fireRate >= 1) {
+    fire.fill(1);
+  } else if (fireRate > 0) {
+    for (let i = 0; i < count; i++) {
+      fire[i] = rng.next() < fireRate ? 1 : 0;
+    }
+  }
+  return fire;
 }

@@ -1,0 +1,6 @@
+// Entry of a gradient worker thread. Workers do not inherit the main thread's TypeScript
+// loader, so register tsx here, as bin/nca.js does.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./gradientWorkerMain.ts');
