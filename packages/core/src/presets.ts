@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 
-export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook';
+export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick';
 
 /** How a model is trained (SPEC §4); the model's own behaviour lives in `NcaConfig`. */
 export interface TrainingSettings {
@@ -54,6 +54,26 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   regenerating,
   persistent: { ...regenerating, name: 'persistent', training: { ...regenerating.training, damaged: 0 } },
   growing: { ...regenerating, name: 'growing', training: { ...regenerating.training, pool: 0, damaged: 0 } },
+  // Designed for 2 CPU cores (SPEC §4 `quick`): a 32x32 grid (24 px target), hidden 64, batch 4,
+  // a smaller pool and fewer steps, so a model that grows and regrows trains in minutes.
+  quick: {
+    name: 'quick',
+    config: { ...DEFAULT_CONFIG, hidden: 64, gridWidth: 32, gridHeight: 32 },
+    training: {
+      targetSize: 24,
+      padding: 4,
+      batch: 4,
+      pool: 256,
+      damaged: 1,
+      stepsMin: 32,
+      stepsMax: 48,
+      lr: 2e-3,
+      lrDecayAt: 500,
+      lrDecayFactor: 0.1,
+      iterations: 800,
+      normalizeGradients: true,
+    },
+  },
   // The original PyTorch notebook's recipe.
   notebook: {
     name: 'notebook',
