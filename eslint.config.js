@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JS entry points (bins, worker bootstraps) run on Node.
+    files: ['**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['packages/core/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {

@@ -49,6 +49,15 @@ describe('nca flags', () => {
     }
     expect(help).toMatch(/regenerating 8000/);
     expect(help).toMatch(/notebook 64\.\.96/);
+    expect(help).toMatch(/quick 1000/);
+  });
+
+  it('without a preset flag on the CPU picks quick and says why', async () => {
+    const dir2 = join(dir, 'auto');
+    const { code, out } = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--out', dir2);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/preset: quick \(no native TensorFlow backend here/);
+    expect(out.join('\n')).toMatch(/grid 32x32/);
   });
 
   it('refuses a malformed number with exit 2', async () => {

@@ -1,9 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isPresetName, PRESETS, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import { WeightsFormatError } from '@nca-studio/weights-format';
-import { BACKEND_NAMES, type BackendName } from './backend.ts';
+import { BACKEND_NAMES, selectBackend, type BackendName } from './backend.ts';
+import { BENCH_DEFAULTS, benchTrainer, formatBench } from './bench.ts';
+import { CONVERT_FORMATS, convert, convertFolder, formatConversion, type ConvertFormat } from './convert.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NcaError } from './errors.ts';
-import { formatInspection, inspect } from './inspect.ts';
+import { evaluate, formatEval } from './evaluate.ts';
+import { formatInspection, inspect, loadModel } from './inspect.ts';
+import { parseDamage, parseSize, render, type DamageSpec } from './render.ts';
 import type { TargetSource } from './target.ts';
 import { train } from './train.ts';
 
@@ -54,7 +58,9 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--target <file|url>', 'target image: PNG, JPEG, WebP or SVG file, or an http(s) URL')
     .option('--emoji <char>', 'target emoji from the bundled Noto images, e.g. 🦎')
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')
-    .addOption(new Option('--preset <name>', 'training recipe').choices(Object.keys(PRESETS)).default('regenerating'))
+    .addOption(
+      new Option('--preset <name>', 'training recipe (default: quick on the CPU backends, regenerating on native TensorFlow)').choices(['auto', ...Object.keys(PRESETS)]).default('auto'),
+    )
     .option('--target-size <n>', `longest side of the target in cells (${perPreset((t) => t.targetSize)})`, integer(4, 1024))
     .option('--padding <n>', `empty cells around the target (${perPreset((t) => t.padding)})`, integer(0, 512))
     .option('--iterations <n>', `training iterations (${perPreset((t) => t.iterations)})`, integer(1))
@@ -73,6 +79,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--checkpoint-every <n>', 'write a checkpoint every N iterations', integer(1), 100)
     .option('--resume <dir>', 'continue the run in DIR from its checkpoint (with --iterations: the new total)')
     .option('--log-every <n>', 'when not on a terminal, print a line every N iterations', integer(1), 10)
+    .option('--workers <n>', 'gradient worker threads on the CPU backends (0: one per core, up to the batch)', integer(0, 256), 0)
     .action(async (opts: Record<string, unknown>) => {
       const target = targetFrom(opts);
       const training: Partial<TrainingSettings> = {};
@@ -116,7 +123,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
         const summary = await train(
           {
             ...(target === undefined ? {} : { target }),
-            preset: opts.preset as PresetName,
+            preset: opts.preset as PresetName | 'auto',
             training,
             config,
             seed: opts.seed as number,
@@ -125,6 +132,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
             checkpointEvery: opts.checkpointEvery as number,
             ...(opts.resume === undefined ? {} : { resume: opts.resume as string }),
             ...(opts.background === undefined ? {} : { background: opts.background as string }),
+            workers: opts.workers as number,
           },
           {
             log: run.log,
@@ -156,8 +164,132 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
       );
     });
 
+  program
+    .command('convert')
+    .description('convert a model from another format into an NCA weights file')
+    .argument('<input>', 'the model to convert (with --all: a folder of them)')
+    .argument('<output>', 'the .safetensors file to write (with --all: a folder)')
+    .addOption(new Option('--from <format>', 'format of the input').choices([...CONVERT_FORMATS]).makeOptionMandatory())
+    .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest')
+    .addOption(new Option('--dtype <type>', 'storage type of the weights').choices(['float32', 'float16', 'uint8']).default('float32'))
+    .action(async (input: string, output: string, opts: { from: ConvertFormat; all?: boolean; dtype: 'float32' | 'float16' | 'uint8' }) => {
+      if (opts.all) {
+        await convertFolder({ from: opts.from, dtype: opts.dtype, inputDir: input, outputDir: output }, run);
+      } else {
+        run.log(formatConversion(await convert({ from: opts.from, dtype: opts.dtype, input, output })));
+      }
+    });
+
+  program
+    .command('render')
+    .description('run a model from the seed on the CPU and write the final frame, a growth GIF or the state')
+    .argument('<model>', 'a .safetensors weights file')
+    .option('--steps <n>', 'CA steps', integer(0, 1_000_000), 300)
+    .option('--size <WxH>', "grid size (default the model's)", size)
+    .option('--fire-rate <p>', "stochastic update probability, overrides the model's (1: deterministic)", number(0, 1))
+    .option('--seed <n>', 'random seed of the fire masks', integer(0, 2 ** 32 - 1), 1)
+    .option('--damage <X,Y,R@STEP>', 'erase a disc of radius R at (X, Y) after STEP steps (repeatable)', damage)
+    .option('--png <file>', 'write the final frame, upscaled, colour over white')
+    .option('--gif <file>', 'write the growth animation')
+    .option('--gif-every <n>', 'steps between GIF frames (default: about 100 frames)', integer(1))
+    .option('--state <file.npy>', 'write the final state: float32 [H, W, C] in NumPy .npy format')
+    .option('--scale <n>', 'upscale factor of the PNG and GIF', integer(1, 64), 4)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('wasm'))
+    .action(async (model: string, opts: Record<string, unknown>) => {
+      const grid = opts.size as { width: number; height: number } | undefined;
+      const optional = <T>(key: string, value: unknown): Partial<Record<string, T>> => (value === undefined ? {} : { [key]: value as T });
+      await render(
+        {
+          model,
+          steps: opts.steps as number,
+          seed: opts.seed as number,
+          damage: (opts.damage as DamageSpec[] | undefined) ?? [],
+          scale: opts.scale as number,
+          backend: opts.backend as BackendName,
+          ...(grid === undefined ? {} : grid),
+          ...optional<number>('fireRate', opts.fireRate),
+          ...optional<string>('png', opts.png),
+          ...optional<string>('gif', opts.gif),
+          ...optional<number>('frameEvery', opts.gifEvery),
+          ...optional<string>('state', opts.state),
+        },
+        run,
+      );
+    });
+
+  program
+    .command('bench')
+    .description('time training iterations and print cell_steps_per_s (with the PyTorch baseline side by side when torch is installed)')
+    .addOption(new Option('--preset <name>', 'model and recipe').choices(Object.keys(PRESETS)).default(BENCH_DEFAULTS.preset))
+    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('auto'))
+    .option('--size <n>', `grid side in cells, target px = size - 2 x padding (${perPreset((_, c) => c.gridWidth)})`, integer(3, 1024))
+    .option('--padding <n>', `empty cells on each side (${perPreset((t) => t.padding)}, at most size/4)`, integer(0, 512))
+    .option('--batch <n>', `samples per iteration (${perPreset((t) => t.batch)})`, integer(1, 1024))
+    .option('--hidden <n>', `hidden units of the update rule (${perPreset((_, c) => c.hidden)})`, integer(1, 1024))
+    .option('--steps <n>', 'CA steps of every iteration', integer(1, 10_000), BENCH_DEFAULTS.steps)
+    .option('--iterations <n>', 'iterations, the first a warm-up that is not timed', integer(2), BENCH_DEFAULTS.iterations)
+    .option('--no-torch', 'do not run ../shared/bench/torch_baseline.py')
+    .option('--profile', 'profile one more iteration with tf.profile and print the top kernels')
+    .option('--json', 'print the result as JSON (progress goes to stderr)')
+    .action(async (opts: Record<string, unknown>) => {
+      const optional = (key: string): Record<string, unknown> => (opts[key] === undefined ? {} : { [key]: opts[key] });
+      const result = await benchTrainer(
+        {
+          preset: opts.preset as PresetName,
+          backend: opts.backend as BackendName,
+          steps: opts.steps as number,
+          iterations: opts.iterations as number,
+          torch: opts.torch as boolean,
+          profile: opts.profile === true,
+          ...optional('size'),
+          ...optional('padding'),
+          ...optional('batch'),
+          ...optional('hidden'),
+        },
+        opts.json ? run.error : run.log,
+      );
+      if (opts.json) {
+        run.log(JSON.stringify(result, null, 2));
+      } else {
+        for (const line of formatBench(result)) {
+          run.log(line);
+        }
+      }
+    });
+
+  program
+    .command('eval')
+    .description('measure growth, persistence and regrowth of a model against its stored target')
+    .argument('<model>', 'a .safetensors weights file that stores its target (nca train writes one)')
+    .option('--seeds <n>', 'independent runs averaged', integer(1, 256), 8)
+    .option('--persistence-steps <n>', 'steps for the persistence figure', integer(1, 1_000_000), 1000)
+    .option('--seed <n>', 'random seed', integer(0, 2 ** 32 - 1), 1)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('auto'))
+    .option('--json', 'print one JSON object')
+    .action(async (path: string, opts: { seeds: number; persistenceSteps: number; seed: number; backend: BackendName; json?: boolean }) => {
+      const { model } = await loadModel(path);
+      await selectBackend(opts.backend);
+      const report = await evaluate(model, { seeds: opts.seeds, persistenceSteps: opts.persistenceSteps, seed: opts.seed });
+      run.log(opts.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));
+    });
+
   return program;
 }
+
+const size = (text: string): { width: number; height: number } => {
+  const grid = parseSize(text);
+  if (grid === null || grid.width < 3 || grid.height < 3 || grid.width > 2048 || grid.height > 2048) {
+    throw new InvalidArgumentError(`expected WxH with each side from 3 to 2048 (e.g. 72x72), got "${text}"`);
+  }
+  return grid;
+};
+const damage = (text: string, previous: DamageSpec[] | undefined): DamageSpec[] => {
+  const disc = parseDamage(text);
+  if (disc === null) {
+    throw new InvalidArgumentError(`expected X,Y,R@STEP (e.g. 36,36,12@300), got "${text}"`);
+  }
+  return [...(previous ?? []), disc];
+};
 
 function targetFrom(opts: Record<string, unknown>): TargetSource | undefined {
   if (opts.target !== undefined && opts.emoji !== undefined) {

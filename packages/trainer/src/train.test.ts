@@ -104,7 +104,7 @@ describe('train', () => {
     const out = join(dir, 'nan');
     const request = tiny(out, 4);
     const { planRun } = await import('./train.ts');
-    const plan = planRun({ ...request, config: { hidden: 16, gridWidth: 12, gridHeight: 12 } }, 'disc');
+    const plan = planRun({ ...request, preset: 'regenerating', config: { hidden: 16, gridWidth: 12, gridHeight: 12 } }, 'disc');
     const start = freshCheckpoint(plan, new Float32Array(12 * 12 * 4));
     // Every update adds 1e38 to every channel: the state overflows at once.
     start.params.dense2Bias.fill(3e38);

@@ -17,7 +17,8 @@ import { TOOL_VERSION } from './version.ts';
 export interface TrainRequest {
   /** Required unless resuming. */
   target?: TargetSource;
-  preset: PresetName;
+  /** 'auto': `regenerating` on a native TensorFlow backend, `quick` on the CPU ones. */
+  preset: PresetName | 'auto';
   /** Settings that override the preset's. */
   training?: Partial<TrainingSettings>;
   config?: Partial<NcaConfig>;
@@ -54,7 +55,7 @@ export interface TrainSummary {
 }
 
 /** Builds a run plan from a preset and overrides (flags), without touching any file. */
-export function planRun(request: TrainRequest, name: string): RunPlan {
+export function planRun(request: TrainRequest & { preset: PresetName }, name: string): RunPlan {
   const preset = PRESETS[request.preset];
   const training: TrainingSettings = { ...preset.training, ...request.training };
   const config: NcaConfig = { ...preset.config, ...request.config };
@@ -90,6 +91,14 @@ export function chooseWorkers(requested: number | undefined, backend: string, ba
   return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.min(availableParallelism(), batch)) : 1;
 }
 
+/** SPEC §4: without a preset flag, pick what this machine can train in reasonable time. */
+export function choosePreset(requested: PresetName | 'auto', backend: BackendInfo): PresetName {
+  if (requested !== 'auto') {
+    return requested;
+  }
+  return backend.name === 'tensorflow' ? 'regenerating' : 'quick';
+}
+
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
@@ -98,24 +107,35 @@ function timestamp(): string {
 export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSummary> {
   let start: Checkpoint;
   let dir: string;
+  const backend = await selectBackend(request.backend);
+  // Logged once the input is known good, so a bad target prints one error line and nothing else.
+  const notes: string[] = [`backend: ${backend.name} (${backend.detail})`];
   if (request.resume !== undefined) {
     dir = request.resume;
     start = await readCheckpoint(dir);
     if (request.training?.iterations !== undefined) {
       start.plan.training.iterations = request.training.iterations;
     }
-    io.log(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
+    notes.push(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
   } else {
     if (request.target === undefined) {
       throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
     }
     const name = targetName(request.target);
-    const preset = PRESETS[request.preset];
+    const presetName = choosePreset(request.preset, backend);
+    if (request.preset === 'auto') {
+      notes.push(
+        presetName === 'quick'
+          ? 'preset: quick (no native TensorFlow backend here; the full regenerating recipe takes hours to days on a CPU: pass --preset regenerating to run it anyway)'
+          : 'preset: regenerating (native TensorFlow backend found)',
+      );
+    }
+    const preset = PRESETS[presetName];
     const size = request.training?.targetSize ?? preset.training.targetSize;
     const padding = request.training?.padding ?? preset.training.padding;
     const target = await loadTarget(request.target, { size, padding, ...(request.background === undefined ? {} : { background: request.background }) });
     const plan = planRun(
-      { ...request, config: { ...request.config, gridWidth: target.width, gridHeight: target.height } },
+      { ...request, preset: presetName, config: { ...request.config, gridWidth: target.width, gridHeight: target.height } },
       name,
     );
     dir = request.out ?? join('runs', `${name}-${timestamp()}`);
@@ -123,9 +143,8 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
     await writeFile(join(dir, 'target.png'), Buffer.from(await targetPng(target.rgba8, target.width, target.height)));
     start = freshCheckpoint(plan, target.rgba);
   }
-  const backend = await selectBackend(request.backend);
   const { plan } = start;
-  io.log(`backend: ${backend.name} (${backend.detail})`);
+  notes.forEach((line) => io.log(line));
   io.log(
     `preset ${plan.preset}: grid ${plan.config.gridWidth}x${plan.config.gridHeight}, batch ${plan.training.batch}, pool ${plan.training.pool}, ` +
       `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${plan.training.iterations} iterations -> ${dir}`,

@@ -10,6 +10,7 @@ export {
 export { float16ToFloat32, float32ToFloat16 } from './float16.ts';
 export { DEFAULT_CONFIG, configToJson, parseConfig } from './config.ts';
 export { MIGRATIONS } from './migrations.ts';
+export { importDistill, DistillFormatError, DISTILL_CONFIG, DISTILL_CREDIT } from './distill.ts';
 export { FORMAT_NAME, FORMAT_VERSION, parameterCount, readModel, writeModel } from './model.ts';
 
 export type { WeightsFormatErrorCode } from './errors.ts';

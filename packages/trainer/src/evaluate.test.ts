@@ -1,0 +1,64 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createParams, createRng, DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/core';
+import { writeModel, type NcaModel } from '@nca-studio/weights-format';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from './backend.ts';
+import { main } from './cli.ts';
+import { NcaError } from './errors.ts';
+import { evaluate } from './evaluate.ts';
+
+const config: NcaConfig = { ...DEFAULT_CONFIG, hidden: 8, gridWidth: 12, gridHeight: 12 };
+
+/** An untrained model (it leaves the seed as it is) whose stored target is empty. */
+function untrained(withTarget = true): NcaModel {
+  return {
+    config,
+    params: createParams(config, createRng(1)),
+    ...(withTarget ? { target: { width: 12, height: 12, data: new Uint8Array(12 * 12 * 4) } } : {}),
+    training: { settings: { stepsMin: 5, stepsMax: 7 } },
+  };
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+describe('evaluate', () => {
+  it('gives the hand-computed figures for a model that does nothing', async () => {
+    const r = await evaluate(untrained(), { seeds: 2, persistenceSteps: 20 });
+    // The seed's one cell has alpha 1 against an empty target: one squared error of 1 among
+    // 12 x 12 x 4 values, whatever the step count.
+    const seedLoss = 1 / (12 * 12 * 4);
+    expect(r.steps).toEqual({ min: 5, max: 7 });
+    expect(r.growth).toBeCloseTo(seedLoss, 7);
+    expect(r.persistence).toBeCloseTo(seedLoss, 7);
+    // A disc of radius 3 at the centre erases the seed: nothing is left, nothing differs.
+    expect(r.damageRadius).toBe(3);
+    expect(r.regrowth).toBe(0);
+    expect(r.ratio).toBe(0);
+  });
+
+  it('refuses a model without a stored target', async () => {
+    const error = await evaluate(untrained(false)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).message).toMatch(/stores no target/);
+  });
+
+  it('nca eval --json prints one JSON object', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nca-eval-'));
+    const path = join(dir, 'model.safetensors');
+    await writeFile(path, writeModel(untrained()));
+    const out: string[] = [];
+    const code = await main(['eval', path, '--json', '--seeds', '2', '--persistence-steps', '10', '--backend', 'wasm'], { log: (l) => out.push(l), error: () => {} });
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    const report = JSON.parse(out[0]!) as Record<string, unknown>;
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['growth', 'persistence', 'regrowth', 'regrowthOffCentre', 'ratio', 'seeds']));
+    expect(report.seeds).toBe(2);
+  });
+});

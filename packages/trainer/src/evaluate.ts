@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, damageDisc, disposeParams, fastStep, fireMask, paramsToTensors, seedState, type CaParams, type Disc, type NcaConfig } from '@nca-studio/core';
+import type { NcaModel } from '@nca-studio/weights-format';
+import { NcaError } from './errors.ts';
+import { perSampleLoss } from './loss.ts';
+
+export interface EvalOptions {
+  /** Independent runs averaged (one batch sample each). */
+  seeds?: number;
+  /** Steps for the persistence figure. */
+  persistenceSteps?: number;
+  /** First RNG seed. */
+  seed?: number;
+}
+
+/** `nca eval` figures: RGBA MSE against the model's stored target (SPEC §4's loss). */
+export interface EvalReport {
+  seeds: number;
+  steps: { min: number; max: number };
+  gridWidth: number;
+  gridHeight: number;
+  /** After growing from a seed for a step count drawn from the training range. */
+  growth: number;
+  /** After `persistenceSteps` steps from a seed. */
+  persistence: number;
+  persistenceSteps: number;
+  /** Grown, a disc of radius 0.25 x grid size erased at the centre, the same steps again. */
+  regrowth: number;
+  /** The same with the disc at a random place in the middle half of the grid. */
+  regrowthOffCentre: number;
+  damageRadius: number;
+  /** regrowth / growth: near 1 means the damage heals completely. */
+  ratio: number;
+}
+
+/** The step range the model was trained with, from its metadata; the Distill range otherwise. */
+export function trainingStepRange(model: NcaModel): { min: number; max: number } {
+  const settings = (model.training?.settings ?? {}) as { stepsMin?: unknown; stepsMax?: unknown };
+  if (typeof settings.stepsMin === 'number' && typeof settings.stepsMax === 'number') {
+    return { min: settings.stepsMin, max: settings.stepsMax };
+  }
+  return { min: 64, max: 96 };
+}
+
+/**
+ * Growth, persistence and regrowth of a model, each averaged over `seeds` runs batched
+ * together. Forward only, with core's fastStep (tested equal to `step`).
+ */
+export async function evaluate(model: NcaModel, options: EvalOptions = {}): Promise<EvalReport> {
+  if (model.target === undefined) {
+    throw new NcaError('BAD_MODEL', 'this model file stores no target image, so there is nothing to compare with (train it with nca train, which stores one)');
+  }
+  const config = model.config;
+  const { width, height } = model.target;
+  if (width !== config.gridWidth || height !== config.gridHeight) {
+    throw new NcaError('BAD_MODEL', `the stored target is ${width}x${height} but the model's grid is ${config.gridWidth}x${config.gridHeight}`);
+  }
+  const seeds = options.seeds ?? 8;
+  const persistenceSteps = options.persistenceSteps ?? 1000;
+  const range = trainingStepRange(model);
+  const rng = createRng(options.seed ?? 1);
+  // Training puts the loss after a step count drawn from its range; the upper end is where
+  // every sample of training had to be right, so growth and regrowth are measured there.
+  const steps = range.max;
+  const params = paramsToTensors(model.params, config);
+  const target = tf.tidy(() => tf.div(tf.tensor3d(model.target!.data, [height, width, 4], 'float32'), 255) as tf.Tensor3D);
+  const grid = { height, width, channels: config.channels };
+  const radius = 0.25 * Math.min(width, height);
+  try {
+    const grown = advance(seedState(grid, seeds), params, config, steps, rng);
+    const growth = await meanLoss(grown, target);
+
+    const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
+    const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ x: width * (0.25 + 0.5 * rng.next()), y: height * (0.25 + 0.5 * rng.next()), radius }));
+    const damaged = tf.tidy(() => tf.concat([damageDisc(grown, centre), damageDisc(grown, offCentre)], 0) as tf.Tensor4D);
+    const regrown = advance(damaged, params, config, steps, rng);
+    const perSample = await tf.tidy(() => perSampleLoss(regrown, target)).data();
+    const regrowth = mean(Array.from(perSample.subarray(0, seeds)));
+    const regrowthOffCentre = mean(Array.from(perSample.subarray(seeds)));
+    tf.dispose([regrown, damaged]);
+
+    const persisted = advance(grown, params, config, Math.max(0, persistenceSteps - steps), rng);
+    const persistence = await meanLoss(persisted, target);
+    tf.dispose([persisted, grown]);
+    return {
+      seeds,
+      steps: range,
+      gridWidth: width,
+      gridHeight: height,
+      growth,
+      persistence,
+      persistenceSteps,
+      regrowth,
+      regrowthOffCentre,
+      damageRadius: radius,
+      ratio: regrowth / growth,
+    };
+  } finally {
+    disposeParams(params);
+    target.dispose();
+  }
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+async function meanLoss(state: tf.Tensor4D, target: tf.Tensor3D): Promise<number> {
+  const losses = tf.tidy(() => perSampleLoss(state, target));
+  const values = await losses.data();
+  losses.dispose();
+  return mean(Array.from(values));
+}
+
+/** Runs `steps` steps (fresh fire draws each step) without disposing the input. */
+function advance(state: tf.Tensor4D, params: CaParams, config: NcaConfig, steps: number, rng: ReturnType<typeof createRng>): tf.Tensor4D {
+  let x = tf.clone(state);
+  const [b, h, w] = state.shape;
+  for (let i = 0; i < Math.round(steps); i++) {
+    const next = tf.tidy(() => fastStep(x, params, config, fireMask(rng, [b, h, w], config.fireRate)));
+    x.dispose();
+    x = next;
+  }
+  return x;
+}
+
+export function formatEval(path: string, r: EvalReport): string {
+  const e = (v: number): string => v.toExponential(3);
+  return [
+    `${path}: ${r.gridWidth}x${r.gridHeight}, ${r.seeds} seeds, ${r.steps.max} steps of growth and of regrowth (RGBA MSE vs the stored target)`,
+    `  growth loss                 ${e(r.growth)}`,
+    `  persistence loss            ${e(r.persistence)}   after ${r.persistenceSteps} steps`,
+    `  regrowth loss, centre       ${e(r.regrowth)}   disc of radius ${r.damageRadius.toFixed(1)} erased`,
+    `  regrowth loss, off-centre   ${e(r.regrowthOffCentre)}`,
+    `  regrowth / growth           ${r.ratio.toFixed(2)}`,
+  ].join('\n');
+}

@@ -1,0 +1,325 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, damageDisc, disposeParams, fastStep, fireMask, paramsToTensors, seedArray, type NcaConfig } from '@nca-studio/core';
+import type { NcaModel } from '@nca-studio/weights-format';
+import sharp from 'sharp';
+import { writeFileAtomic } from './atomicWrite.ts';
+import { selectBackend, type BackendInfo, type BackendName } from './backend.ts';
+import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { loadModel } from './inspect.ts';
+import { encodeNpy } from './npy.ts';
+import { encodePng, stateToFrame, upscale, type Frame } from './picture.ts';
+
+/** A disc erased (every channel set to 0) once `step` steps have run, before the next one. */
+export interface DamageSpec {
+  x: number;
+  y: number;
+  radius: number;
+  step: number;
+}
+
+export interface RenderOptions {
+  steps: number;
+  /** Grid size; default the model's own (config gridWidth x gridHeight). */
+  width?: number;
+  height?: number;
+  /** Overrides the model's fire rate; 1 makes the run deterministic. */
+  fireRate?: number;
+  /** Seed of the fire masks' RNG. Default 1. */
+  seed?: number;
+  damage?: readonly DamageSpec[];
+  /** Start from this state, float32 [H, W, C], instead of the seed (e.g. a grown pattern). */
+  start?: Float32Array;
+  /** Keep a display frame (colour over white) every N steps, and the last one; 0 keeps none. */
+  frameEvery?: number;
+}
+
+export interface RenderResult {
+  /** The final state, float32 [H, W, C]. */
+  state: Float32Array;
+  width: number;
+  height: number;
+  channels: number;
+  steps: number;
+  /** The config the run used (the model's, with the size and fire rate overrides). */
+  config: NcaConfig;
+  /** Unscaled frames, if `frameEvery` > 0: the seed, every N steps, the final state. */
+  frames: Frame[];
+}
+
+/** SPEC §3: a cell with alpha above this is "mature". */
+export const MATURE_ALPHA = 0.1;
+const MAX_GRID = 2048;
+
+function checkOptions(options: RenderOptions, width: number, height: number): void {
+  const bad = (message: string): NcaError => new NcaError('BAD_FLAG', message);
+  if (!Number.isSafeInteger(options.steps) || options.steps < 0) {
+    throw bad(`--steps must be a non-negative integer, got ${options.steps}`);
+  }
+  for (const [name, n] of [['width', width], ['height', height]] as const) {
+    if (!Number.isSafeInteger(n) || n < 3 || n > MAX_GRID) {
+      throw bad(`--size: ${name} must be an integer from 3 to ${MAX_GRID}, got ${n}`);
+    }
+  }
+  if (options.fireRate !== undefined && !(options.fireRate >= 0 && options.fireRate <= 1)) {
+    throw bad(`--fire-rate must be a number from 0 to 1, got ${options.fireRate}`);
+  }
+  for (const d of options.damage ?? []) {
+    const text = `${d.x},${d.y},${d.radius}@${d.step}`;
+    if (!(d.x >= 0 && d.x < width && d.y >= 0 && d.y < height)) {
+      throw bad(`--damage ${text}: the centre is outside the ${width}x${height} grid`);
+    }
+    if (!(d.radius > 0) || !Number.isSafeInteger(d.step) || d.step < 0 || d.step > options.steps) {
+      throw bad(`--damage ${text}: needs a radius > 0 and a step from 0 to ${options.steps}`);
+    }
+  }
+}
+
+/** A rectangle of cells, inclusive bounds. */
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The smallest box holding every cell with a non-zero channel; null for an all-zero state. */
+export function nonZeroBox(state: Float32Array, width: number, height: number, channels: number): Box | null {
+  let box: Box | null = null;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const base = (y * width + x) * channels;
+      for (let c = 0; c < channels; c++) {
+        if (state[base + c] !== 0) {
+          box = box === null ? { x0: x, y0: y, x1: x, y1: y } : { x0: Math.min(box.x0, x), y0: Math.min(box.y0, y), x1: Math.max(box.x1, x), y1: Math.max(box.y1, y) };
+          break;
+        }
+      }
+    }
+  }
+  return box;
+}
+
+/**
+ * Where one step has to be computed. With zero padding and the pre-and-post alive mask, a cell
+ * two or more cells away from every non-zero cell is dead before the update, so it stays zero,
+ * and a window of the non-zero cells plus a 2-cell margin (its zero padding standing for the
+ * zeros around it) gives exactly the full grid's result. Other configs need the whole grid.
+ */
+function stepWindow(state: Float32Array, width: number, height: number, config: NcaConfig): Box | null {
+  const whole = { x0: 0, y0: 0, x1: width - 1, y1: height - 1 };
+  if (config.padding !== 'zero' || config.aliveMasking !== 'pre-post' || config.aliveThreshold < 0) {
+    return whole;
+  }
+  const box = nonZeroBox(state, width, height, config.channels);
+  if (box === null) {
+    return null;
+  }
+  return { x0: Math.max(0, box.x0 - 2), y0: Math.max(0, box.y0 - 2), x1: Math.min(width - 1, box.x1 + 2), y1: Math.min(height - 1, box.y1 + 2) };
+}
+
+/** The cells of `box` from a [H, W, C] state, as a [h, w, C] array. */
+function crop(state: Float32Array, width: number, box: Box, channels: number): Float32Array {
+  const rowLength = (box.x1 - box.x0 + 1) * channels;
+  const out = new Float32Array((box.y1 - box.y0 + 1) * rowLength);
+  for (let y = box.y0; y <= box.y1; y++) {
+    const from = (y * width + box.x0) * channels;
+    out.set(state.subarray(from, from + rowLength), (y - box.y0) * rowLength);
+  }
+  return out;
+}
+
+/** A zero [H, W, C] state with `window` (the cells of `box`) written in. */
+function paste(window: Float32Array, box: Box, width: number, height: number, channels: number): Float32Array {
+  const rowLength = (box.x1 - box.x0 + 1) * channels;
+  const out = new Float32Array(width * height * channels);
+  for (let y = box.y0; y <= box.y1; y++) {
+    const from = (y - box.y0) * rowLength;
+    out.set(window.subarray(from, from + rowLength), (y * width + box.x0) * channels);
+  }
+  return out;
+}
+
+/**
+ * Runs a model from the seed (or `start`) on the current tfjs backend: `steps` CA steps,
+ * erasing the `damage` discs at their steps. Reads nothing and writes nothing. A step is core's
+ * `fastStep` (the SPEC §3 step of `step`, tested equal to it and to the scalar oracle, about
+ * twice as fast on wasm) on the window of the grid that can change (see stepWindow); the fire
+ * masks are drawn for that window only.
+ */
+export function renderModel(model: NcaModel, options: RenderOptions): RenderResult {
+  const width = options.width ?? model.config.gridWidth;
+  const height = options.height ?? model.config.gridHeight;
+  checkOptions(options, width, height);
+  const config: NcaConfig = { ...model.config, gridWidth: width, gridHeight: height, fireRate: options.fireRate ?? model.config.fireRate };
+  const channels = config.channels;
+  const rng = createRng(options.seed ?? 1);
+  const frameEvery = options.frameEvery ?? 0;
+  const frames: Frame[] = [];
+  if (options.start !== undefined && options.start.length !== width * height * channels) {
+    throw new NcaError('BAD_FLAG', `the start state has ${options.start.length} values, expected ${height} x ${width} x ${channels}`);
+  }
+  let state = options.start === undefined ? seedArray({ height, width, channels }) : new Float32Array(options.start);
+  const params = paramsToTensors(model.params, config);
+  try {
+    for (let t = 0; ; t++) {
+      const discs = (options.damage ?? []).filter((d) => d.step === t);
+      if (discs.length > 0) {
+        state = tf.tidy(() => {
+          let damaged = tf.tensor4d(state, [1, height, width, channels]);
+          for (const disc of discs) {
+            damaged = damageDisc(damaged, [disc]);
+          }
+          return new Float32Array(damaged.dataSync());
+        });
+      }
+      if (frameEvery > 0 && (t % frameEvery === 0 || t === options.steps)) {
+        frames.push(stateToFrame(state, height, width, channels));
+      }
+      if (t === options.steps) {
+        break;
+      }
+      const box = stepWindow(state, width, height, config);
+      if (box === null) {
+        continue; // all zero: nothing is alive, nothing can grow
+      }
+      const [h, w] = [box.y1 - box.y0 + 1, box.x1 - box.x0 + 1];
+      const next = tf.tidy(() => {
+        const fire = fireMask(rng, [1, h, w], config.fireRate);
+        return new Float32Array(fastStep(tf.tensor4d(crop(state, width, box, channels), [1, h, w, channels]), params, config, fire).dataSync());
+      });
+      state = paste(next, box, width, height, channels);
+    }
+    return { state, width, height, channels, steps: options.steps, config, frames };
+  } finally {
+    disposeParams(params);
+  }
+}
+
+/** Counts mature cells (alpha > 0.1) and non-finite values of a [H, W, C] state. */
+export function stateStats(state: Float32Array, channels: number): { mature: number; nonFinite: number } {
+  let mature = 0;
+  let nonFinite = 0;
+  for (let i = 0; i < state.length; i++) {
+    if (!Number.isFinite(state[i]!)) {
+      nonFinite++;
+    }
+  }
+  for (let i = 3; i < state.length; i += channels) {
+    if (state[i]! > MATURE_ALPHA) {
+      mature++;
+    }
+  }
+  return { mature, nonFinite };
+}
+
+/** Milliseconds each frame of the growth animation is shown; the last one is held longer. */
+const FRAME_MS = 40;
+const LAST_FRAME_MS = 1500;
+
+/** An animated GIF (looping) of equal-size frames, through sharp's multi-page raw input. */
+export async function encodeGif(frames: readonly Frame[]): Promise<Buffer> {
+  const { width, height } = frames[0]!;
+  const pages = new Uint8Array(width * height * 4 * frames.length);
+  frames.forEach((frame, i) => pages.set(frame.rgba, i * width * height * 4));
+  const delay = frames.map((_, i) => (i === frames.length - 1 ? LAST_FRAME_MS : FRAME_MS));
+  return sharp(pages, { raw: { width, height: height * frames.length, channels: 4, pageHeight: height } })
+    .gif({ delay, loop: 0 })
+    .toBuffer();
+}
+
+export interface RenderRequest extends RenderOptions {
+  /** A weights file. */
+  model: string;
+  png?: string;
+  gif?: string;
+  /** A .npy file for the final state, float32 [H, W, C]. */
+  state?: string;
+  /** Integer upscale factor of the PNG and GIF. Default 4. */
+  scale?: number;
+  /** A CPU backend by default: wasm. */
+  backend?: BackendName;
+}
+
+export interface RenderSummary {
+  width: number;
+  height: number;
+  steps: number;
+  seconds: number;
+  backend: BackendInfo;
+  /** Cells with alpha > 0.1 at the end. */
+  mature: number;
+  nonFinite: number;
+  written: string[];
+}
+
+/** The default GIF frame interval: about 100 frames, whatever the step count. */
+export function defaultFrameEvery(steps: number): number {
+  return Math.max(1, Math.ceil(steps / 100));
+}
+
+async function write(path: string, data: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, data);
+  } catch (error) {
+    throw new NcaError('IO', `cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILURE);
+  }
+}
+
+/** `nca render MODEL` (SPEC §6): runs a model headless on a CPU backend and writes the pictures and state asked for. */
+export async function render(request: RenderRequest, io: { log: (line: string) => void } = { log: () => {} }): Promise<RenderSummary> {
+  const scale = request.scale ?? 4;
+  if (!Number.isSafeInteger(scale) || scale < 1 || scale > 64) {
+    throw new NcaError('BAD_FLAG', `--scale must be an integer from 1 to 64, got ${scale}`);
+  }
+  const { model } = await loadModel(request.model);
+  const backend = await selectBackend(request.backend ?? 'wasm');
+  const started = performance.now();
+  const frameEvery = request.gif === undefined ? 0 : (request.frameEvery ?? defaultFrameEvery(request.steps));
+  const result = renderModel(model, { ...request, frameEvery });
+  const seconds = (performance.now() - started) / 1000;
+  const { mature, nonFinite } = stateStats(result.state, result.channels);
+  io.log(
+    `rendered ${request.model}: ${result.steps} steps on ${result.width}x${result.height} ` +
+      `(fire rate ${result.config.fireRate}, seed ${request.seed ?? 1}, ${backend.name}) in ${seconds.toFixed(1)} s; ` +
+      `${mature} cells with alpha > ${MATURE_ALPHA}`,
+  );
+  if (nonFinite > 0) {
+    io.log(`warning: the final state has ${nonFinite} non-finite values: the model diverged`);
+  }
+  const written: string[] = [];
+  if (request.png !== undefined) {
+    const frame = upscale(stateToFrame(result.state, result.height, result.width, result.channels), scale);
+    await write(request.png, await encodePng(frame));
+    written.push(request.png);
+    io.log(`wrote ${request.png} (${frame.width}x${frame.height}, final state over white)`);
+  }
+  if (request.gif !== undefined) {
+    const frames = result.frames.map((frame) => upscale(frame, scale));
+    await write(request.gif, await encodeGif(frames));
+    written.push(request.gif);
+    const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+    io.log(`wrote ${request.gif} (${plural(frames.length, 'frame')}, one every ${plural(frameEvery, 'step')})`);
+  }
+  if (request.state !== undefined) {
+    await write(request.state, encodeNpy(result.state, [result.height, result.width, result.channels]));
+    written.push(request.state);
+    io.log(`wrote ${request.state} (float32 [${result.height}, ${result.width}, ${result.channels}])`);
+  }
+  return { width: result.width, height: result.height, steps: result.steps, seconds, backend, mature, nonFinite, written };
+}
+
+/** Parses `X,Y,R@STEP` (the `--damage` flag); null if it is not of that form. */
+export function parseDamage(text: string): DamageSpec | null {
+  const num = '(-?\\d+(?:\\.\\d+)?)';
+  const m = new RegExp(`^${num},${num},${num}@(\\d+)$`).exec(text.replace(/\s+/g, ''));
+  if (!m) {
+    return null;
+  }
+  return { x: Number(m[1]), y: Number(m[2]), radius: Number(m[3]), step: Number(m[4]) };
+}
+
+/** Parses `WxH` (the `--size` flag); null if it is not of that form. */
+export function parseSize(text: string): { width: number; height: number } | null {
+  const m = /^(\d+)x(\d+)$/i.exec(text.trim());
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
+}

@@ -1,0 +1,3 @@
+import { describeFixtureRuns } from './support/fixtureRuns.ts';
+
+describeFixtureRuns(0, 2);
