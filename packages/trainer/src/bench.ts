@@ -11,7 +11,8 @@ import { selectBackend, type BackendInfo, type BackendName } from './backend.ts'
 import type { Checkpoint } from './checkpoint.ts';
 import { NcaError } from './errors.ts';
 import { decodeTarget } from './target.ts';
-import { planRun } from './train.ts';
+import { GradientWorkers } from './gradientWorkers.ts';
+import { chooseWorkers, planRun } from './train.ts';
 import { freshCheckpoint, trainLoop } from './trainLoop.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface BenchOptions {
   /** Profile one more iteration with `tf.profile` and rank its kernels. */
   profile?: boolean;
   seed?: number;
+  /** Gradient worker threads, as `nca train --workers` (0: one per core, up to the batch). */
+  workers?: number;
 }
 
 export interface KernelTime {
@@ -151,12 +154,14 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       `bench: preset ${presetName}, grid ${size}x${size} (${targetPx} px + ${padding} padding), batch ${batch}, hidden ${plan.config.hidden}, ` +
         `channels ${plan.config.channels}, pool ${pool}, ${steps} steps per iteration, ${iterations} iterations (the first is a warm-up)`,
     );
-    log(`backend: ${backend.name} (${backend.detail})`);
+    const workers = await GradientWorkers.start(chooseWorkers(options.workers, backend.name, batch), backend.name as BackendName);
+    log(`backend: ${backend.name} (${backend.detail}), ${workers.size} worker thread(s)`);
 
     const seconds: number[] = [];
     let previous = 0;
     const runDir = join(dir, 'run');
     const { checkpoint } = await trainLoop(runDir, freshCheckpoint(plan, target.rgba), {
+      workers,
       onIteration: (info) => {
         const took = info.seconds - previous;
         previous = info.seconds;
@@ -164,6 +169,7 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
         log(`iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
       },
     });
+    await workers.stop();
     const timed = seconds.slice(1).reduce((a, b) => a + b, 0);
     const cellStepsPerSecond = (cellsPerStep * steps * (iterations - 1)) / Math.max(timed, 1e-9);
     log(`ours: cell_steps_per_s ${Math.round(cellStepsPerSecond)} (${backend.name}, ${iterations - 1} timed iterations, ${timed.toFixed(2)} s)`);

@@ -229,7 +229,8 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--steps <n>', 'CA steps of every iteration', integer(1, 10_000), BENCH_DEFAULTS.steps)
     .option('--iterations <n>', 'iterations, the first a warm-up that is not timed', integer(2), BENCH_DEFAULTS.iterations)
     .option('--no-torch', 'do not run ../shared/bench/torch_baseline.py')
-    .option('--profile', 'profile one more iteration with tf.profile and print the top kernels')
+    .option('--profile', 'profile one more iteration with tf.profile and print the top kernels (kernels of worker threads are not seen: use --workers 1)')
+    .option('--workers <n>', 'gradient worker threads, as for nca train (0: one per core, up to the batch)', integer(0, 256), 0)
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action(async (opts: Record<string, unknown>) => {
       const optional = (key: string): Record<string, unknown> => (opts[key] === undefined ? {} : { [key]: opts[key] });
@@ -241,6 +242,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
           iterations: opts.iterations as number,
           torch: opts.torch as boolean,
           profile: opts.profile === true,
+          workers: opts.workers as number,
           ...optional('size'),
           ...optional('padding'),
           ...optional('batch'),

@@ -1,6 +1,9 @@
 export { main, buildProgram } from './cli.ts';
-export { train, planRun } from './train.ts';
-export { trainLoop, freshCheckpoint, learningRate } from './trainLoop.ts';
+export { train, planRun, chooseWorkers, choosePreset } from './train.ts';
+export { evaluate, formatEval, trainingStepRange } from './evaluate.ts';
+export { GradientWorkers } from './gradientWorkers.ts';
+export { batchGradient } from './batchGradient.ts';
+export { trainLoop, freshCheckpoint, learningRate, drawFire } from './trainLoop.ts';
 export { selectBackend, BACKEND_NAMES } from './backend.ts';
 export { loadTarget, decodeTarget, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './target.ts';
 export { SamplePool, prepareBatch, randomDisc, eraseDisc } from './samplePool.ts';
@@ -13,6 +16,8 @@ export { Adam } from './adam.ts';
 export { NcaError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.ts';
 
 export type { TrainRequest, TrainIo, TrainSummary } from './train.ts';
+export type { EvalOptions, EvalReport } from './evaluate.ts';
+export type { GradientTask, GradientResult } from './batchGradient.ts';
 export type { IterationInfo, LoopHooks, LoopResult } from './trainLoop.ts';
 export type { BackendName, BackendInfo } from './backend.ts';
 export type { Target, TargetSource, TargetOptions } from './target.ts';
