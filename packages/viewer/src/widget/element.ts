@@ -1,0 +1,281 @@
+// <nca-viewer src="model.safetensors" autoplay interactive steps-per-frame="1" brush-radius="8"
+//             background="transparent" grid-size="72">
+// A thin skin over createViewer, like the app: the same controller, player and gestures.
+import { fetchModel } from '../models/catalog.ts';
+import { parseBackground } from '../ui/colour.ts';
+import { handleKey } from '../ui/keys.ts';
+import { createPlayer, parseSpeed, watchVisibility } from '../ui/player.ts';
+import type { Player } from '../ui/player.ts';
+import { attachPointer } from '../ui/pointer.ts';
+import { createViewer, WHITE } from '../viewer.ts';
+import type { Viewer } from '../viewer.ts';
+import { parseFlag, parseGridSize, parsePositive } from './attributes.ts';
+
+const STYLE = `
+:host { display: inline-block; position: relative; width: 288px; max-width: 100%; line-height: 0; }
+:host([hidden]) { display: none; }
+:host(:focus-visible) { outline: 2px solid #4a7dff; outline-offset: 2px; }
+canvas { display: block; width: 100%; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; will-change: transform; }
+canvas.interactive { touch-action: none; cursor: crosshair; }
+.message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  padding: 8px; box-sizing: border-box; text-align: center; line-height: 1.3;
+  font: 12px/1.3 system-ui, sans-serif; color: #8a1010; background: rgba(255, 255, 255, 0.9); }
+.message[hidden] { display: none; }
+`;
+
+export interface NcaLoadDetail {
+  src: string;
+  channels: number;
+  gridWidth: number;
+  gridHeight: number;
+  engine: string;
+}
+
+export interface NcaErrorDetail {
+  src: string | null;
+  message: string;
+  code?: string;
+}
+
+export class NcaViewerElement extends HTMLElement {
+  static readonly observedAttributes = ['src', 'autoplay', 'interactive', 'steps-per-frame', 'brush-radius', 'background', 'grid-size'];
+
+  #canvas: HTMLCanvasElement;
+  #message: HTMLDivElement;
+  #viewer: Viewer | null = null;
+  #player: Player | null = null;
+  #cleanups: (() => void)[] = [];
+  #load = 0;
+  #wantPlaying: boolean | null = null;
+  #error: string | null = null;
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    const style = document.createElement('style');
+    style.textContent = STYLE;
+    this.#canvas = document.createElement('canvas');
+    this.#canvas.width = 72;
+    this.#canvas.height = 72;
+    this.#canvas.setAttribute('part', 'canvas');
+    this.#message = document.createElement('div');
+    this.#message.className = 'message';
+    this.#message.setAttribute('part', 'message');
+    this.#message.setAttribute('role', 'alert');
+    this.#message.hidden = true;
+    this.#message.addEventListener('click', () => {
+      if (this.#viewer !== null) {
+        this.#message.hidden = true;
+      }
+    });
+    root.append(style, this.#canvas, this.#message);
+  }
+
+  /** The last error message, or null. */
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /** The controller, once loaded (null before). */
+  get viewer(): Viewer | null {
+    return this.#viewer;
+  }
+
+  get stepCount(): number {
+    return this.#viewer?.stepCount ?? 0;
+  }
+
+  get playing(): boolean {
+    return this.#player?.playing ?? false;
+  }
+
+  play(): void {
+    this.#wantPlaying = true;
+    this.#player?.play();
+  }
+
+  pause(): void {
+    this.#wantPlaying = false;
+    this.#player?.pause();
+  }
+
+  reset(): void {
+    if (this.#viewer !== null) {
+      this.#viewer.reset();
+      this.#player?.redraw();
+    }
+  }
+
+  /** Erases a disc at (x, y) of radius r, in grid cells. */
+  damage(x: number, y: number, r: number): void {
+    if (this.#viewer !== null) {
+      this.#viewer.damage(x, y, r);
+      this.#player?.redraw();
+    }
+  }
+
+  connectedCallback(): void {
+    this.#applyInteractive();
+    if (this.#viewer === null && this.getAttribute('src') !== null) {
+      void this.#loadSrc();
+    }
+  }
+
+  disconnectedCallback(): void {
+    this.#load++;
+    this.#teardown();
+  }
+
+  attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
+    if (previous === value || !this.isConnected) {
+      return;
+    }
+    switch (name) {
+      case 'src':
+        void this.#loadSrc();
+        break;
+      case 'interactive':
+        this.#applyInteractive();
+        break;
+      case 'autoplay':
+        if (parseFlag(value)) {
+          this.#player?.play();
+        }
+        break;
+      default:
+        this.#applySettings();
+    }
+  }
+
+  #teardown(): void {
+    this.#cleanups.forEach((cleanup) => cleanup());
+    this.#cleanups = [];
+    this.#player?.dispose();
+    this.#player = null;
+    this.#viewer?.dispose();
+    this.#viewer = null;
+  }
+
+  #applyInteractive(): void {
+    const interactive = parseFlag(this.getAttribute('interactive'));
+    this.#canvas.classList.toggle('interactive', interactive);
+    if (interactive && !this.hasAttribute('tabindex')) {
+      this.tabIndex = 0;
+    }
+  }
+
+  #applySettings(): void {
+    const viewer = this.#viewer;
+    if (viewer === null) {
+      return;
+    }
+    viewer.setBackground(parseBackground(this.getAttribute('background')) ?? WHITE);
+    this.#player?.setSpeed(parseSpeed(this.getAttribute('steps-per-frame'), 1));
+    const grid = parseGridSize(this.getAttribute('grid-size'));
+    if (grid !== null && (grid.width !== viewer.info.width || grid.height !== viewer.info.height)) {
+      viewer.setGrid(grid.width, grid.height);
+      viewer.reset();
+    }
+    this.#player?.redraw();
+  }
+
+  #fail(src: string | null, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+    this.#error = message;
+    this.#message.textContent = message;
+    this.#message.hidden = false;
+    const detail: NcaErrorDetail = code === undefined ? { src, message } : { src, message, code };
+    this.dispatchEvent(new CustomEvent<NcaErrorDetail>('error', { detail }));
+  }
+
+  async #loadSrc(): Promise<void> {
+    const load = ++this.#load;
+    const src = this.getAttribute('src');
+    if (src === null || src.trim() === '') {
+      this.#fail(src, new Error('nca-viewer: no src attribute (the URL of a .safetensors model)'));
+      return;
+    }
+    const stale = (): boolean => load !== this.#load || !this.isConnected;
+    try {
+      const model = await fetchModel(new URL(src, document.baseURI).href);
+      if (stale()) {
+        return;
+      }
+      const grid = parseGridSize(this.getAttribute('grid-size'));
+      if (this.#viewer === null) {
+        const viewer = await createViewer(this.#canvas, model, {
+          ...(grid === null ? {} : grid),
+          background: parseBackground(this.getAttribute('background')) ?? WHITE,
+        });
+        if (stale()) {
+          viewer.dispose();
+          return;
+        }
+        this.#viewer = viewer;
+        this.#start(viewer);
+      } else {
+        this.#viewer.setWeights(model);
+        if (grid !== null) {
+          this.#viewer.setGrid(grid.width, grid.height);
+        }
+        this.#player?.setTarget(this.#viewer);
+      }
+      this.#error = null;
+      this.#message.hidden = true;
+      this.#applySettings();
+      if (this.#wantPlaying ?? parseFlag(this.getAttribute('autoplay'))) {
+        this.#player?.play();
+      }
+      const info = this.#viewer.info;
+      this.dispatchEvent(
+        new CustomEvent<NcaLoadDetail>('load', {
+          detail: { src, channels: info.channels, gridWidth: info.width, gridHeight: info.height, engine: info.engine },
+        }),
+      );
+    } catch (error) {
+      if (!stale()) {
+        this.#fail(src, error);
+      }
+    }
+  }
+
+  #start(viewer: Viewer): void {
+    const player = createPlayer(viewer, { speed: parseSpeed(this.getAttribute('steps-per-frame'), 1) });
+    this.#player = player;
+    const interactive = (): boolean => parseFlag(this.getAttribute('interactive'));
+    this.#cleanups.push(
+      attachPointer(this.#canvas, {
+        grid: () => ({ width: viewer.info.width, height: viewer.info.height }),
+        brushRadius: () => parsePositive(this.getAttribute('brush-radius'), 8),
+        damage: (x, y, r) => {
+          if (interactive()) {
+            viewer.damage(x, y, r);
+            player.redraw();
+          }
+        },
+        plant: (x, y) => {
+          if (interactive()) {
+            viewer.plant(x, y);
+            player.redraw();
+          }
+        },
+      }),
+      watchVisibility(this.#canvas, player),
+    );
+    const onKey = (event: KeyboardEvent): void => {
+      if (interactive()) {
+        handleKey(event, { toggle: () => player.toggle(), step: () => player.stepOnce(), reset: () => this.reset() });
+      }
+    };
+    this.addEventListener('keydown', onKey);
+    this.#cleanups.push(() => this.removeEventListener('keydown', onKey));
+    player.redraw();
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nca-viewer': NcaViewerElement;
+  }
+}

@@ -1,0 +1,69 @@
+// Global setup of the browser tests: the Distill test models converted into a temp folder, the
+// widget bundle built from source, and one viewer dev server for every test file.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startViewerServer } from '../../../packages/viewer/scripts/server.ts';
+import { buildWidget } from '../../../packages/viewer/scripts/widget.ts';
+import { writeDistillModels } from './distill.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The viewer dev server, ending with /. */
+    baseUrl: string;
+  }
+}
+
+/** A plain HTML page with four widgets (two good, a missing and a corrupt src) and a button. */
+const WIDGET_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>widgets</title></head>
+<body style="margin: 8px; background: white">
+  <button id="plain" onclick="this.dataset.clicks = Number(this.dataset.clicks || 0) + 1">plain button</button>
+  <div>
+    <nca-viewer id="good" src="/models/distill/ex3_1f98e.safetensors" interactive steps-per-frame="max" background="transparent" brush-radius="10"></nca-viewer>
+    <nca-viewer id="big" src="/models/distill/ex1_1f98b.safetensors" grid-size="96" autoplay steps-per-frame="2"></nca-viewer>
+  </div>
+  <nca-viewer id="missing" src="/models/distill/nope.safetensors" autoplay></nca-viewer>
+  <nca-viewer id="corrupt" src="/e2e-fixtures/corrupt.safetensors" autoplay></nca-viewer>
+  <script>
+    window.widgetEvents = [];
+    for (const element of document.querySelectorAll('nca-viewer')) {
+      for (const type of ['load', 'error']) {
+        element.addEventListener(type, (event) => window.widgetEvents.push({ id: element.id, type, detail: event.detail }));
+      }
+    }
+  </script>
+  <script type="module" src="/e2e-widget/nca-viewer.js"></script>
+</body>
+</html>
+`;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), 'nca-e2e-'));
+  const models = join(dir, 'models');
+  const fixtures = join(dir, 'fixtures');
+  await writeDistillModels(models);
+  await mkdir(fixtures, { recursive: true });
+  // Random bytes with a plausible length: not a safetensors file.
+  await writeFile(join(fixtures, 'corrupt.safetensors'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
+  // A same-origin page with nothing on it but the viewer's modules, as window.nca.
+  await writeFile(
+    join(fixtures, 'blank.html'),
+    '<!doctype html><meta charset="utf-8"><title>blank</title><body>' +
+      '<script type="module">import * as nca from "/src/index.ts"; window.nca = nca;</script></body>',
+  );
+  await writeFile(join(fixtures, 'widget.html'), WIDGET_PAGE);
+  await buildWidget(join(dir, 'widget'));
+  const server = await startViewerServer({
+    '/models/distill/': models,
+    '/e2e-fixtures/': fixtures,
+    '/e2e-widget/': join(dir, 'widget'),
+  });
+  project.provide('baseUrl', server.url);
+  return async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+}

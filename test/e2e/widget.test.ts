@@ -1,0 +1,81 @@
+// The built <nca-viewer> module in a plain HTML page: load and error events, methods, several
+// independent widgets, and a page that keeps working when a widget fails.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { NcaViewerElement } from '../../packages/viewer/src/widget/element.ts';
+import { countForeground, launchBrowser, openPage } from './support/browser.ts';
+
+const base = inject('baseUrl');
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+interface WidgetEvent {
+  id: string;
+  type: 'load' | 'error';
+  detail: { message?: string; code?: string; engine?: string; gridWidth?: number; src?: string };
+}
+
+declare global {
+  interface Window {
+    widgetEvents: WidgetEvent[];
+  }
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  ({ page, errors } = await openPage(browser, `${base}e2e-fixtures/widget.html`, { width: 800, height: 900 }));
+  await page.waitForFunction(() => window.widgetEvents.length >= 4, null, { timeout: 90_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+function stepCount(id: string): Promise<number> {
+  return page.evaluate((id) => (document.getElementById(id) as NcaViewerElement).stepCount, id);
+}
+
+describe('<nca-viewer> widget', () => {
+  it('fires load for good models and error, with the message, for a missing or corrupt src', async () => {
+    const events = await page.evaluate(() => window.widgetEvents);
+    const byId = Object.fromEntries(events.map((event) => [event.id, event]));
+    expect(byId['good']).toMatchObject({ type: 'load', detail: { engine: 'fused', gridWidth: 72 } });
+    expect(byId['big']).toMatchObject({ type: 'load', detail: { gridWidth: 96 } });
+    expect(byId['missing']).toMatchObject({ type: 'error', detail: { message: 'nope.safetensors: HTTP 404 Not Found' } });
+    expect(byId['corrupt']?.type).toBe('error');
+    expect(byId['corrupt']?.detail.message).toMatch(/^corrupt\.safetensors: /);
+    expect(byId['corrupt']?.detail.code).toBeTruthy();
+    // The failed widgets say so inside themselves; the page is unharmed.
+    expect(await page.locator('#corrupt').getByRole('alert').textContent()).toBe(byId['corrupt']?.detail.message);
+    await page.click('#plain');
+    expect(await page.getAttribute('#plain', 'data-clicks')).toBe('1');
+    expect(errors).toEqual([]);
+  });
+
+  it('runs several widgets independently: autoplay, play(), pause()', async () => {
+    expect(await stepCount('good')).toBe(0);
+    await page.waitForFunction(() => (document.getElementById('big') as NcaViewerElement).stepCount > 10);
+    await page.evaluate(() => {
+      (document.getElementById('big') as NcaViewerElement).pause();
+      (document.getElementById('good') as NcaViewerElement).play();
+    });
+    const paused = await stepCount('big');
+    await page.waitForFunction(() => (document.getElementById('good') as NcaViewerElement).stepCount > 30);
+    expect(await stepCount('big')).toBe(paused);
+  });
+
+  it('grows, takes damage(x, y, r), and resets', async () => {
+    const widget = page.locator('#good');
+    await page.waitForFunction(() => (document.getElementById('good') as NcaViewerElement).stepCount >= 200, null, { timeout: 90_000 });
+    await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).pause());
+    const grown = await countForeground(widget);
+    expect(grown.count / grown.total).toBeGreaterThan(0.08);
+    await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).damage(36, 36, 14));
+    await expect.poll(async () => (await countForeground(widget)).count).toBeLessThan(grown.count * 0.7);
+    await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).reset());
+    await expect.poll(async () => (await countForeground(widget)).count).toBeLessThan(grown.count * 0.05);
+    expect(await stepCount('good')).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Browser end-to-end tests: real headless Chromium (playwright-core, /usr/bin/chromium) against
+// the viewer's dev server. One file at a time: SwiftShader already uses every core.
+export default defineConfig({
+  test: {
+    include: ['e2e/**/*.test.ts'],
+    globalSetup: ['e2e/support/setup.ts'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
