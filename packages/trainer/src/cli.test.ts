@@ -2,15 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from './cli.ts';
+import { nca } from './testing/cli.ts';
 import { hugePng, opaquePng } from './testing/images.ts';
-
-async function nca(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 let dir: string;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '@nca-studio/weights-format';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from './cli.ts';
+import { nca } from './testing/cli.ts';
 import { convert, convertFolder, distillEntry } from './convert.ts';
 
 /** Bytes 0..255 repeating: weights (q / 255 - 0.5) * scale are known for every index. */
@@ -13,13 +13,6 @@ function layer(inCh: number, outCh: number, scale: number): Record<string, unkno
   return { data_b64: bytes.toString('base64'), in_ch: inCh, out_ch: outCh, weight_scale: scale, bias_scale: scale / 2, type: 'uint8' };
 }
 const distillJson = JSON.stringify([layer(48, 128, 0.5), layer(128, 16, 0.05)]);
-
-async function nca(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 let dir: string;
 beforeAll(async () => {

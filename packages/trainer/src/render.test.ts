@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, writeModel, type NcaConfig, type NcaModel } from '@nca-
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.ts';
-import { main } from './cli.ts';
+import { nca } from './testing/cli.ts';
 import { decodeNpy } from './npy.ts';
 import { nonZeroBox, parseDamage, parseSize, renderModel } from './render.ts';
 
@@ -49,13 +49,6 @@ function fullGrid(model: NcaModel, steps: number): Float32Array {
 }
 
 const alphaAt = (state: Float32Array, x: number, y: number, width = 16): number => state[(y * width + x) * 4 + 3]!;
-
-async function nca(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 let dir: string;
 let modelFile: string;

@@ -2,7 +2,7 @@
 // (Mordvintsev et al., 2020): the quantized files its WebGL demo loads. Each file is a JSON array
 // of two layers, [48 -> 128 (ReLU), 128 -> 16]; each layer is a base64 uint8 matrix of
 // (in_ch + 1) rows by out_ch columns, the last row being the bias.
-import type { NcaConfig } from './config.ts';
+import { DEFAULT_CONFIG, type NcaConfig } from './config.ts';
 import type { NcaModel } from './model.ts';
 
 /**
@@ -27,16 +27,8 @@ export class DistillFormatError extends Error {
  * 0.5, alive when the 3x3 max of alpha > 0.1 before and after the update.
  */
 export const DISTILL_CONFIG: Readonly<NcaConfig> = Object.freeze({
-  channels: 16,
-  hidden: 128,
-  padding: 'zero',
-  sobelScale: 1 / 8,
-  angle: 0,
-  tanh: false,
-  fireRate: 0.5,
-  aliveThreshold: 0.1,
-  aliveMasking: 'pre-post',
-  clampRgba: false,
+  // Our defaults are the article's model (SPEC §3); distill.test.ts pins every value.
+  ...DEFAULT_CONFIG,
   gridWidth: 72,
   gridHeight: 72,
 });
