@@ -1,0 +1,37 @@
+// The viewer's bundled models (packages/viewer/public/models): each loads, and regrows as well
+// as its manifest says, checked with a reduced-seed `nca eval` (SPEC §4 quick preset, issue 7).
+import { readFile } from 'node:fs/promises';
+import { evaluate } from '@nca-studio/trainer';
+import { readModel } from '@nca-studio/weights-format';
+import { describe, expect, it } from 'vitest';
+
+interface Entry {
+  id: string;
+  file: string;
+  gridWidth: number;
+  gridHeight: number;
+  command: string;
+  eval: { ratio: number; growth: number };
+}
+
+const folder = new URL('../packages/viewer/public/models/', import.meta.url);
+const manifest = JSON.parse(await readFile(new URL('index.json', folder), 'utf8')) as { title: string; models: Entry[] };
+
+describe('bundled models', () => {
+  it('there are at least three, each with its training command and eval figures', () => {
+    expect(manifest.models.length).toBeGreaterThanOrEqual(3);
+    for (const m of manifest.models) {
+      expect(m.command).toMatch(/^pnpm nca train /);
+      expect(m.eval.ratio).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(manifest.models.map((m) => [m.id, m] as const))('%s loads and regrows within 1.2x of its recorded regrowth/growth', async (_, entry) => {
+    const model = readModel(await readFile(new URL(entry.file, folder)), { source: entry.file });
+    expect([model.config.gridWidth, model.config.gridHeight]).toEqual([entry.gridWidth, entry.gridHeight]);
+    expect(model.target).toBeDefined();
+    const report = await evaluate(model, { seeds: 4, persistenceSteps: 100 });
+    expect(Number.isFinite(report.growth)).toBe(true);
+    expect(report.ratio).toBeLessThanOrEqual(entry.eval.ratio * 1.2);
+  });
+});
