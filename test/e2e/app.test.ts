@@ -34,7 +34,7 @@ async function ready(page: Page): Promise<void> {
 
 describe('viewer app', () => {
   it('grows a model, a drag erases it, and it regrows', async () => {
-    const { page, errors } = await openPage(browser, `${base}?autoplay=0&speed=max`);
+    const { page, errors } = await openPage(browser, `${base}?model=ex3_1f98e&autoplay=0&speed=max`);
     await ready(page);
     expect(await page.getByTestId('engine').textContent()).toBe('fused WebGL');
     expect(await page.getByTestId('precision').textContent()).toBe('float32');
@@ -68,8 +68,22 @@ describe('viewer app', () => {
     await page.close();
   });
 
+  it('picks the bundled models first, and the default one grows', async () => {
+    const { page, errors } = await openPage(browser, `${base}?autoplay=0&speed=max`);
+    await ready(page);
+    const select = page.getByTestId('model-select');
+    expect(await select.locator('optgroup').first().getAttribute('label')).toBe('Bundled models');
+    expect(await select.inputValue()).toMatch(/models\/lizard\.safetensors$/);
+    const canvas = page.getByTestId('canvas');
+    const seed = await countForeground(canvas);
+    await playUntil(page, 60);
+    expect((await countForeground(canvas)).count).toBeGreaterThan(20 * Math.max(seed.count, 1));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows a bad file\'s error and keeps the running model running; a dropped model replaces it', async () => {
-    const { page, errors } = await openPage(browser, `${base}?speed=max`);
+    const { page, errors } = await openPage(browser, `${base}?model=ex3_1f98e&speed=max`);
     await ready(page);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=steps]')?.textContent) > 5);
 
@@ -95,7 +109,7 @@ describe('viewer app', () => {
   });
 
   it('answers space, s and r, plants a seed on Shift-click, switches views, and pauses while the tab is hidden', async () => {
-    const { page } = await openPage(browser, `${base}?autoplay=0`);
+    const { page } = await openPage(browser, `${base}?model=ex3_1f98e&autoplay=0`);
     await ready(page);
     await page.keyboard.press('s');
     await page.keyboard.press('s');
@@ -138,7 +152,7 @@ describe('viewer app', () => {
   });
 
   it('fits a 360 px wide screen, and runs on half floats with a status line saying so', async () => {
-    const { page, errors } = await openPage(browser, `${base}?half&speed=max`, { width: 360, height: 740 });
+    const { page, errors } = await openPage(browser, `${base}?model=ex3_1f98e&half&speed=max`, { width: 360, height: 740 });
     await ready(page);
     expect(await page.getByTestId('precision').textContent()).toBe('float16');
     expect(await page.getByTestId('precision-note').textContent()).toContain('half-float');
