@@ -8,7 +8,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NcaError } from './errors.ts';
 import { evaluate, formatEval } from './evaluate.ts';
 import { formatInspection, inspect, loadModel } from './inspect.ts';
 import { parseDamage, parseSize, render, type DamageSpec } from './render.ts';
-import type { TargetSource } from './target.ts';
+import { loadTarget, type TargetSource } from './target.ts';
 import { train } from './train.ts';
 
 /** Flag parsers: validate once at the edge (STYLE.md), with a message naming the flag. */
@@ -267,9 +267,24 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--persistence-steps <n>', 'steps for the persistence figure', integer(1, 1_000_000), 1000)
     .option('--seed <n>', 'random seed', integer(0, 2 ** 32 - 1), 1)
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('auto'))
+    .option('--emoji <char>', 'compare with this emoji instead (for models that store no target, e.g. converted Distill ones)')
+    .option('--target <file>', 'compare with this image instead (same use)')
+    .option('--padding <n>', 'with --emoji/--target: empty cells around the target, which fills the rest of the grid', integer(0, 512), 16)
     .option('--json', 'print one JSON object')
-    .action(async (path: string, opts: { seeds: number; persistenceSteps: number; seed: number; backend: BackendName; json?: boolean }) => {
+    .action(async (path: string, opts: { seeds: number; persistenceSteps: number; seed: number; backend: BackendName; json?: boolean; emoji?: string; target?: string; padding: number }) => {
       const { model } = await loadModel(path);
+      if (opts.emoji !== undefined || opts.target !== undefined) {
+        const source: TargetSource = opts.emoji !== undefined ? { kind: 'emoji', char: opts.emoji } : { kind: 'file', path: opts.target! };
+        const size = Math.min(model.config.gridWidth, model.config.gridHeight) - 2 * opts.padding;
+        if (size < 4) {
+          throw new NcaError('BAD_FLAG', `--padding ${opts.padding} leaves no room for a target on a ${model.config.gridWidth}x${model.config.gridHeight} grid`);
+        }
+        const target = await loadTarget(source, { size, padding: opts.padding });
+        if (target.width !== model.config.gridWidth || target.height !== model.config.gridHeight) {
+          throw new NcaError('BAD_FLAG', `the target comes out ${target.width}x${target.height}, the model's grid is ${model.config.gridWidth}x${model.config.gridHeight}; adjust --padding`);
+        }
+        model.target = { width: target.width, height: target.height, data: target.rgba8 };
+      }
       await selectBackend(opts.backend);
       const report = await evaluate(model, { seeds: opts.seeds, persistenceSteps: opts.persistenceSteps, seed: opts.seed });
       run.log(opts.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));

@@ -61,4 +61,23 @@ describe('evaluate', () => {
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['growth', 'persistence', 'regrowth', 'regrowthOffCentre', 'ratio', 'seeds']));
     expect(report.seeds).toBe(2);
   });
+
+  it('nca eval --emoji compares a model that stores no target (a converted Distill one) with an emoji', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nca-eval-'));
+    const path = join(dir, 'bare.safetensors');
+    const bare: NcaModel = { ...untrained(false), config: { ...config, gridWidth: 72, gridHeight: 72 }, training: { settings: { stepsMin: 2, stepsMax: 3 } } };
+    await writeFile(path, writeModel(bare));
+    const out: string[] = [];
+    const err: string[] = [];
+    const run = (extra: string[]) => main(['eval', path, '--json', '--seeds', '1', '--persistence-steps', '5', '--backend', 'wasm', ...extra], { log: (l) => out.push(l), error: (l) => err.push(l) });
+    expect(await run([])).toBe(2);
+    expect(err.join('\n')).toMatch(/stores no target/);
+    expect(await run(['--emoji', '🦎'])).toBe(0);
+    const report = JSON.parse(out.at(-1)!) as { growth: number; gridWidth: number };
+    expect(report.gridWidth).toBe(72);
+    // The seed alone against a 40 px lizard: a large loss, but a finite, positive one.
+    expect(report.growth).toBeGreaterThan(1e-3);
+    expect(await run(['--emoji', '🦎', '--padding', '40'])).toBe(2);
+  });
 });
+
