@@ -8,8 +8,8 @@ import { clampRgba } from './step.ts';
 
 /**
  * The same CA step as `step` with a fixed fire mask, and a hand-written backward pass for
- * training. Autodiff through `step` keeps every intermediate of every step alive (about 150 MB
- * per step at batch 8 on 72x72: an 80-step rollout overflows the wasm heap); this keeps only the
+ * training. Autodiff through `step` keeps every intermediate of every step alive (at batch 8 on
+ * 72x72 a 16-step rollout already overflowed the wasm heap); this keeps only the
  * step's input, fire mask and alive mask, and recomputes perception and the hidden layer in the
  * backward pass. Masks are constants, as in `step`. fastStep.test.ts checks value and gradients
  * against autodiff of `step`.

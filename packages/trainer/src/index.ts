@@ -9,7 +9,7 @@ export { loadTarget, decodeTarget, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS 
 export { SamplePool, prepareBatch, randomDisc, eraseDisc } from './samplePool.ts';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.ts';
 export { inspect, loadModel, formatInspection } from './inspect.ts';
-export { perSampleLoss, batchLoss } from './loss.ts';
+export { perSampleLoss } from './loss.ts';
 export { stateToFrame, upscale, tile, encodePng } from './picture.ts';
 export { writeFileAtomic } from './atomicWrite.ts';
 export { Adam } from './adam.ts';

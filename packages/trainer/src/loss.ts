@@ -8,8 +8,3 @@ export function perSampleLoss(state: tf.Tensor4D, target: tf.Tensor3D): tf.Tenso
     return tf.mean(tf.squaredDifference(rgba, target), [1, 2, 3]);
   });
 }
-
-/** The training loss: per-sample losses averaged over the batch. */
-export function batchLoss(state: tf.Tensor4D, target: tf.Tensor3D): tf.Scalar {
-  return tf.tidy(() => tf.mean(perSampleLoss(state, target)));
-}

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type * as Nca from '../src/index.ts';
 import type { BenchmarkRow, Scenario } from '../src/index.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 import { startViewerServer, VIEWER_ROOT } from './server.ts';
 
 declare global {
@@ -25,16 +26,6 @@ declare global {
   }
 }
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +35,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     json: { type: 'boolean', default: false },
     'skip-naive': { type: 'boolean', default: false },
-    chromium: { type: 'string', default: process.env['NCA_CHROMIUM'] ?? '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM },
   },
 });
 
@@ -83,7 +74,7 @@ async function main(): Promise<void> {
     mounts['/bench-model/'] = dirname(modelFile);
   }
   const server = await startViewerServer(mounts);
-  const browser = await chromium.launch({ executablePath: values.chromium, args: ARGS });
+  const browser = await chromium.launch({ executablePath: values.chromium, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     await page.goto(`${server.url}bench/bench.html`);

@@ -4,18 +4,9 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type * as Nca from '../../../packages/viewer/src/index.ts';
 
-export const CHROMIUM = process.env['NCA_CHROMIUM'] ?? '/usr/bin/chromium';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../packages/viewer/scripts/chromium.ts';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 declare global {
   interface Window {

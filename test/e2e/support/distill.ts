@@ -4,71 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULT_CONFIG, writeModel } from '@nca-studio/weights-format';
-import type { NcaConfig, NcaModel } from '@nca-studio/weights-format';
+import { importDistill, writeModel } from '@nca-studio/weights-format';
+import type { NcaModel } from '@nca-studio/weights-format';
 
 export const DISTILL_FIXTURES = resolve(import.meta.dirname, '../../../../shared/fixtures/distill-models');
 
-interface DistillLayer {
-  data_b64: string;
-  in_ch: number;
-  out_ch: number;
-  weight_scale: number;
-  bias_scale: number;
-  type: string;
-}
-
-/** The regenerating preset the Distill models were trained with (fixtures README). */
-export const DISTILL_CONFIG: NcaConfig = {
-  ...DEFAULT_CONFIG,
-  channels: 16,
-  hidden: 128,
-  padding: 'zero',
-  sobelScale: 1 / 8,
-  tanh: false,
-  fireRate: 0.5,
-  aliveThreshold: 0.1,
-  aliveMasking: 'pre-post',
-  gridWidth: 72,
-  gridHeight: 72,
-};
-
-/** Rows are inputs (the last row the bias), columns outputs; q -> (q / 255 - 0.5) * scale. */
-function dequantize(layer: DistillLayer): { weight: Float32Array; bias: Float32Array } {
-  const bytes = Buffer.from(layer.data_b64, 'base64');
-  const { in_ch: inputs, out_ch: outputs } = layer;
-  if (layer.type !== 'uint8' || bytes.length !== (inputs + 1) * outputs) {
-    throw new Error(`unexpected Distill layer: ${layer.type}, ${bytes.length} bytes for ${inputs} x ${outputs}`);
-  }
-  const weight = new Float32Array(inputs * outputs);
-  for (let i = 0; i < weight.length; i++) {
-    weight[i] = (bytes[i]! / 255 - 0.5) * layer.weight_scale;
-  }
-  const bias = new Float32Array(outputs);
-  for (let o = 0; o < outputs; o++) {
-    bias[o] = (bytes[inputs * outputs + o]! / 255 - 0.5) * layer.bias_scale;
-  }
-  return { weight, bias };
-}
-
+/** weights-format's own Distill import (dequantization and the article's config). */
 export function readDistillModel(file: string): NcaModel {
-  const layers = JSON.parse(readFileSync(file, 'utf8')) as DistillLayer[];
-  const [first, second] = layers;
-  if (first === undefined || second === undefined) {
-    throw new Error(`${file}: expected two layers`);
-  }
-  const dense1 = dequantize(first);
-  const dense2 = dequantize(second);
-  const planarian = file.endsWith('planarian.json');
-  return {
-    config: planarian ? { ...DISTILL_CONFIG, angle: Math.PI / 2, gridWidth: 96, gridHeight: 64 } : DISTILL_CONFIG,
-    params: { dense1Weight: dense1.weight, dense1Bias: dense1.bias, dense2Weight: dense2.weight, dense2Bias: dense2.bias },
-    source: {
-      name: 'Growing Neural Cellular Automata (Distill, 2020)',
-      credit: 'Mordvintsev, Randazzo, Niklasson, Levin; CC BY 4.0',
-      file,
-    },
-  };
+  return importDistill(JSON.parse(readFileSync(file, 'utf8')) as unknown, { source: file });
 }
 
 export interface ConvertedModel {
