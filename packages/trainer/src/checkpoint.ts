@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PARAM_NAMES, type NcaConfig, type NcaParams, type TrainingSettings } from '@nca-studio/core';
+import { PARAM_NAMES, PRESETS, type NcaConfig, type NcaParams, type TrainingSettings } from '@nca-studio/core';
 import { decodeSafetensors, encodeSafetensors, WeightsFormatError, type RawTensor } from '@nca-studio/weights-format';
 import type { AdamState } from './adam.ts';
 import { writeFileAtomic } from './atomicWrite.ts';
@@ -107,6 +107,8 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
     };
     const names = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense2Bias'] as const;
     const params = Object.fromEntries(names.map((n) => [n, floats(`params.${n}`)])) as unknown as NcaParams;
+    // Checkpoints from before the damage radius was a setting used the article's discs.
+    state.plan.training.damageRadius ??= PRESETS.regenerating.training.damageRadius;
     return {
       plan: state.plan,
       iteration: state.iteration,

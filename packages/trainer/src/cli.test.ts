@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('nca flags', () => {
     const { code, out } = await nca('train', '--help');
     expect(code).toBe(0);
     const help = out.join(' ').replace(/\s+/g, ' ');
-    for (const flag of ['--target', '--emoji', '--preset', '--target-size', '--padding', '--iterations', '--batch', '--pool', '--damage', '--steps', '--lr', '--lr-decay-at', '--hidden', '--channels', '--fire-rate', '--seed', '--backend', '--out', '--checkpoint-every', '--resume', '--background']) {
+    for (const flag of ['--target', '--emoji', '--preset', '--target-size', '--padding', '--iterations', '--batch', '--pool', '--damage', '--damage-radius', '--steps', '--lr', '--lr-decay-at', '--hidden', '--channels', '--fire-rate', '--seed', '--backend', '--out', '--checkpoint-every', '--resume', '--background']) {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/regenerating 8000/);
@@ -49,7 +49,7 @@ describe('nca flags', () => {
     const dir2 = join(dir, 'auto');
     const { code, out } = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--out', dir2);
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/preset: quick \(no native TensorFlow backend here/);
+    expect(out.join('\n')).toMatch(/preset: quick \(wasm is no GPU or native TensorFlow backend/);
     expect(out.join('\n')).toMatch(/grid 32x32/);
   });
 
@@ -63,6 +63,18 @@ describe('nca flags', () => {
     const { code, err } = await nca('train', '--emoji', '🦎', '--preset', 'huge');
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/huge/);
+  });
+
+  it('--damage-radius sets the disc range and refuses one out of bounds', async () => {
+    const dir3 = join(dir, 'radius');
+    const ok = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--damage-radius', '.2..0.25', '--out', dir3);
+    expect(ok.code).toBe(0);
+    expect(await readFile(join(dir3, 'run.json'), 'utf8')).toMatch(/"damageRadius":\s*\{\s*"min":\s*0\.2,\s*"max":\s*0\.25\s*\}/);
+    for (const bad of ['0.3..0.1', '0.7', '0..0.2', 'big']) {
+      const { code, err } = await nca('train', '--emoji', '🦎', '--damage-radius', bad);
+      expect(code, bad).toBe(2);
+      expect(err.join('\n')).toMatch(/--damage-radius.*fractions of the grid/);
+    }
   });
 
   it('refuses a step range upside down', async () => {

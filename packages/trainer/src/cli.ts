@@ -39,6 +39,16 @@ const stepRange = (text: string): [number, number] => {
   return [lo, hi];
 };
 
+const fractionRange = (text: string): { min: number; max: number } => {
+  const m = /^(\d*\.?\d+)(?:\.\.(\d*\.?\d+))?$/.exec(text.trim());
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? (m[2] === undefined ? lo : Number(m[2])) : NaN;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo <= 0 || hi < lo || hi > 0.5) {
+    throw new InvalidArgumentError(`expected MIN..MAX fractions of the grid with 0 < MIN <= MAX <= 0.5 (e.g. 0.1..0.3), got "${text}"`);
+  }
+  return { min: lo, max: hi };
+};
+
 const perPreset = (pick: (t: TrainingSettings, c: NcaConfig) => unknown): string =>
   `default per preset: ${Object.values(PRESETS)
     .map((p) => `${p.name} ${String(pick(p.training, p.config))}`)
@@ -67,6 +77,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--batch <n>', `samples per iteration (${perPreset((t) => t.batch)})`, integer(1, 1024))
     .option('--pool <n>', `sample pool size, 0 for none (${perPreset((t) => t.pool)})`, integer(0, 1 << 20))
     .option('--damage <n>', `damaged samples per batch (${perPreset((t) => t.damaged)})`, integer(0, 1024))
+    .option('--damage-radius <min..max>', `radius of the damage discs as a fraction of the grid (${perPreset((t) => `${t.damageRadius.min}..${t.damageRadius.max}`)})`, fractionRange)
     .option('--steps <min..max>', `CA steps per iteration (${perPreset((t) => `${t.stepsMin}..${t.stepsMax}`)})`, stepRange)
     .option('--lr <rate>', `Adam learning rate (${perPreset((t) => t.lr)})`, number(1e-9, 1))
     .option('--lr-decay-at <n>', `iteration where the rate is multiplied by 0.1 (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
@@ -95,6 +106,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
       set('batch', opts.batch);
       set('pool', opts.pool);
       set('damaged', opts.damage);
+      set('damageRadius', opts.damageRadius);
       set('lr', opts.lr);
       if (opts.lrDecayAt !== undefined) {
         training.lrDecayAt = opts.lrDecayAt as number;
@@ -194,7 +206,8 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--gif-every <n>', 'steps between GIF frames (default: about 100 frames)', integer(1))
     .option('--state <file.npy>', 'write the final state: float32 [H, W, C] in NumPy .npy format')
     .option('--scale <n>', 'upscale factor of the PNG and GIF', integer(1, 64), 4)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('wasm'))
+    // Render reads every step back to crop to the live cells: a GPU backend would not help.
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'cpu', 'tensorflow']).default('wasm'))
     .action(async (model: string, opts: Record<string, unknown>) => {
       const grid = opts.size as { width: number; height: number } | undefined;
       const optional = <T>(key: string, value: unknown): Partial<Record<string, T>> => (value === undefined ? {} : { [key]: value as T });

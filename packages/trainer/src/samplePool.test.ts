@@ -32,7 +32,7 @@ describe('SamplePool', () => {
 describe('prepareBatch', () => {
   it('replaces the worst (first) sample by a seed and damages the best (last) ones', () => {
     const batch = new Float32Array(4 * cells).fill(0.5);
-    const discs = prepareBatch(batch, 4, grid, 2, createRng(3));
+    const discs = prepareBatch(batch, 4, grid, 2, createRng(3), { min: 0.05, max: 0.2 });
     expect(batch.subarray(0, cells)).toEqual(seedArray(grid));
     // Sample 1 is neither re-seeded nor damaged.
     expect(batch.subarray(cells, 2 * cells).every((v) => v === 0.5)).toBe(true);
@@ -49,11 +49,11 @@ describe('prepareBatch', () => {
 });
 
 describe('randomDisc', () => {
-  it('centres in the middle half with radius 0.1..0.4 of half the grid', () => {
+  it('centres in the middle half with the radius range as fractions of the grid', () => {
     const rng = createRng(5);
     const big = { height: 72, width: 72, channels: 16 };
     for (let i = 0; i < 500; i++) {
-      const d = randomDisc(big, rng);
+      const d = randomDisc(big, rng, { min: 0.05, max: 0.2 });
       expect(d.x).toBeGreaterThanOrEqual(18);
       expect(d.x).toBeLessThanOrEqual(54);
       expect(d.y).toBeGreaterThanOrEqual(18);
@@ -61,6 +61,16 @@ describe('randomDisc', () => {
       expect(d.radius).toBeGreaterThanOrEqual(3.6);
       expect(d.radius).toBeLessThanOrEqual(14.4);
     }
+  });
+
+  it('draws larger discs when the range asks for them', () => {
+    const rng = createRng(6);
+    const grid32 = { height: 32, width: 32, channels: 16 };
+    const radii = Array.from({ length: 500 }, () => randomDisc(grid32, rng, { min: 0.1, max: 0.3 }).radius);
+    expect(Math.min(...radii)).toBeGreaterThanOrEqual(3.2);
+    expect(Math.max(...radii)).toBeLessThanOrEqual(9.6);
+    // Spread over the range, not stuck at one end.
+    expect(Math.max(...radii) - Math.min(...radii)).toBeGreaterThan(5);
   });
 
   it('eraseDisc zeroes exactly the cells closer than the radius', () => {

@@ -61,26 +61,39 @@ export class SamplePool {
  * SPEC §4 pool step, on a batch already sorted worst-first: the worst sample is replaced by a
  * fresh seed, and the `damaged` best ones (the end of the batch) get a random disc.
  */
-export function prepareBatch(batch: Float32Array, count: number, grid: GridShape, damaged: number, rng: Rng): Disc[] {
+export function prepareBatch(
+  batch: Float32Array,
+  count: number,
+  grid: GridShape,
+  damaged: number,
+  rng: Rng,
+  radius: DamageRadius,
+): Disc[] {
   const seed = seedArray(grid);
   batch.set(seed, 0);
   const discs: Disc[] = [];
   const size = seed.length;
   for (let n = Math.max(1, count - damaged); n < count; n++) {
-    const disc = randomDisc(grid, rng);
+    const disc = randomDisc(grid, rng, radius);
     eraseDisc(batch.subarray(n * size, (n + 1) * size), grid, disc);
     discs.push(disc);
   }
   return discs;
 }
 
-/** Centre uniform in the middle half of the grid, radius 0.1..0.4 of half the grid size. */
-export function randomDisc(grid: GridShape, rng: Rng): Disc {
-  const half = Math.min(grid.width, grid.height) / 2;
+/** Damage disc radius range, as fractions of the grid's shorter side. */
+export interface DamageRadius {
+  min: number;
+  max: number;
+}
+
+/** Centre uniform in the middle half of the grid, radius uniform in `radius` x the shorter side. */
+export function randomDisc(grid: GridShape, rng: Rng, radius: DamageRadius): Disc {
+  const side = Math.min(grid.width, grid.height);
   return {
     x: grid.width * (0.25 + 0.5 * rng.next()),
     y: grid.height * (0.25 + 0.5 * rng.next()),
-    radius: half * (0.1 + 0.3 * rng.next()),
+    radius: side * (radius.min + (radius.max - radius.min) * rng.next()),
   };
 }
 

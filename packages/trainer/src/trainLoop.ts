@@ -152,7 +152,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
       const order = indices.map((_, n) => n).sort((a, b) => sampleLosses[b]! - sampleLosses[a]!);
       indices = order.map((n) => indices[n]!);
       batch = pool.gather(indices);
-      prepareBatch(batch, training.batch, grid, training.damaged, rng);
+      prepareBatch(batch, training.batch, grid, training.damaged, rng, training.damageRadius);
     } else {
       batch = seeds.slice();
     }
