@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NcaError, EXIT_FAILURE } from './errors.ts';
+import { findWebgpuAdapter, hardwareGpuPossible } from './webgpu.ts';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendInfo {
-  /** The tfjs backend in use: 'tensorflow', 'wasm' or 'cpu'. */
+  /** The tfjs backend in use: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   name: string;
   /** What was loaded, for the log and run.json (e.g. "@tensorflow/tfjs-node-gpu (CUDA)"). */
   detail: string;
+  /** Native TensorFlow or a hardware GPU: fast enough for the full `regenerating` recipe. */
+  accelerated: boolean;
 }
 
 let gradientsRegistered = false;
@@ -36,47 +39,65 @@ async function tryNative(pkg: string): Promise<boolean> {
 
 /**
  * Selects the compute backend (SPEC §4): `auto` tries tfjs-node-gpu, then tfjs-node, then
- * wasm, then cpu. A named backend that cannot load is an error, not a silent fallback.
+ * WebGPU on a real (not software) adapter, then wasm, then cpu. A named backend that cannot
+ * load is an error, not a silent fallback.
  */
 export async function selectBackend(requested: BackendName): Promise<BackendInfo> {
   await registerGradients();
   const candidates: Array<[string, () => Promise<BackendInfo | null>]> = [
     ['tensorflow', async () => {
       if (await tryNative('@tensorflow/tfjs-node-gpu')) {
-        return { name: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu (CUDA)' };
+        return { name: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu (CUDA)', accelerated: true };
       }
       if (await tryNative('@tensorflow/tfjs-node')) {
-        return { name: 'tensorflow', detail: '@tensorflow/tfjs-node (CPU, native)' };
+        return { name: 'tensorflow', detail: '@tensorflow/tfjs-node (CPU, native)', accelerated: true };
       }
       return null;
     }],
+    ['webgpu', async () => {
+      if (requested === 'auto' && !hardwareGpuPossible()) {
+        return null;
+      }
+      const adapter = await findWebgpuAdapter();
+      // A software adapter (lavapipe) is correct but slower than wasm: only on request.
+      if (requested === 'auto' && adapter.software) {
+        return null;
+      }
+      await import('@tensorflow/tfjs-backend-webgpu');
+      return {
+        name: 'webgpu',
+        detail: `@tensorflow/tfjs-backend-webgpu on ${adapter.description}${adapter.software ? ', a software adapter' : ''}`,
+        accelerated: !adapter.software,
+      };
+    }],
     ['wasm', async () => {
       await import('@tensorflow/tfjs-backend-wasm');
-      return { name: 'wasm', detail: '@tensorflow/tfjs-backend-wasm (single-threaded, SIMD)' };
+      return { name: 'wasm', detail: '@tensorflow/tfjs-backend-wasm (single-threaded, SIMD)', accelerated: false };
     }],
     ['cpu', async () => {
       await import('@tensorflow/tfjs-backend-cpu');
-      return { name: 'cpu', detail: '@tensorflow/tfjs-backend-cpu (plain JavaScript)' };
+      return { name: 'cpu', detail: '@tensorflow/tfjs-backend-cpu (plain JavaScript)', accelerated: false };
     }],
   ];
   const chosen = requested === 'auto' ? candidates : candidates.filter(([name]) => name === requested);
+  let reason: NcaError | null = null;
   for (const [name, load] of chosen) {
     let info: BackendInfo | null = null;
     try {
       info = await load();
-    } catch {
+    } catch (error) {
+      reason = error instanceof NcaError ? error : reason;
       info = null;
     }
+    // setBackend resolves false (and tfjs may quietly keep another backend) when the
+    // backend's own initialisation fails, e.g. no adapter for WebGPU: check what is active.
     if (info !== null && (await tf.setBackend(name)) && tf.getBackend() === name) {
       await tf.ready();
       return info;
     }
   }
-  throw new NcaError(
-    'BACKEND_UNAVAILABLE',
-    requested === 'tensorflow'
-      ? 'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm'
-      : `backend "${requested}" could not be started`,
-    EXIT_FAILURE,
-  );
+  if (requested === 'tensorflow') {
+    throw new NcaError('BACKEND_UNAVAILABLE', 'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm', EXIT_FAILURE);
+  }
+  throw reason !== null && requested !== 'auto' ? reason : new NcaError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be started`, EXIT_FAILURE);
 }

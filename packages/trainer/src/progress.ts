@@ -6,8 +6,20 @@ export interface Progress {
   stop(): void;
 }
 
+/** Where this process took the run up: iteration and training seconds so far (0 for a new run). */
+export interface RunStart {
+  iteration: number;
+  seconds: number;
+}
+
+/** Rate over this process's iterations only, so a resumed run does not count the earlier ones. */
+function iterationsPerSecond(start: RunStart, info: IterationInfo): number {
+  const seconds = info.seconds - start.seconds;
+  return seconds > 0 ? (info.iteration - start.iteration) / seconds : 0;
+}
+
 /** A live bar (iteration, loss, it/s, ETA) on a terminal. */
-export function progressBar(stream: NodeJS.WriteStream, startIteration: number, total: number): Progress {
+export function progressBar(stream: NodeJS.WriteStream, start: RunStart, total: number): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -18,12 +30,10 @@ export function progressBar(stream: NodeJS.WriteStream, startIteration: number, 
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, startIteration, { loss: '-', rate: '-' });
-  let first: { iteration: number; seconds: number } | null = null;
+  bar.start(total, start.iteration, { loss: '-', rate: '-' });
   return {
     update(info) {
-      first ??= { iteration: info.iteration - 1, seconds: info.seconds };
-      const rate = (info.iteration - first.iteration) / Math.max(1e-9, info.seconds - first.seconds + 1e-9);
+      const rate = iterationsPerSecond(start, info);
       bar.update(info.iteration, { loss: info.loss.toExponential(3), rate: rate.toFixed(2) });
     },
     stop: () => bar.stop(),
@@ -31,15 +41,13 @@ export function progressBar(stream: NodeJS.WriteStream, startIteration: number, 
 }
 
 /** One plain line every `every` iterations, for logs (CI, files, pipes). */
-export function progressLines(write: (line: string) => void, every: number): Progress {
-  let first: { iteration: number; seconds: number } | null = null;
+export function progressLines(write: (line: string) => void, every: number, start: RunStart): Progress {
   return {
     update(info) {
-      first ??= { iteration: info.iteration - 1, seconds: info.seconds - 1e-9 };
       if (info.iteration % every !== 0 && info.iteration !== info.total) {
         return;
       }
-      const rate = (info.iteration - first.iteration) / Math.max(1e-9, info.seconds - first.seconds);
+      const rate = iterationsPerSecond(start, info);
       const eta = (info.total - info.iteration) / Math.max(1e-9, rate);
       write(
         `iteration ${info.iteration}/${info.total}  loss ${info.loss.toExponential(4)}  lr ${info.lr.toExponential(1)}  ${rate.toFixed(2)} it/s  ETA ${formatSeconds(eta)}`,

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.ts';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { NcaError } from './errors.ts';
-import { train, type TrainRequest } from './train.ts';
+import { choosePreset, chooseWorkers, train, type TrainRequest } from './train.ts';
 import { freshCheckpoint, trainLoop } from './trainLoop.ts';
 import { discPng } from './testing/images.ts';
 
@@ -126,5 +126,24 @@ describe('train', () => {
       (e: unknown) => e,
     );
     expect((error as NcaError).code).toBe('BAD_CHECKPOINT');
+  });
+});
+
+describe('choosePreset and chooseWorkers', () => {
+  const backend = (name: string, accelerated: boolean) => ({ name, detail: '', accelerated });
+
+  it('picks regenerating on a GPU or native TensorFlow and quick elsewhere, unless asked', () => {
+    expect(choosePreset('auto', backend('webgpu', true))).toBe('regenerating');
+    expect(choosePreset('auto', backend('tensorflow', true))).toBe('regenerating');
+    expect(choosePreset('auto', backend('webgpu', false))).toBe('quick');
+    expect(choosePreset('auto', backend('wasm', false))).toBe('quick');
+    expect(choosePreset('persistent', backend('wasm', false))).toBe('persistent');
+  });
+
+  it('uses worker threads on the CPU backends only', () => {
+    expect(chooseWorkers(4, 'wasm', 8)).toBe(4);
+    expect(chooseWorkers(4, 'wasm', 2)).toBe(2);
+    expect(chooseWorkers(4, 'webgpu', 8)).toBe(1);
+    expect(chooseWorkers(undefined, 'tensorflow', 8)).toBe(1);
   });
 });

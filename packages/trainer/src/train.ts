@@ -85,10 +85,13 @@ export function planRun(request: TrainRequest & { preset: PresetName }, name: st
  * parallelise inside each op), and never beyond one sample per worker.
  */
 export function chooseWorkers(requested: number | undefined, backend: string, batch: number): number {
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    return 1;
+  }
   if (requested !== undefined && requested > 0) {
     return Math.min(requested, batch);
   }
-  return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.min(availableParallelism(), batch)) : 1;
+  return Math.max(1, Math.min(availableParallelism(), batch));
 }
 
 /** SPEC §4: without a preset flag, pick what this machine can train in reasonable time. */
@@ -96,7 +99,7 @@ export function choosePreset(requested: PresetName | 'auto', backend: BackendInf
   if (requested !== 'auto') {
     return requested;
   }
-  return backend.name === 'tensorflow' ? 'regenerating' : 'quick';
+  return backend.accelerated ? 'regenerating' : 'quick';
 }
 
 function timestamp(): string {
@@ -126,8 +129,8 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
     if (request.preset === 'auto') {
       notes.push(
         presetName === 'quick'
-          ? 'preset: quick (no native TensorFlow backend here; the full regenerating recipe takes hours to days on a CPU: pass --preset regenerating to run it anyway)'
-          : 'preset: regenerating (native TensorFlow backend found)',
+          ? `preset: quick (${backend.name} is no GPU or native TensorFlow backend; the full regenerating recipe takes hours to days on a CPU: pass --preset regenerating to run it anyway)`
+          : `preset: regenerating (${backend.name === 'webgpu' ? 'a WebGPU GPU adapter' : 'the native TensorFlow backend'} is in use)`,
       );
     }
     const preset = PRESETS[presetName];
@@ -151,9 +154,9 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
   );
   let progress: Progress | null = null;
   if (io.progress === 'bar' && io.stream) {
-    progress = progressBar(io.stream, start.iteration, plan.training.iterations);
+    progress = progressBar(io.stream, { iteration: start.iteration, seconds: start.seconds }, plan.training.iterations);
   } else if (io.progress === 'lines') {
-    progress = progressLines(io.log, io.logEvery ?? 10);
+    progress = progressLines(io.log, io.logEvery ?? 10, { iteration: start.iteration, seconds: start.seconds });
   }
   const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
   const workers = await GradientWorkers.start(workerCount, backend.name as BackendName);

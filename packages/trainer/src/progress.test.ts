@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { progressLines } from './progress.ts';
+
+const info = (iteration: number, seconds: number) => ({ iteration, total: 100, loss: 0.01, lr: 2e-3, steps: 40, seconds });
+
+describe('progressLines', () => {
+  it('reports the rate of the first iteration from the start of the run', () => {
+    const lines: string[] = [];
+    const progress = progressLines((l) => lines.push(l), 1, { iteration: 0, seconds: 0 });
+    progress.update(info(1, 2));
+    expect(lines[0]).toContain(' 0.50 it/s');
+    expect(lines[0]).toContain('ETA 3m18s');
+  });
+
+  it('counts only this process\'s iterations after a resume', () => {
+    const lines: string[] = [];
+    const progress = progressLines((l) => lines.push(l), 10, { iteration: 50, seconds: 1000 });
+    for (let i = 51; i <= 60; i++) {
+      progress.update(info(i, 1000 + (i - 50) * 4));
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^iteration 60\/100 .* 0\.25 it\/s/);
+  });
+});
