@@ -42,7 +42,7 @@ describe('nca flags', () => {
     }
     expect(help).toMatch(/regenerating 8000/);
     expect(help).toMatch(/notebook 64\.\.96/);
-    expect(help).toMatch(/quick 1000/);
+    expect(help).toMatch(/quick 800/);
   });
 
   it('without a preset flag on the CPU picks quick and says why', async () => {
