@@ -19,5 +19,5 @@ export type { GridShape } from './seed.ts';
 export type { Disc } from './damageDisc.ts';
 export type { CaParams } from './params.ts';
 export type { Rng } from './rng.ts';
-export type { Preset, PresetName, TrainingSettings } from './presets.ts';
+export type { DamageRadius, Preset, PresetName, TrainingSettings } from './presets.ts';
 export type { NcaConfig, NcaParams, Padding, AliveMasking } from '@nca-studio/weights-format';

@@ -2,6 +2,12 @@ import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 
 export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick';
 
+/** A range of damage disc radii, as fractions of the grid's shorter side. */
+export interface DamageRadius {
+  min: number;
+  max: number;
+}
+
 /** How a model is trained (SPEC §4); the model's own behaviour lives in `NcaConfig`. */
 export interface TrainingSettings {
   /** Longest side of the target after shrinking, in cells. */
@@ -13,8 +19,8 @@ export interface TrainingSettings {
   pool: number;
   /** How many of the best pool samples in a batch are damaged. */
   damaged: number;
-  /** Radius of the damage disc, drawn uniformly from this range, as a fraction of the grid's shorter side. */
-  damageRadius: { min: number; max: number };
+  /** Radius of the damage disc, drawn uniformly from this range. */
+  damageRadius: DamageRadius;
   /** CA steps per iteration, drawn uniformly from [stepsMin, stepsMax] inclusive. */
   stepsMin: number;
   stepsMax: number;

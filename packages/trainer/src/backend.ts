@@ -52,7 +52,11 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
       if (await tryNative('@tensorflow/tfjs-node')) {
         return { name: 'tensorflow', detail: '@tensorflow/tfjs-node (CPU, native)', accelerated: true };
       }
-      return null;
+      throw new NcaError(
+        'BACKEND_UNAVAILABLE',
+        'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm',
+        EXIT_FAILURE,
+      );
     }],
     ['webgpu', async () => {
       if (requested === 'auto' && !hardwareGpuPossible()) {
@@ -96,8 +100,6 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
       return info;
     }
   }
-  if (requested === 'tensorflow') {
-    throw new NcaError('BACKEND_UNAVAILABLE', 'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm', EXIT_FAILURE);
-  }
+  // Under `auto` every candidate may fail for its own reason; a named one reports its own.
   throw reason !== null && requested !== 'auto' ? reason : new NcaError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be started`, EXIT_FAILURE);
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isPresetName, PRESETS, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { isPresetName, PRESETS, type DamageRadius, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import { WeightsFormatError } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, selectBackend, type BackendName } from './backend.ts';
 import { BENCH_DEFAULTS, benchTrainer, formatBench } from './bench.ts';
@@ -26,27 +26,31 @@ const number = (min: number, max: number) => (text: string): number => {
   }
   return n;
 };
+
+/** "MIN..MAX" or one number (MIN = MAX), each matching `number`; null when malformed. */
+function splitRange(text: string, number: string): [number, number] | null {
+  const m = new RegExp(`^(${number})(?:\\.\\.(${number}))?$`).exec(text.trim());
+  return m ? [Number(m[1]), Number(m[2] ?? m[1])] : null;
+}
+
 const stepRange = (text: string): [number, number] => {
-  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(text.trim());
-  if (!m) {
+  const range = splitRange(text, '\\d+');
+  if (!range) {
     throw new InvalidArgumentError(`expected MIN..MAX (e.g. 64..95) or one number, got "${text}"`);
   }
-  const lo = Number(m[1]);
-  const hi = m[2] === undefined ? lo : Number(m[2]);
+  const [lo, hi] = range;
   if (lo < 1 || hi < lo) {
     throw new InvalidArgumentError(`expected 1 <= MIN <= MAX, got "${text}"`);
   }
   return [lo, hi];
 };
 
-const fractionRange = (text: string): { min: number; max: number } => {
-  const m = /^(\d*\.?\d+)(?:\.\.(\d*\.?\d+))?$/.exec(text.trim());
-  const lo = m ? Number(m[1]) : NaN;
-  const hi = m ? (m[2] === undefined ? lo : Number(m[2])) : NaN;
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo <= 0 || hi < lo || hi > 0.5) {
+const fractionRange = (text: string): DamageRadius => {
+  const range = splitRange(text, '\\d*\\.?\\d+');
+  if (!range || range[0] <= 0 || range[1] < range[0] || range[1] > 0.5) {
     throw new InvalidArgumentError(`expected MIN..MAX fractions of the grid with 0 < MIN <= MAX <= 0.5 (e.g. 0.1..0.3), got "${text}"`);
   }
-  return { min: lo, max: hi };
+  return { min: range[0], max: range[1] };
 };
 
 const perPreset = (pick: (t: TrainingSettings, c: NcaConfig) => unknown): string =>

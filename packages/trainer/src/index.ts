@@ -8,7 +8,7 @@ export { selectBackend, BACKEND_NAMES } from './backend.ts';
 export { findWebgpuAdapter, describeAdapter, hardwareGpuPossible, webgpuForTests } from './webgpu.ts';
 export type { WebgpuAdapter } from './webgpu.ts';
 export { loadTarget, decodeTarget, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './target.ts';
-export { SamplePool, prepareBatch, randomDisc, eraseDisc, type DamageRadius } from './samplePool.ts';
+export { SamplePool, prepareBatch, randomDisc, eraseDisc } from './samplePool.ts';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.ts';
 export { inspect, loadModel, formatInspection } from './inspect.ts';
 export { perSampleLoss } from './loss.ts';

@@ -1,4 +1,4 @@
-import { seedArray, type Disc, type GridShape, type Rng } from '@nca-studio/core';
+import { seedArray, type DamageRadius, type Disc, type GridShape, type Rng } from '@nca-studio/core';
 
 /**
  * The sample pool of the regenerating and persistent recipes (SPEC §4): states that training
@@ -79,12 +79,6 @@ export function prepareBatch(
     discs.push(disc);
   }
   return discs;
-}
-
-/** Damage disc radius range, as fractions of the grid's shorter side. */
-export interface DamageRadius {
-  min: number;
-  max: number;
 }
 
 /** Centre uniform in the middle half of the grid, radius uniform in `radius` x the shorter side. */

@@ -154,9 +154,9 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
   );
   let progress: Progress | null = null;
   if (io.progress === 'bar' && io.stream) {
-    progress = progressBar(io.stream, { iteration: start.iteration, seconds: start.seconds }, plan.training.iterations);
+    progress = progressBar(io.stream, start, plan.training.iterations);
   } else if (io.progress === 'lines') {
-    progress = progressLines(io.log, io.logEvery ?? 10, { iteration: start.iteration, seconds: start.seconds });
+    progress = progressLines(io.log, io.logEvery ?? 10, start);
   }
   const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
   const workers = await GradientWorkers.start(workerCount, backend.name as BackendName);
