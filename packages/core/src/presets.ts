@@ -17,6 +17,11 @@ export interface TrainingSettings {
   batch: number;
   /** Sample pool size; 0 trains every batch from fresh seeds. */
   pool: number;
+  /**
+   * Iterations between re-seedings of a batch's worst sample (the article: 1). A sample then
+   * lives longer in the pool, so training sees older states: what teaches a model to persist.
+   */
+  reseedEvery: number;
   /** How many of the best pool samples in a batch are damaged. */
   damaged: number;
   /** Radius of the damage disc, drawn uniformly from this range. */
@@ -31,6 +36,11 @@ export interface TrainingSettings {
   iterations: number;
   /** Divide each variable's gradient by its own L2 norm (+1e-8). */
   normalizeGradients: boolean;
+  /**
+   * Weight of the overflow penalty: the mean square of the state's excess beyond [-1, 1], over
+   * all channels, added to the loss. 0 (the article) adds nothing.
+   */
+  overflowWeight: number;
 }
 
 export interface Preset {
@@ -47,6 +57,7 @@ const regenerating: Preset = {
     padding: 16,
     batch: 8,
     pool: 1024,
+    reseedEvery: 1,
     damaged: 3,
     // The article's discs: radius 0.1..0.4 of the half-grid.
     damageRadius: { min: 0.05, max: 0.2 },
@@ -57,6 +68,7 @@ const regenerating: Preset = {
     lrDecayFactor: 0.1,
     iterations: 8000,
     normalizeGradients: true,
+    overflowWeight: 0,
   },
 };
 
@@ -76,6 +88,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       // A small pool ages its states as fast as the article's 1024 with batch 8 over 8000
       // iterations (each sample drawn ~60 times): that is what teaches persistence.
       pool: 64,
+      reseedEvery: 1,
       // `nca eval` erases a disc of radius 0.25 x grid; at 32x32 that is a third of the target,
       // larger than any of the article's discs, so quick trains on discs up to 0.3 x grid, and on
       // two of the four samples.
@@ -89,6 +102,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       lrDecayFactor: 0.1,
       iterations: 800,
       normalizeGradients: true,
+      overflowWeight: 0,
     },
   },
   // The original PyTorch notebook's recipe.
@@ -111,6 +125,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       padding: 8,
       batch: 1,
       pool: 0,
+      reseedEvery: 1,
       damaged: 0,
       damageRadius: regenerating.training.damageRadius,
       stepsMin: 64,
@@ -120,6 +135,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       lrDecayFactor: 1,
       iterations: 2500,
       normalizeGradients: false,
+      overflowWeight: 0,
     },
   },
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fastStep, paramsToTensors, type NcaConfig, type NcaParams } from '@nca-studio/core';
-import { perSampleLoss } from './loss.ts';
+import { overflowPenalty, perSampleLoss } from './loss.ts';
 
 /** One shard of a training batch: everything a worker needs, as plain arrays. */
 export interface GradientTask {
@@ -16,6 +16,8 @@ export interface GradientTask {
   target: Float32Array;
   /** The whole batch's size: shard losses are divided by it, so shard gradients add up. */
   batch: number;
+  /** Weight of the overflow penalty (0: none); it steers the gradient but is not in `losses`. */
+  overflowWeight: number;
 }
 
 export interface GradientResult {
@@ -57,7 +59,9 @@ export async function batchGradient(task: GradientTask): Promise<GradientResult>
     final = tf.keep(x);
     const perSample = perSampleLoss(x, target);
     losses = tf.keep(perSample);
-    return tf.div(tf.sum(perSample), task.batch) as tf.Scalar;
+    const loss = tf.div(tf.sum(perSample), task.batch) as tf.Scalar;
+    // The penalty is a mean over this shard: weighted by its share so shards still add up.
+    return task.overflowWeight > 0 ? tf.add(loss, tf.mul(overflowPenalty(x), (task.overflowWeight * count) / task.batch)) : loss;
   })(inputs);
   const result: GradientResult = {
     grads: await Promise.all(grads.map(async (g) => new Float32Array(await g.data()))),

@@ -109,6 +109,9 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
     const params = Object.fromEntries(names.map((n) => [n, floats(`params.${n}`)])) as unknown as NcaParams;
     // Checkpoints from before the damage radius was a setting used the article's discs.
     state.plan.training.damageRadius ??= PRESETS.regenerating.training.damageRadius;
+    // ... and had no overflow penalty, and re-seeded every iteration.
+    state.plan.training.overflowWeight ??= 0;
+    state.plan.training.reseedEvery ??= 1;
     return {
       plan: state.plan,
       iteration: state.iteration,

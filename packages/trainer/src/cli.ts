@@ -80,9 +80,11 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--iterations <n>', `training iterations (${perPreset((t) => t.iterations)})`, integer(1))
     .option('--batch <n>', `samples per iteration (${perPreset((t) => t.batch)})`, integer(1, 1024))
     .option('--pool <n>', `sample pool size, 0 for none (${perPreset((t) => t.pool)})`, integer(0, 1 << 20))
+    .option('--reseed-every <n>', `re-seed the batch's worst sample every N iterations (${perPreset((t) => t.reseedEvery)})`, integer(1, 1_000_000))
     .option('--damage <n>', `damaged samples per batch (${perPreset((t) => t.damaged)})`, integer(0, 1024))
     .option('--damage-radius <min..max>', `radius of the damage discs as a fraction of the grid (${perPreset((t) => `${t.damageRadius.min}..${t.damageRadius.max}`)})`, fractionRange)
     .option('--steps <min..max>', `CA steps per iteration (${perPreset((t) => `${t.stepsMin}..${t.stepsMax}`)})`, stepRange)
+    .option('--overflow-weight <w>', `weight of the penalty on state values beyond [-1, 1], 0 for none (${perPreset((t) => t.overflowWeight)})`, number(0, 1e6))
     .option('--lr <rate>', `Adam learning rate (${perPreset((t) => t.lr)})`, number(1e-9, 1))
     .option('--lr-decay-at <n>', `iteration where the rate is multiplied by 0.1 (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
     .option('--hidden <n>', `hidden units of the update rule (${perPreset((_, c) => c.hidden)})`, integer(1, 1024))
@@ -109,9 +111,11 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
       set('iterations', opts.iterations);
       set('batch', opts.batch);
       set('pool', opts.pool);
+      set('reseedEvery', opts.reseedEvery);
       set('damaged', opts.damage);
       set('damageRadius', opts.damageRadius);
       set('lr', opts.lr);
+      set('overflowWeight', opts.overflowWeight);
       if (opts.lrDecayAt !== undefined) {
         training.lrDecayAt = opts.lrDecayAt as number;
         training.lrDecayFactor = 0.1;

@@ -34,6 +34,22 @@ describe('GradientWorkers', () => {
     expect(maxDiff).toBeLessThan(1e-5);
   });
 
+  it('the overflow penalty steers the gradient, not the reported losses, and splits over workers', async () => {
+    // A seed of 3s instead of 1s: every live value starts beyond [-1, 1].
+    const overflowing = (weight: number): GradientTask => {
+      const t = gradientTask(config, 5, 6, 4, weight);
+      return { ...t, states: t.states.map((v) => v * 3) };
+    };
+    const plain = await GradientWorkers.inline().gradient(overflowing(0));
+    const penalised = await GradientWorkers.inline().gradient(overflowing(10));
+    const split = await workers.gradient(overflowing(10));
+    expect(Array.from(penalised.losses)).toEqual(Array.from(plain.losses));
+    penalised.grads.forEach((g, i) => {
+      expect(relativeError(g, plain.grads[i]!)).toBeGreaterThan(1e-2);
+      expect(relativeError(split.grads[i]!, g)).toBeLessThan(1e-5);
+    });
+  });
+
   it('drawFire consumes the RNG like fireMask: same draws for the same seed', () => {
     const a = drawFire(createRng(9), 1000, 0.5);
     const b = drawFire(createRng(9), 1000, 0.5);

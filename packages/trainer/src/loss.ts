@@ -8,3 +8,14 @@ export function perSampleLoss(state: tf.Tensor4D, target: tf.Tensor3D): tf.Tenso
     return tf.mean(tf.squaredDifference(rgba, target), [1, 2, 3]);
   });
 }
+
+/**
+ * The overflow penalty of the later NCA papers (e.g. Mordvintsev et al., "Growing Isotropic
+ * Neural Cellular Automata", 2022): the mean square of each state value's excess beyond [-1, 1],
+ * over the whole batch and every channel. Zero for a state inside the box, so it leaves a
+ * healthy pattern alone and pulls back only the runaway values that make a model explode
+ * after the steps it was trained for.
+ */
+export function overflowPenalty(state: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(state, tf.clipByValue(state, -1, 1)))) as tf.Scalar);
+}

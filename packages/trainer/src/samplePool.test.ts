@@ -46,6 +46,14 @@ describe('prepareBatch', () => {
       expect(zeroed).toBeLessThan(144);
     }
   });
+
+  it('keeps the worst sample when not re-seeding, and still damages only the best', () => {
+    const batch = new Float32Array(4 * cells).fill(0.5);
+    const discs = prepareBatch(batch, 4, grid, 3, createRng(3), { min: 0.05, max: 0.2 }, false);
+    expect(batch.subarray(0, cells).every((v) => v === 0.5)).toBe(true);
+    expect(discs).toHaveLength(3);
+    expect(batch.subarray(cells, 2 * cells).some((v) => v === 0)).toBe(true);
+  });
 });
 
 describe('randomDisc', () => {

@@ -59,7 +59,8 @@ export class SamplePool {
 
 /**
  * SPEC §4 pool step, on a batch already sorted worst-first: the worst sample is replaced by a
- * fresh seed, and the `damaged` best ones (the end of the batch) get a random disc.
+ * fresh seed (when `reseed`), and the `damaged` best ones (the end of the batch) get a random
+ * disc. The worst sample is never damaged either way.
  */
 export function prepareBatch(
   batch: Float32Array,
@@ -68,9 +69,12 @@ export function prepareBatch(
   damaged: number,
   rng: Rng,
   radius: DamageRadius,
+  reseed = true,
 ): Disc[] {
   const seed = seedArray(grid);
-  batch.set(seed, 0);
+  if (reseed) {
+    batch.set(seed, 0);
+  }
   const discs: Disc[] = [];
   const size = seed.length;
   for (let n = Math.max(1, count - damaged); n < count; n++) {

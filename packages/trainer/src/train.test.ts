@@ -39,9 +39,15 @@ function tiny(out: string, iterations: number, extra: Partial<TrainRequest> = {}
 
 describe('train', () => {
   it('a run of 2N iterations equals a run of N resumed for N more, bit for bit', async () => {
-    const whole = await train(tiny(join(dir, 'whole'), 6), quiet);
-    await train(tiny(join(dir, 'split'), 3), quiet);
-    const resumed = await train({ ...tiny(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
+    // Re-seeding every other iteration and an overflow penalty: a resume at an odd iteration
+    // must pick up both where they were.
+    const settings = (out: string, iterations: number): TrainRequest => {
+      const request = tiny(out, iterations);
+      return { ...request, training: { ...request.training, reseedEvery: 2, overflowWeight: 0.5 } };
+    };
+    const whole = await train(settings(join(dir, 'whole'), 6), quiet);
+    await train(settings(join(dir, 'split'), 3), quiet);
+    const resumed = await train({ ...settings(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
     expect(resumed.iterations).toBe(6);
     expect(resumed.losses).toEqual(whole.losses);
     const a = readModel(await readFile(join(dir, 'whole', 'model.safetensors')));

@@ -152,7 +152,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
       const order = indices.map((_, n) => n).sort((a, b) => sampleLosses[b]! - sampleLosses[a]!);
       indices = order.map((n) => indices[n]!);
       batch = pool.gather(indices);
-      prepareBatch(batch, training.batch, grid, training.damaged, rng, training.damageRadius);
+      prepareBatch(batch, training.batch, grid, training.damaged, rng, training.damageRadius, iteration % training.reseedEvery === 0);
     } else {
       batch = seeds.slice();
     }
@@ -167,6 +167,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
       fire,
       target: start.target,
       batch: training.batch,
+      overflowWeight: training.overflowWeight,
     });
     const loss = result.losses.reduce((a, b) => a + b, 0) / training.batch;
     tf.tidy(() => {

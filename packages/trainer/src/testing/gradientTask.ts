@@ -6,7 +6,7 @@ import { drawFire } from '../trainLoop.ts';
  * A deterministic training batch for gradient comparisons. The output layer is randomised:
  * a fresh model's zero output layer would make every other gradient exactly zero.
  */
-export function gradientTask(config: NcaConfig, batch: number, steps: number, seed = 4): GradientTask {
+export function gradientTask(config: NcaConfig, batch: number, steps: number, seed = 4, overflowWeight = 0): GradientTask {
   const rng = createRng(seed);
   const params = createParams(config, rng);
   params.dense2Weight.forEach((_, i) => (params.dense2Weight[i] = (rng.next() - 0.5) * 0.2));
@@ -21,6 +21,7 @@ export function gradientTask(config: NcaConfig, batch: number, steps: number, se
     fire: drawFire(rng, steps * batch * cells, config.fireRate),
     target: new Float32Array(cells * 4).map(() => rng.next()),
     batch,
+    overflowWeight,
   };
 }
 
