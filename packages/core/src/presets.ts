@@ -101,12 +101,13 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       stepsMin: 32,
       stepsMax: 48,
       lr: 2e-3,
-      // 800 iterations: about 14 minutes at the ~1 iteration/s this machine manages (wasm, 2 threads).
+      // 800 iterations: 12-14 minutes at the 0.94-1.1 iterations/s measured on this project's
+      // 2-core machine (wasm, 2 worker threads).
       lrDecayAt: 560,
       lrDecayFactor: 0.1,
       iterations: 800,
       normalizeGradients: true,
-      // Pulls runaway state values back into [-1, 1] (the later NCA papers' overflow loss).
+      // Pulls runaway state values back towards [-1, 1] (an overflow loss, as later NCA work uses).
       overflowWeight: 1,
     },
   },

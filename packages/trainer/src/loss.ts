@@ -10,9 +10,9 @@ export function perSampleLoss(state: tf.Tensor4D, target: tf.Tensor3D): tf.Tenso
 }
 
 /**
- * The overflow penalty of the later NCA papers (e.g. Mordvintsev et al., "Growing Isotropic
- * Neural Cellular Automata", 2022): the mean square of each state value's excess beyond [-1, 1],
- * over the whole batch and every channel. Zero for a state inside the box, so it leaves a
+ * An overflow penalty like the one later NCA notebooks (textures, isotropic NCA) train with:
+ * the mean square of each state value's excess beyond [-1, 1], over the whole batch and every
+ * channel. Zero for a state inside the box, so it leaves a
  * healthy pattern alone and pulls back only the runaway values that make a model explode
  * after the steps it was trained for.
  */
