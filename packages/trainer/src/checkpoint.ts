@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PARAM_NAMES, PRESETS, type NcaConfig, type NcaParams, type TrainingSettings } from '@nca-studio/core';
+
+/** Training settings added after checkpoints were first written (the article's value before). */
+const LATER_SETTINGS = ['damageRadius', 'reseedEvery', 'overflowWeight'] as const satisfies ReadonlyArray<keyof TrainingSettings>;
 import { decodeSafetensors, encodeSafetensors, WeightsFormatError, type RawTensor } from '@nca-studio/weights-format';
 import type { AdamState } from './adam.ts';
 import { writeFileAtomic } from './atomicWrite.ts';
@@ -107,11 +110,10 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
     };
     const names = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense2Bias'] as const;
     const params = Object.fromEntries(names.map((n) => [n, floats(`params.${n}`)])) as unknown as NcaParams;
-    // Checkpoints from before the damage radius was a setting used the article's discs.
-    state.plan.training.damageRadius ??= PRESETS.regenerating.training.damageRadius;
-    // ... and had no overflow penalty, and re-seeded every iteration.
-    state.plan.training.overflowWeight ??= 0;
-    state.plan.training.reseedEvery ??= 1;
+    // A checkpoint from before a setting existed trained with the article's value of it.
+    for (const key of LATER_SETTINGS) {
+      (state.plan.training as unknown as Record<string, unknown>)[key] ??= PRESETS.regenerating.training[key];
+    }
     return {
       plan: state.plan,
       iteration: state.iteration,

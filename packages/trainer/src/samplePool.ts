@@ -71,12 +71,11 @@ export function prepareBatch(
   radius: DamageRadius,
   reseed = true,
 ): Disc[] {
-  const seed = seedArray(grid);
   if (reseed) {
-    batch.set(seed, 0);
+    batch.set(seedArray(grid), 0);
   }
   const discs: Disc[] = [];
-  const size = seed.length;
+  const size = grid.height * grid.width * grid.channels;
   for (let n = Math.max(1, count - damaged); n < count; n++) {
     const disc = randomDisc(grid, rng, radius);
     eraseDisc(batch.subarray(n * size, (n + 1) * size), grid, disc);
