@@ -1,15 +1,20 @@
-// Conformance of core's CA step (tfjs, wasm backend), and of its fastStep that `nca render` runs,
-// to the plain scalar oracle of SPEC §3, on the weights of the Distill regenerating lizard.
+// Conformance of core's CA step (tfjs, wasm backend) and of its training step `fastStep` to the
+// plain scalar oracle of SPEC §3, and of fastStep's hand-written gradient to autodiff of `step`:
+// on the conformance matrix (seeded random weights, every option combination; always runs), and
+// on the weights of the Distill regenerating lizard (when ../shared is there).
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, disposeParams, fastStep, fireMask, paramsToTensors, seedState, step } from '@nca-studio/core';
+import { createRng, disposeParams, fastStep, paramsToTensors, seedState, step } from '@nca-studio/core';
+import type { CaParams } from '@nca-studio/core';
 import type { NcaConfig, NcaModel, Padding } from '@nca-studio/weights-format';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import { readDistillFile } from '@nca-studio/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oracleAlive, oraclePerceive, oracleSeed, oracleStep, type OracleGrid } from './oracle/scalarCa.ts';
 import { DISTILL_DIR, HAS_DISTILL, LIZARD, SKIP_REASON } from './support/distillFixtures.ts';
+import { matrixCases, randomFireMasks, randomModel, randomState } from './support/conformanceMatrix.ts';
 
 const TOLERANCE = 1e-4;
+const GRADIENT_TOLERANCE = 1e-3;
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -30,30 +35,38 @@ function matureCells(state: Float32Array, channels: number): number {
   return n;
 }
 
+function deadCells(state: Float32Array, channels: number): number {
+  let n = 0;
+  for (let cell = 0; cell < state.length / channels; cell++) {
+    n += state.subarray(cell * channels, (cell + 1) * channels).every((v) => v === 0) ? 1 : 0;
+  }
+  return n;
+}
+
 interface Runs {
   /** core's `step`. */
   core: Float32Array;
-  /** core's `fastStep` (what `nca render` runs). */
+  /** core's `fastStep` (the training step, which `nca render` also runs). */
   fast: Float32Array;
   oracle: Float32Array;
 }
 
-/**
- * Runs `steps` steps of core's `step`, core's `fastStep` and the oracle from the same start. Every
- * step draws one fire mask from `rng` (all ones at fire rate 1) and gives it to all three.
- */
-function runAll(model: NcaModel, config: NcaConfig, start: Float32Array, steps: number, seed = 7): Runs {
+/** Fire masks drawn from `seed` at the config's rate (all ones at fire rate 1). */
+function fireMasks(config: NcaConfig, steps: number, seed: number): Uint8Array[] {
+  return randomFireMasks(config, config.gridWidth * config.gridHeight, steps, seed);
+}
+
+/** Runs core's `step`, core's `fastStep` and the oracle from the same start, one fire mask a step. */
+function runAll(model: NcaModel, config: NcaConfig, start: Float32Array, masks: readonly Uint8Array[]): Runs {
   const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
   const shape: [number, number, number, number] = [1, grid.height, grid.width, grid.channels];
   const params = paramsToTensors(model.params, config);
-  const rng = createRng(seed);
   let core = tf.tensor4d(start, shape);
   let fast = tf.tensor4d(start, shape);
   let oracle = start;
   try {
-    for (let i = 0; i < steps; i++) {
-      const fire = fireMask(rng, [1, grid.height, grid.width], config.fireRate);
-      const mask = Uint8Array.from(fire.dataSync());
+    for (const mask of masks) {
+      const fire = tf.tensor4d(Float32Array.from(mask), [1, grid.height, grid.width, 1]);
       const [nextCore, nextFast] = [step(core, params, config, { fire }), fastStep(fast, params, config, fire)];
       for (const t of [fire, core, fast]) {
         t.dispose();
@@ -69,13 +82,86 @@ function runAll(model: NcaModel, config: NcaConfig, start: Float32Array, steps: 
   }
 }
 
-/** Checks both core steps against the oracle and logs the differences. */
-function expectConformance(label: string, runs: Runs): void {
+/** Checks both core steps against the oracle; returns the differences. */
+function expectConformance(runs: Runs): { step: number; fast: number } {
   const [step, fast] = [maxAbsDifference(runs.core, runs.oracle), maxAbsDifference(runs.fast, runs.oracle)];
-  console.log(`conformance: ${label}: max |step - oracle| = ${step.toExponential(3)}, max |fastStep - oracle| = ${fast.toExponential(3)}`);
   expect(step).toBeLessThanOrEqual(TOLERANCE);
   expect(fast).toBeLessThanOrEqual(TOLERANCE);
+  return { step, fast };
 }
+
+/**
+ * Relative error (|fast - autodiff| / |autodiff|, Frobenius norms) of fastStep's gradients of a
+ * weighted square loss after `masks.length` steps from a batch of two starts, with respect to
+ * the start and the four parameters, against autodiff through `step`.
+ */
+function gradientErrors(model: NcaModel, starts: readonly Float32Array[], masks: readonly Uint8Array[], seed: number): { errors: number[]; norms: number[] } {
+  const { config } = model;
+  const [h, w, c] = [config.gridHeight, config.gridWidth, config.channels];
+  return tf.tidy(() => {
+    const params = paramsToTensors(model.params, config);
+    const state = tf.tensor4d(Float32Array.from(starts.flatMap((s) => Array.from(s))), [starts.length, h, w, c]);
+    const fires = masks.map((mask) => tf.tensor4d(Float32Array.from([...mask, ...mask.slice().reverse()]), [2, h, w, 1]));
+    const rng = createRng(seed);
+    const weights = tf.tensor4d(Float32Array.from({ length: state.size }, () => rng.next() * 2 - 1), state.shape);
+    const loss = (run: (s: tf.Tensor4D, p: CaParams, f: tf.Tensor4D) => tf.Tensor4D) =>
+      (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, e: tf.Tensor): tf.Scalar => {
+        const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: d as tf.Tensor2D, dense2Bias: e as tf.Tensor1D };
+        let s = x as tf.Tensor4D;
+        for (const fire of fires) {
+          s = run(s, p, fire);
+        }
+        return tf.sum(tf.mul(tf.square(s), weights));
+      };
+    const inputs = [state, params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias];
+    const fast = tf.grads(loss((s, p, f) => fastStep(s, p, config, f)))(inputs);
+    const reference = tf.grads(loss((s, p, f) => step(s, p, config, { fire: f })))(inputs);
+    const norms = reference.map((ref) => tf.norm(ref).arraySync() as number);
+    const errors = reference.map((ref, i) => (tf.norm(tf.sub(fast[i]!, ref)).arraySync() as number) / norms[i]!);
+    return { errors, norms };
+  });
+}
+
+describe('the conformance matrix: seeded random weights, every option combination, 13x11', () => {
+  const cases = matrixCases();
+
+  it('covers padding x angle x tanh x masking x clamp x channels', () => {
+    expect(cases).toHaveLength(3 * 3 * 2 * 2 * 2 * 2);
+    expect(new Set(cases.map((c) => c.label)).size).toBe(cases.length);
+  });
+
+  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: step and fastStep = oracle over 4 steps; fastStep gradient = autodiff', (_, { config }, i) => {
+    const model = randomModel(config, 1000 + i);
+    const start = randomState(config, 2000 + i);
+    const masks = fireMasks(config, 4, 3000 + i);
+    const runs = runAll(model, config, start, masks);
+    expectConformance(runs);
+    // Not a trivial case: cells live and die, and the state moved.
+    const cells = config.gridWidth * config.gridHeight;
+    expect(matureCells(runs.oracle, config.channels)).toBeGreaterThan(5);
+    expect(deadCells(runs.oracle, config.channels)).toBeGreaterThan(0);
+    expect(deadCells(runs.oracle, config.channels)).toBeLessThan(cells - 5);
+    expect(maxAbsDifference(runs.oracle, start)).toBeGreaterThan(0.05);
+
+    const { errors, norms } = gradientErrors(model, [start, randomState(config, 4000 + i)], masks.slice(0, 3), 5000 + i);
+    for (const [k, error] of errors.entries()) {
+      expect(norms[k]).toBeGreaterThan(0);
+      expect(error).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+    }
+  });
+
+  it('the options do change the result (each one, from the same weights and start)', () => {
+    const base = cases[0]!.config;
+    const final = (overrides: Partial<NcaConfig>): Float32Array => {
+      const config = { ...base, ...overrides };
+      return runAll(randomModel(config, 7), config, randomState(config, 8), fireMasks(config, 4, 9)).oracle;
+    };
+    const reference = final({});
+    for (const overrides of [{ padding: 'wrap' }, { padding: 'reflect' }, { angle: 0.7 }, { tanh: true }, { aliveMasking: 'post' }, { clampRgba: true }] as const) {
+      expect(maxAbsDifference(final(overrides), reference), JSON.stringify(overrides)).toBeGreaterThan(1e-3);
+    }
+  });
+});
 
 describe('the scalar oracle itself', () => {
   const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 4, gridWidth: 5, gridHeight: 4 };
@@ -118,7 +204,7 @@ describe('the scalar oracle itself', () => {
   });
 });
 
-describe('core step (and fastStep) = scalar oracle, on the Distill lizard', () => {
+describe('core step (and fastStep) = scalar oracle, on the Distill lizard (extra, with ../shared)', () => {
   if (!HAS_DISTILL) {
     it.skip(SKIP_REASON, () => {});
     return;
@@ -133,8 +219,8 @@ describe('core step (and fastStep) = scalar oracle, on the Distill lizard', () =
     expect([config.gridWidth, config.gridHeight, config.padding]).toEqual([72, 72, 'zero']);
     const start = oracleSeed({ width: 72, height: 72, channels: 16 });
     expect(start).toEqual(seedState({ width: 72, height: 72, channels: 16 }).dataSync());
-    const runs = runAll(lizard, config, start, 30);
-    expectConformance('lizard 72x72, 30 steps, fire rate 1', runs);
+    const runs = runAll(lizard, config, start, fireMasks(config, 30, 7));
+    expectConformance(runs);
     // Not two empty grids: the lizard has started to grow.
     expect(matureCells(runs.oracle, 16)).toBeGreaterThan(100);
   });
@@ -147,8 +233,8 @@ describe('core step (and fastStep) = scalar oracle, on the Distill lizard', () =
   const finals = new Map<string, Float32Array>();
   it.each([['zero'], ['wrap'], ['reflect']] as const)('padding %s on 20x16, 24 steps from a seed by the corner', (padding) => {
     const config = small({ padding });
-    const runs = runAll(lizard, config, corner(config), 24);
-    expectConformance(`padding ${padding}`, runs);
+    const runs = runAll(lizard, config, corner(config), fireMasks(config, 24, 7));
+    expectConformance(runs);
     expect(matureCells(runs.oracle, 16)).toBeGreaterThan(20);
     finals.set(padding, runs.oracle);
   });
@@ -162,16 +248,16 @@ describe('core step (and fastStep) = scalar oracle, on the Distill lizard', () =
   it('a rotation of 90 degrees on 16x20, 24 steps', () => {
     const config = small({ angle: Math.PI / 2, gridWidth: 16, gridHeight: 20 });
     const start = oracleSeed({ width: 16, height: 20, channels: 16 });
-    const runs = runAll(lizard, config, start, 24);
-    expectConformance('angle pi/2', runs);
-    const unrotated = runAll(lizard, { ...config, angle: 0 }, start, 24).oracle;
+    const runs = runAll(lizard, config, start, fireMasks(config, 24, 7));
+    expectConformance(runs);
+    const unrotated = runAll(lizard, { ...config, angle: 0 }, start, fireMasks(config, 24, 7)).oracle;
     expect(maxAbsDifference(runs.oracle, unrotated)).toBeGreaterThan(0.1);
   });
 
   it('stochastic updates: the same fire masks at fire rate 0.5, 20 steps on 32x32', () => {
     const config = small({ fireRate: 0.5, gridWidth: 32, gridHeight: 32 });
-    const runs = runAll(lizard, config, oracleSeed({ width: 32, height: 32, channels: 16 }), 20, 11);
-    expectConformance('fire rate 0.5', runs);
+    const runs = runAll(lizard, config, oracleSeed({ width: 32, height: 32, channels: 16 }), fireMasks(config, 20, 11));
+    expectConformance(runs);
     expect(matureCells(runs.oracle, 16)).toBeGreaterThan(20);
   });
 });

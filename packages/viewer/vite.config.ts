@@ -1,12 +1,47 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
+
+/**
+ * The Distill models' manifest is optional (`pnpm models:distill` writes it from ../shared).
+ * Where it is not there, the app is served and built with an empty one, so that a fresh page
+ * asks for nothing that answers 404.
+ */
+function optionalDistillManifest(): Plugin {
+  const path = 'models/distill/index.json';
+  const file = resolve(import.meta.dirname, 'public', path);
+  const empty = JSON.stringify({ title: 'Distill reference models', models: [] });
+  return {
+    name: 'nca-optional-distill-manifest',
+    // After Vite's own middleware (public files, mounted test folders): only what they did not serve.
+    configureServer(server) {
+      return () => {
+        server.middlewares.use((req, res, next) => {
+          if ((req.url ?? '').split('?')[0] !== `/${path}`) {
+            next();
+            return;
+          }
+          res.setHeader('Content-Type', 'application/json');
+          res.end(empty);
+        });
+      };
+    },
+    generateBundle() {
+      if (!existsSync(file)) {
+        this.emitFile({ type: 'asset', fileName: path, source: empty });
+      }
+    },
+  };
+}
 
 // The app: `pnpm dev`, and `vite build` -> dist/. The widget has its own build: vite.widget.config.ts.
 export default defineConfig({
   base: './',
   // A missing file is a 404 (the model picker skips a manifest that is not there), not index.html.
   appType: 'mpa',
-  plugins: [svelte()],
+  plugins: [svelte(), optionalDistillManifest()],
   resolve: { dedupe: ['@tensorflow/tfjs-core'] },
   // Bundled at server start, so the first page load is not reloaded by a late discovery.
   // src/index.ts too: the test and benchmark pages import it (and the benchmark's extra kernels).

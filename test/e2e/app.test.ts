@@ -1,4 +1,4 @@
-// The viewer app in headless Chromium: a Distill model grows, a pointer drag erases part of
+// The viewer app in headless Chromium: a model grows, a pointer drag erases part of
 // it, and it regrows; a bad file shows its error while the model keeps running; the keyboard,
 // drop, hidden-tab pause, half floats and a 360 px wide screen.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -6,6 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { countForeground, launchBrowser, openPage } from './support/browser.ts';
 
 const base = inject('baseUrl');
+const models = inject('models');
+const grid = models.primary.gridWidth;
 let browser: Browser;
 
 beforeAll(async () => {
@@ -34,8 +36,10 @@ async function ready(page: Page): Promise<void> {
 
 describe('viewer app', () => {
   it('grows a model, a drag erases it, and it regrows', async () => {
-    const { page, errors } = await openPage(browser, `${base}?model=ex3_1f98e&autoplay=0&speed=max`);
+    const { page, errors } = await openPage(browser, `${base}?model=${models.primary.id}&autoplay=0&speed=max`);
     await ready(page);
+    // The model asked for, not a fallback to the default one.
+    expect(await page.getByTestId('model-select').inputValue()).toBe(new URL(models.primary.url, base).href);
     expect(await page.getByTestId('engine').textContent()).toBe('fused WebGL');
     expect(await page.getByTestId('precision').textContent()).toBe('float32');
     const canvas = page.getByTestId('canvas');
@@ -43,12 +47,12 @@ describe('viewer app', () => {
     const seed = await countForeground(canvas);
     await playUntil(page, 200);
     const grown = await countForeground(canvas);
-    // The seed is one cell; the lizard covers a good part of the 72 x 72 grid.
+    // The seed is one cell; the lizard covers a good part of the grid.
     expect(grown.count).toBeGreaterThan(20 * Math.max(seed.count, 1));
     expect(grown.count / grown.total).toBeGreaterThan(0.08);
 
-    // Drag a 10-cell brush across the middle.
-    await page.getByTestId('brush').fill('10');
+    // Drag a brush of a seventh of the grid (10 cells on 72) across the middle.
+    await page.getByTestId('brush').fill(String(Math.round(grid / 7)));
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.15, box.y + box.height * 0.5);
     await page.mouse.down();
@@ -68,6 +72,28 @@ describe('viewer app', () => {
     await page.close();
   });
 
+  it('loads with a clean console: no request fails, nothing is logged as an error or warning', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') {
+        problems.push(`${message.type()}: ${message.text()}`);
+      }
+    });
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) {
+        problems.push(`HTTP ${response.status()}: ${response.url()}`);
+      }
+    });
+    page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
+    await page.goto(`${base}?autoplay=0`);
+    await ready(page);
+    await page.waitForLoadState('networkidle');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('picks the bundled models first, and the default one grows', async () => {
     const { page, errors } = await openPage(browser, `${base}?autoplay=0&speed=max`);
     await ready(page);
@@ -83,7 +109,7 @@ describe('viewer app', () => {
   });
 
   it('shows a bad file\'s error and keeps the running model running; a dropped model replaces it', async () => {
-    const { page, errors } = await openPage(browser, `${base}?model=ex3_1f98e&speed=max`);
+    const { page, errors } = await openPage(browser, `${base}?model=${models.primary.id}&speed=max`);
     await ready(page);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=steps]')?.textContent) > 5);
 
@@ -94,14 +120,14 @@ describe('viewer app', () => {
     const at = await steps(page);
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=steps]')?.textContent) > n + 10, at);
 
-    // Drop a model file onto the page (the other Distill test model).
-    await page.evaluate(async () => {
-      const bytes = await (await fetch('models/distill/ex1_1f98b.safetensors')).arrayBuffer();
+    // Drop a model file onto the page (the other test model).
+    await page.evaluate(async (url) => {
+      const bytes = await (await fetch(url)).arrayBuffer();
       const transfer = new DataTransfer();
       transfer.items.add(new File([bytes], 'butterfly.safetensors'));
       window.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, cancelable: true }));
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, cancelable: true }));
-    });
+    }, models.secondary.url);
     await page.getByText('butterfly.safetensors').waitFor();
     expect(await page.getByTestId('error').count()).toBe(0);
     expect(errors).toEqual([]);
@@ -109,7 +135,7 @@ describe('viewer app', () => {
   });
 
   it('answers space, s and r, plants a seed on Shift-click, switches views, and pauses while the tab is hidden', async () => {
-    const { page } = await openPage(browser, `${base}?model=ex3_1f98e&autoplay=0`);
+    const { page } = await openPage(browser, `${base}?model=${models.primary.id}&autoplay=0`);
     await ready(page);
     await page.keyboard.press('s');
     await page.keyboard.press('s');
@@ -152,7 +178,7 @@ describe('viewer app', () => {
   });
 
   it('fits a 360 px wide screen, and runs on half floats with a status line saying so', async () => {
-    const { page, errors } = await openPage(browser, `${base}?model=ex3_1f98e&half&speed=max`, { width: 360, height: 740 });
+    const { page, errors } = await openPage(browser, `${base}?model=${models.primary.id}&half&speed=max`, { width: 360, height: 740 });
     await ready(page);
     expect(await page.getByTestId('precision').textContent()).toBe('float16');
     expect(await page.getByTestId('precision-note').textContent()).toContain('half-float');

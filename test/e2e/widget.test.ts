@@ -6,6 +6,7 @@ import type { NcaViewerElement } from '../../packages/viewer/src/widget/element.
 import { countForeground, launchBrowser, openPage } from './support/browser.ts';
 
 const base = inject('baseUrl');
+const models = inject('models');
 let browser: Browser;
 let page: Page;
 let errors: string[];
@@ -40,7 +41,7 @@ describe('<nca-viewer> widget', () => {
   it('fires load for good models and error, with the message, for a missing or corrupt src', async () => {
     const events = await page.evaluate(() => window.widgetEvents);
     const byId = Object.fromEntries(events.map((event) => [event.id, event]));
-    expect(byId['good']).toMatchObject({ type: 'load', detail: { engine: 'fused', gridWidth: 72 } });
+    expect(byId['good']).toMatchObject({ type: 'load', detail: { engine: 'fused', gridWidth: models.primary.gridWidth } });
     expect(byId['big']).toMatchObject({ type: 'load', detail: { gridWidth: 96 } });
     expect(byId['missing']).toMatchObject({ type: 'error', detail: { message: 'nope.safetensors: HTTP 404 Not Found' } });
     expect(byId['corrupt']?.type).toBe('error');
@@ -71,7 +72,9 @@ describe('<nca-viewer> widget', () => {
     await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).pause());
     const grown = await countForeground(widget);
     expect(grown.count / grown.total).toBeGreaterThan(0.08);
-    await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).damage(36, 36, 14));
+    const { gridWidth: w, gridHeight: h } = models.primary;
+    // A disc of a fifth of the grid (14 cells on 72) at the centre.
+    await page.evaluate(([x, y, r]) => (document.getElementById('good') as NcaViewerElement).damage(x!, y!, r!), [Math.floor(w / 2), Math.floor(h / 2), Math.round(w / 5)]);
     await expect.poll(async () => (await countForeground(widget)).count).toBeLessThan(grown.count * 0.7);
     await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).reset());
     await expect.poll(async () => (await countForeground(widget)).count).toBeLessThan(grown.count * 0.05);

@@ -9,6 +9,7 @@ export type NcaErrorCode =
   | 'TARGET_NOT_FOUND'
   | 'TARGET_TOO_LARGE'
   | 'TARGET_NO_ALPHA'
+  | 'TARGET_EMPTY'
   | 'DOWNLOAD_FAILED'
   | 'UNKNOWN_EMOJI'
   | 'BAD_MODEL'

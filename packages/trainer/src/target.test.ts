@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NcaError } from './errors.ts';
 import { emojiPath, loadTarget } from './target.ts';
@@ -51,6 +52,27 @@ describe('loadTarget from a file', () => {
     const target = await loadTarget({ kind: 'file', path }, options);
     // Aspect ratio kept: 8 x 16 inside, plus padding.
     expect([target.width, target.height]).toEqual([16, 24]);
+  });
+
+  it('refuses a target with nothing visible: an SVG of an external image, a transparent PNG, a speck', async () => {
+    const external = join(dir, 'external.svg');
+    await writeFile(external, '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><image href="http://127.0.0.1:9/cat.png" width="32" height="32"/></svg>');
+    const transparent = join(dir, 'transparent.png');
+    await writeFile(transparent, await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
+    for (const path of [external, transparent]) {
+      const e = await refusal(loadTarget({ kind: 'file', path }, options));
+      expect(e.code).toBe('TARGET_EMPTY');
+      expect(e.exitCode).toBe(2);
+      expect(e.message.startsWith(`${path}: no pixel is visible (alpha > 0)`)).toBe(true);
+    }
+    // One opaque pixel in 200x200, shrunk to 16: a single cell at most.
+    const speck = join(dir, 'speck.png');
+    const pixels = Buffer.alloc(200 * 200 * 4);
+    pixels.set([0, 0, 255, 255], (100 * 200 + 100) * 4);
+    await writeFile(speck, await sharp(pixels, { raw: { width: 200, height: 200, channels: 4 } }).png().toBuffer());
+    const e = await refusal(loadTarget({ kind: 'file', path: speck }, options));
+    expect(e.code).toBe('TARGET_EMPTY');
+    expect(e.message).toMatch(/under the 2x2 a shape needs/);
   });
 
   it('refuses a missing file', async () => {

@@ -38,7 +38,12 @@ export const DEFAULT_DOWNLOAD = { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024 
 
 export async function loadTarget(source: TargetSource, options: TargetOptions): Promise<Target> {
   const { bytes, name } = await readSource(source, options);
-  return decodeTarget(bytes, name, options);
+  return decodeTarget(bytes, name, options, sourceLabel(source));
+}
+
+/** What the user gave, for messages: the path, the URL or the emoji. */
+function sourceLabel(source: TargetSource): string {
+  return source.kind === 'file' ? source.path : source.kind === 'url' ? source.url : source.char;
 }
 
 export function targetName(source: TargetSource): string {
@@ -135,7 +140,7 @@ async function download(url: string, limits: { timeoutMs: number; maxBytes: numb
 }
 
 /** Decodes, keys out a background if asked, shrinks to fit, pads and premultiplies. */
-export async function decodeTarget(bytes: Buffer, name: string, options: TargetOptions): Promise<Target> {
+export async function decodeTarget(bytes: Buffer, name: string, options: TargetOptions, label = name): Promise<Target> {
   let metadata: sharp.Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -191,7 +196,30 @@ export async function decodeTarget(bytes: Buffer, name: string, options: TargetO
       }
     }
   }
+  refuseInvisible(out8, gw, gh, label);
   return { name, width: gw, height: gh, rgba: out, rgba8: out8, size: options.size, padding: p };
+}
+
+/**
+ * A target with nothing visible after resizing (an SVG whose only content is an external image,
+ * which is never fetched; a fully transparent PNG) would train to "done" on an empty grid. So
+ * would one whose visible part is under 2x2 cells: nothing for a CA to grow.
+ */
+function refuseInvisible(rgba8: Uint8Array, width: number, height: number, label: string): void {
+  let [minX, minY, maxX, maxY] = [width, height, -1, -1];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (rgba8[(y * width + x) * 4 + 3]! > 0) {
+        [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+      }
+    }
+  }
+  if (maxX < 0) {
+    throw new NcaError('TARGET_EMPTY', `${label}: no pixel is visible (alpha > 0) after decoding and resizing, so there is no shape to grow; external images in an SVG are not fetched`);
+  }
+  if (maxX - minX + 1 < 2 || maxY - minY + 1 < 2) {
+    throw new NcaError('TARGET_EMPTY', `${label}: the visible part is ${maxX - minX + 1}x${maxY - minY + 1} cells after resizing, under the 2x2 a shape needs; give a larger shape or a larger --target-size`);
+  }
 }
 
 function hasTransparency(rgba: Buffer): boolean {

@@ -1,29 +1,34 @@
-// Global setup of the browser tests: the Distill test models converted into a temp folder, the
-// widget bundle built from source, and one viewer dev server for every test file.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+// Global setup of the browser tests: the test models (the Distill lizard and butterfly converted
+// into a temp folder when ../shared is there, else the bundled lizard and butterfly), the widget
+// bundle built from source, and one viewer dev server for every test file.
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startViewerServer } from '../../../packages/viewer/scripts/server.ts';
+import { startViewerServer, VIEWER_ROOT } from '../../../packages/viewer/scripts/server.ts';
 import { buildWidget } from '../../../packages/viewer/scripts/widget.ts';
-import { writeDistillModels } from './distill.ts';
+import { DISTILL_FIXTURES, writeDistillModels } from './distill.ts';
+import type { ConvertedModel } from './distill.ts';
+import type { TestModels } from './models.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The viewer dev server, ending with /. */
     baseUrl: string;
+    models: TestModels;
   }
 }
 
 /** A plain HTML page with four widgets (two good, a missing and a corrupt src) and a button. */
-const WIDGET_PAGE = `<!doctype html>
+const widgetPage = (models: TestModels): string => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>widgets</title></head>
 <body style="margin: 8px; background: white">
   <button id="plain" onclick="this.dataset.clicks = Number(this.dataset.clicks || 0) + 1">plain button</button>
   <div>
-    <nca-viewer id="good" src="/models/distill/ex3_1f98e.safetensors" interactive steps-per-frame="max" background="transparent" brush-radius="10"></nca-viewer>
-    <nca-viewer id="big" src="/models/distill/ex1_1f98b.safetensors" grid-size="96" autoplay steps-per-frame="2"></nca-viewer>
+    <nca-viewer id="good" src="${models.primary.url}" interactive steps-per-frame="max" background="transparent" brush-radius="10"></nca-viewer>
+    <nca-viewer id="big" src="${models.secondary.url}" grid-size="96" autoplay steps-per-frame="2"></nca-viewer>
   </div>
   <nca-viewer id="missing" src="/models/distill/nope.safetensors" autoplay></nca-viewer>
   <nca-viewer id="corrupt" src="/e2e-fixtures/corrupt.safetensors" autoplay></nca-viewer>
@@ -44,7 +49,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = await mkdtemp(join(tmpdir(), 'nca-e2e-'));
   const models = join(dir, 'models');
   const fixtures = join(dir, 'fixtures');
-  await writeDistillModels(models);
+  const mounts: Record<string, string> = {};
+  let testModels: TestModels;
+  if (existsSync(DISTILL_FIXTURES)) {
+    const [lizard, butterfly] = await writeDistillModels(models);
+    const entry = (m: NonNullable<typeof lizard>) => ({ id: m.id, url: `/models/distill/${m.file}`, gridWidth: m.gridWidth, gridHeight: m.gridHeight });
+    testModels = { source: 'Distill', primary: entry(lizard!), secondary: entry(butterfly!) };
+    mounts['/models/distill/'] = models;
+  } else {
+    // The viewer's own bundled models, served from its public/ folder.
+    const manifest = JSON.parse(await readFile(join(VIEWER_ROOT, 'public/models/index.json'), 'utf8')) as { models: ConvertedModel[] };
+    const entry = (id: string) => {
+      const m = manifest.models.find((model) => model.id === id)!;
+      return { id, url: `/models/${m.file}`, gridWidth: m.gridWidth, gridHeight: m.gridHeight };
+    };
+    testModels = { source: 'bundled', primary: entry('lizard'), secondary: entry('butterfly') };
+  }
+  console.log(`browser tests: on the ${testModels.source} models ${testModels.primary.id} and ${testModels.secondary.id}`);
   await mkdir(fixtures, { recursive: true });
   // Random bytes with a plausible length: not a safetensors file.
   await writeFile(join(fixtures, 'corrupt.safetensors'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
@@ -54,14 +75,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     '<!doctype html><meta charset="utf-8"><title>blank</title><body>' +
       '<script type="module">import * as nca from "/src/index.ts"; window.nca = nca;</script></body>',
   );
-  await writeFile(join(fixtures, 'widget.html'), WIDGET_PAGE);
+  await writeFile(join(fixtures, 'widget.html'), widgetPage(testModels));
   await buildWidget(join(dir, 'widget'));
   const server = await startViewerServer({
-    '/models/distill/': models,
+    ...mounts,
     '/e2e-fixtures/': fixtures,
     '/e2e-widget/': join(dir, 'widget'),
   });
   project.provide('baseUrl', server.url);
+  project.provide('models', testModels);
   return async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });

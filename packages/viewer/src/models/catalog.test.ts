@@ -38,17 +38,14 @@ describe('parseManifest', () => {
 });
 
 describe('loadCatalog', () => {
-  it('reads both manifests, skipping a missing one, bundled models first', async () => {
+  it('reads both manifests, skipping a missing or empty one, bundled models first', async () => {
     const fetchImpl = site({
       [`${BASE}models/index.json`]: JSON.stringify({ title: 'Bundled models', models: [] }),
       [`${BASE}models/distill/index.json`]: JSON.stringify({ title: 'Distill', models: [{ file: 'a.safetensors' }, { file: 'b.safetensors' }] }),
     });
     const catalog = await loadCatalog(BASE, fetchImpl);
     expect(catalog.problems).toEqual([]);
-    expect(catalog.groups.map((g) => [g.title, g.models.length])).toEqual([
-      ['Bundled models', 0],
-      ['Distill', 2],
-    ]);
+    expect(catalog.groups.map((g) => [g.title, g.models.length])).toEqual([['Distill', 2]]);
     // No bundled model yet: the Distill group gives the default.
     expect(defaultModel(catalog.groups)?.url).toBe(`${BASE}models/distill/a.safetensors`);
 

@@ -100,7 +100,11 @@ export async function loadCatalog(base: string, fetchImpl: typeof fetch = fetch)
         }
         throw new Error(`${url}: not valid JSON`);
       }
-      groups.push(parseManifest(json, url));
+      const group = parseManifest(json, url);
+      // An empty manifest stands for a folder with nothing in it (see vite.config.ts).
+      if (group.models.length > 0) {
+        groups.push(group);
+      }
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
     }
