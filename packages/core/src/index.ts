@@ -10,6 +10,20 @@ export { seedState, seedArray } from './seed.ts';
 export { damageDisc } from './damageDisc.ts';
 export { createParams, paramsToTensors, tensorsToParams, disposeParams, PARAM_NAMES } from './params.ts';
 export { createRng } from './rng.ts';
+export {
+  BudgetError,
+  checkBudget,
+  checkTrainingBudget,
+  formatBytes,
+  IMAGE_BYTES,
+  inferenceMemory,
+  MACHINE_SHARE,
+  PAGE_GPU_BYTES,
+  POOL_BYTES,
+  rolloutMemory,
+  viewerMemory,
+  WASM_HEAP_BYTES,
+} from './budget.ts';
 export { PRESETS, isPresetName } from './presets.ts';
 export { DEFAULT_CONFIG, parseConfig } from '@nca-studio/weights-format';
 
@@ -19,5 +33,6 @@ export type { GridShape } from './seed.ts';
 export type { Disc } from './damageDisc.ts';
 export type { CaParams } from './params.ts';
 export type { Rng } from './rng.ts';
+export type { GridSize, MemoryEstimate, MemoryPart, TrainingShape } from './budget.ts';
 export type { DamageRadius, Preset, PresetName, TrainingSettings } from './presets.ts';
 export type { NcaConfig, NcaParams, Padding, AliveMasking } from '@nca-studio/weights-format';

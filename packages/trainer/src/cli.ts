@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isPresetName, PRESETS, type DamageRadius, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { BudgetError, isPresetName, PRESETS, type DamageRadius, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import { WeightsFormatError } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, selectBackend, type BackendName } from './backend.ts';
 import { BENCH_DEFAULTS, benchTrainer, formatBench } from './bench.ts';
@@ -95,6 +95,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--out <dir>', 'run folder (default runs/<target>-<timestamp>)')
     .option('--checkpoint-every <n>', 'write a checkpoint every N iterations', integer(1), 100)
     .option('--resume <dir>', 'continue the run in DIR from its checkpoint (with --iterations: the new total)')
+    .option('--force', 'replace the run that --out already holds (without it, that is refused)')
     .option('--log-every <n>', 'when not on a terminal, print a line every N iterations', integer(1), 10)
     .option('--workers <n>', 'gradient worker threads on the CPU backends (0: one per core, up to the batch)', integer(0, 256), 0)
     .action(async (opts: Record<string, unknown>) => {
@@ -151,6 +152,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
             ...(opts.out === undefined ? {} : { out: opts.out as string }),
             checkpointEvery: opts.checkpointEvery as number,
             ...(opts.resume === undefined ? {} : { resume: opts.resume as string }),
+            force: opts.force === true,
             ...(opts.background === undefined ? {} : { background: opts.background as string }),
             workers: opts.workers as number,
           },
@@ -309,6 +311,9 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
       await selectBackend(opts.backend);
       const report = await evaluate(model, { seeds: opts.seeds, persistenceSteps: opts.persistenceSteps, seed: opts.seed });
       run.log(opts.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));
+      if (report.diverged) {
+        throw new NcaError('DIVERGED', `warning: ${path} diverged: a loss is not finite (the state blew up to NaN or infinity)`, EXIT_FAILURE);
+      }
     });
 
   return program;
@@ -363,7 +368,7 @@ export async function main(
       // Help and version exit 0; anything else commander rejects is bad usage.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof NcaError || error instanceof WeightsFormatError) {
+    if (error instanceof NcaError || error instanceof WeightsFormatError || error instanceof BudgetError) {
       io.error(`nca: ${error.message}`);
       if (debug) {
         io.error(error.stack ?? '');

@@ -17,6 +17,10 @@ export type NcaErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'NON_FINITE_LOSS'
   | 'BAD_DISTILL_FILE'
+  | 'RUN_EXISTS'
+  | 'RUN_BUSY'
+  | 'RESOURCE_LIMIT'
+  | 'DIVERGED'
   | 'IO';
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, damageDisc, disposeParams, fastStep, fireMask, paramsToTensors, seedState, type CaParams, type Disc, type NcaConfig } from '@nca-studio/core';
+import { createRng, damageDisc, disposeParams, fastStep, fireMask, inferenceMemory, paramsToTensors, seedState, type CaParams, type Disc, type NcaConfig } from '@nca-studio/core';
 import type { NcaModel } from '@nca-studio/weights-format';
+import { guardInference } from './budget.ts';
 import { NcaError } from './errors.ts';
 import { perSampleLoss } from './loss.ts';
 
@@ -31,6 +32,8 @@ export interface EvalReport {
   damageRadius: number;
   /** regrowth / growth: near 1 means the damage heals completely. */
   ratio: number;
+  /** A figure is NaN or infinite: the state blew up. */
+  diverged: boolean;
 }
 
 /** The step range the model was trained with, from its metadata; the Distill range otherwise. */
@@ -57,6 +60,8 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
   }
   const seeds = options.seeds ?? 8;
   const persistenceSteps = options.persistenceSteps ?? 1000;
+  // Held at once: the grown batch, and the centre and off-centre damaged batches.
+  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * seeds, '--seeds (or run the model on a smaller grid)'), tf.getBackend());
   const range = trainingStepRange(model);
   const rng = createRng(options.seed ?? 1);
   // Training puts the loss after a step count drawn from its range; the upper end is where
@@ -94,6 +99,7 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
       regrowthOffCentre,
       damageRadius: radius,
       ratio: regrowth / growth,
+      diverged: ![growth, persistence, regrowth, regrowthOffCentre].every(Number.isFinite),
     };
   } finally {
     disposeParams(params);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, damageDisc, disposeParams, fastStep, fireMask, paramsToTensors, seedArray, type NcaConfig } from '@nca-studio/core';
+import { checkBudget, createRng, damageDisc, disposeParams, fastStep, fireMask, IMAGE_BYTES, inferenceMemory, paramsToTensors, seedArray, type MemoryEstimate, type NcaConfig } from '@nca-studio/core';
 import type { NcaModel } from '@nca-studio/weights-format';
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomicWrite.ts';
+import { guardInference } from './budget.ts';
 import { selectBackend, type BackendInfo, type BackendName } from './backend.ts';
 import { EXIT_FAILURE, NcaError } from './errors.ts';
 import { loadModel } from './inspect.ts';
@@ -265,6 +266,22 @@ async function write(path: string, data: Uint8Array): Promise<void> {
   }
 }
 
+/** The resource budget of a render, before any work: the CA on its backend, and the pictures. */
+function guardRender(config: NcaConfig, request: RenderRequest, scale: number, frameEvery: number): void {
+  const grid = { width: request.width ?? config.gridWidth, height: request.height ?? config.gridHeight };
+  guardInference('rendering', inferenceMemory(config, grid), request.backend ?? 'wasm');
+  const pixels = grid.width * scale * grid.height * scale;
+  const picture = (what: string, bytes: number): MemoryEstimate => ({ bytes, parts: [{ what, bytes, setting: '--scale or --size' }] });
+  if (request.png !== undefined) {
+    checkBudget('the PNG', picture(`${grid.width * scale}x${grid.height * scale} pixels x 4 bytes`, pixels * 4), IMAGE_BYTES, 'a picture may take');
+  }
+  if (request.gif !== undefined) {
+    const frames = Math.floor(request.steps / frameEvery) + 2;
+    // The frames, and sharp's copy of them as one tall page.
+    checkBudget('the GIF', picture(`${frames} frames of ${grid.width * scale}x${grid.height * scale} pixels x 4 bytes, twice`, 2 * frames * pixels * 4), IMAGE_BYTES, 'a picture may take (--gif-every fewer frames)');
+  }
+}
+
 /** `nca render MODEL` (SPEC §6): runs a model headless on a CPU backend and writes the pictures and state asked for. */
 export async function render(request: RenderRequest, io: { log: (line: string) => void } = { log: () => {} }): Promise<RenderSummary> {
   const scale = request.scale ?? 4;
@@ -272,9 +289,10 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
     throw new NcaError('BAD_FLAG', `--scale must be an integer from 1 to 64, got ${scale}`);
   }
   const { model } = await loadModel(request.model);
+  const frameEvery = request.gif === undefined ? 0 : (request.frameEvery ?? defaultFrameEvery(request.steps));
+  guardRender(model.config, request, scale, frameEvery);
   const backend = await selectBackend(request.backend ?? 'wasm');
   const started = performance.now();
-  const frameEvery = request.gif === undefined ? 0 : (request.frameEvery ?? defaultFrameEvery(request.steps));
   const result = renderModel(model, { ...request, frameEvery });
   const seconds = (performance.now() - started) / 1000;
   const { mature, nonFinite } = stateStats(result.state, result.channels);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '@nca-studio/weights-format';
@@ -38,6 +38,34 @@ function tiny(out: string, iterations: number, extra: Partial<TrainRequest> = {}
 }
 
 describe('train', () => {
+  it('refuses a folder that holds a run unless --resume or --force, and --force replaces it', async () => {
+    const out = join(dir, 'kept');
+    await train(tiny(out, 2), quiet);
+    const before = await readFile(join(out, 'model.safetensors'));
+    const error = await train(tiny(out, 2, { seed: 8 }), quiet).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).code).toBe('RUN_EXISTS');
+    expect(await readFile(join(out, 'model.safetensors'))).toEqual(before);
+    await train(tiny(out, 2, { seed: 8, force: true }), quiet);
+    expect(await readFile(join(out, 'model.safetensors'))).not.toEqual(before);
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
+  });
+
+  it('an I/O failure names the file, says the checkpoint is intact and how to go on (exit 1)', async () => {
+    const out = join(dir, 'blocked');
+    await train(tiny(out, 2), quiet);
+    // Something in the way of the model file when the resumed run finishes.
+    await rm(join(out, 'model.safetensors'));
+    await mkdir(join(out, 'model.safetensors'));
+    const error = await train({ ...tiny(out, 4), target: undefined, resume: out }, quiet).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).exitCode).toBe(1);
+    expect((error as NcaError).message).toBe(
+      `could not write ${join(out, 'model.safetensors')}: a folder is in the way (EISDIR); the last checkpoint in ${out} is intact: free some space (or fix the folder), then continue with --resume ${out}`,
+    );
+    expect((await readCheckpoint(out)).iteration).toBe(4);
+  });
+
   it('a run of 2N iterations equals a run of N resumed for N more, bit for bit', async () => {
     // Re-seeding every other iteration and an overflow penalty: a resume at an odd iteration
     // must pick up both where they were.

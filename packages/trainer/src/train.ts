@@ -1,11 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import { writeModel } from '@nca-studio/weights-format';
 import { writeFileAtomic } from './atomicWrite.ts';
 import { selectBackend, type BackendInfo, type BackendName } from './backend.ts';
-import { readCheckpoint, type Checkpoint, type RunPlan } from './checkpoint.ts';
+import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint, type RunPlan } from './checkpoint.ts';
+import { claimRunFolder, type RunFolderLock } from './runFolder.ts';
+import { guardTraining } from './budget.ts';
 import { NcaError } from './errors.ts';
 import { progressBar, progressLines, type Progress } from './progress.ts';
 import { growthStrip, lossCsv, lossSvg } from './report.ts';
@@ -29,6 +31,8 @@ export interface TrainRequest {
   checkpointEvery: number;
   /** Continue the run in this folder from its checkpoint. */
   resume?: string;
+  /** Replace a run that `out` already holds (otherwise that is refused). */
+  force?: boolean;
   background?: string;
   /** Gradient worker threads for the CPU backends; 0 or undefined: one per core, up to the batch. */
   workers?: number;
@@ -110,14 +114,27 @@ function timestamp(): string {
 export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSummary> {
   let start: Checkpoint;
   let dir: string;
+  let folder: RunFolderLock;
   const backend = await selectBackend(request.backend);
   // Logged once the input is known good, so a bad target prints one error line and nothing else.
   const notes: string[] = [`backend: ${backend.name} (${backend.detail})`];
   if (request.resume !== undefined) {
     dir = request.resume;
-    start = await readCheckpoint(dir);
+    folder = await claimRunFolder(dir, 'resume');
+    try {
+      start = await readCheckpoint(dir);
+    } catch (error) {
+      await folder.release();
+      throw error;
+    }
     if (request.training?.iterations !== undefined) {
       start.plan.training.iterations = request.training.iterations;
+    }
+    try {
+      guardTraining(start.plan.config, start.plan.training, { width: start.plan.config.gridWidth, height: start.plan.config.gridHeight }, chooseWorkers(request.workers, backend.name, start.plan.training.batch), backend.name);
+    } catch (error) {
+      await folder.release();
+      throw error;
     }
     notes.push(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
   } else {
@@ -136,16 +153,44 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
     const preset = PRESETS[presetName];
     const size = request.training?.targetSize ?? preset.training.targetSize;
     const padding = request.training?.padding ?? preset.training.padding;
+    // The grid is at most size + 2 padding on a side: checked before the image is even read.
+    guardTraining({ ...preset.config, ...request.config }, { ...preset.training, ...request.training }, { width: size + 2 * padding, height: size + 2 * padding }, chooseWorkers(request.workers, backend.name, request.training?.batch ?? preset.training.batch), backend.name);
     const target = await loadTarget(request.target, { size, padding, ...(request.background === undefined ? {} : { background: request.background }) });
     const plan = planRun(
       { ...request, preset: presetName, config: { ...request.config, gridWidth: target.width, gridHeight: target.height } },
       name,
     );
     dir = request.out ?? join('runs', `${name}-${timestamp()}`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'target.png'), Buffer.from(await targetPng(target.rgba8, target.width, target.height)));
+    folder = await claimRunFolder(dir, request.force === true ? 'force' : 'new');
+    try {
+      await writeFileAtomic(join(dir, 'target.png'), await targetPng(target.rgba8, target.width, target.height));
+    } catch (error) {
+      await folder.release();
+      throw error;
+    }
     start = freshCheckpoint(plan, target.rgba);
   }
+  if (folder.removedTemps.length > 0) {
+    notes.push(`removed ${folder.removedTemps.length} temp file(s) a stopped run left in ${dir}`);
+  }
+  try {
+    return await trainInFolder(dir, start, request, io, backend, notes);
+  } catch (error) {
+    throw error instanceof NcaError && error.code === 'IO' ? withNextStep(error, dir) : error;
+  } finally {
+    await folder.release();
+  }
+}
+
+/** An I/O failure during a run: what is safe on disk, and how to go on. */
+function withNextStep(error: NcaError, dir: string): NcaError {
+  const saved = existsSync(join(dir, CHECKPOINT_FILE))
+    ? `the last checkpoint in ${dir} is intact: free some space (or fix the folder), then continue with --resume ${dir}`
+    : `no checkpoint was written yet: free some space (or fix the folder), then start again`;
+  return new NcaError('IO', `${error.message}; ${saved}`, error.exitCode);
+}
+
+async function trainInFolder(dir: string, start: Checkpoint, request: TrainRequest, io: TrainIo, backend: BackendInfo, notes: string[]): Promise<TrainSummary> {
   const { plan } = start;
   notes.forEach((line) => io.log(line));
   io.log(

@@ -93,6 +93,13 @@ describe('malformed files', () => {
       expectRejected(rawFile('null'), 'BAD_HEADER_JSON', /got null/);
     });
 
+    it('a key twice (JSON.parse would keep the last; Python refuses it): BAD_HEADER_JSON', () => {
+      expectRejected(rawFile('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a": {}}'), 'BAD_HEADER_JSON', /header has the key "a" twice/);
+      expectRejected(rawFile('{"a": {"dtype": "F32", "dtype": "U8"}}'), 'BAD_HEADER_JSON', /the key "dtype" twice/);
+      // An escaped spelling of the same key is the same key.
+      expectRejected(rawFile('{"__metadata__": {"\\u0061": "a", "a": "b"}}'), 'BAD_HEADER_JSON', /the key "a" twice/);
+    });
+
     it("header with leading whitespace (Python refuses it): BAD_HEADER_JSON", () => {
       expectRejected(rawFile(' {}'), 'BAD_HEADER_JSON', /must start with '\{'/);
     });

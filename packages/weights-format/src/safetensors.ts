@@ -1,6 +1,7 @@
 // The safetensors container: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
 // (tensor name -> dtype, shape, data_offsets; optional "__metadata__" of strings), padded with
 // spaces to an 8-byte boundary, then the raw little-endian tensor data, contiguous.
+import { firstDuplicateKey } from './duplicateKeys.ts';
 import { WeightsFormatError } from './errors.ts';
 import { decodeUtf8Strict, encodeUtf8 } from './utf8.ts';
 
@@ -149,11 +150,17 @@ function toBytes(input: unknown, source: string | undefined): Uint8Array {
 function parseHeader(bytes: Uint8Array, headerBytes: number, source: string | undefined): Record<string, unknown> {
   const raw = bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes);
   let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(decodeUtf8Strict(raw));
+    text = decodeUtf8Strict(raw);
+    header = JSON.parse(text);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new WeightsFormatError('BAD_HEADER_JSON', `header is not valid UTF-8 JSON (${why})`, source);
+  }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== null) {
+    throw new WeightsFormatError('BAD_HEADER_JSON', `header has the key ${JSON.stringify(duplicate)} twice`, source);
   }
   if (!isPlainObject(header)) {
     const kind = Array.isArray(header) ? 'an array' : header === null ? 'null' : `a ${typeof header}`;

@@ -1,0 +1,162 @@
+// One resource budget for every way of running a CA: estimated from the config and the
+// settings before any work, so that a flag or a model file that asks for many gigabytes is
+// refused with the estimate and the setting to change, not found out by a crash or a hang.
+import type { NcaConfig } from '@nca-studio/weights-format';
+
+const FLOAT = 4;
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+
+/**
+ * What one tfjs-backend-wasm instance (the trainer's default, one per worker thread) can hold:
+ * a wasm32 memory is at most 4 GiB, and tfjs's allocator grows it without compacting, so a
+ * working set beyond half of it fails with "memory access out of bounds" long before 4 GiB.
+ */
+export const WASM_HEAP_BYTES = 2 * GiB;
+
+/**
+ * The sample pool is held in memory and written whole into every checkpoint: at 1 GiB a
+ * checkpoint already takes seconds to write and as much again in free disk space.
+ */
+export const POOL_BYTES = 1 * GiB;
+
+/** Largest picture `nca render` encodes (RGBA, all GIF frames together): 16384x16384 at most. */
+export const IMAGE_BYTES = 1 * GiB;
+
+/**
+ * What one viewer or widget may ask of the GPU it shares with the rest of the page: a phone's
+ * browser may give a whole tab less than 1 GB, and a lost context blanks every widget on it.
+ */
+export const PAGE_GPU_BYTES = 256 * MiB;
+
+/** Share of the machine's memory that one run may plan to use. */
+export const MACHINE_SHARE = 0.75;
+
+export interface MemoryPart {
+  /** What it holds, in the user's words, with the sizes that make it up. */
+  what: string;
+  bytes: number;
+  /** The setting that shrinks it, as the user spells it (a CLI flag or an attribute). */
+  setting: string;
+}
+
+export interface MemoryEstimate {
+  bytes: number;
+  parts: MemoryPart[];
+}
+
+export interface GridSize {
+  width: number;
+  height: number;
+}
+
+function estimate(parts: MemoryPart[]): MemoryEstimate {
+  return { bytes: parts.reduce((sum, part) => sum + part.bytes, 0), parts };
+}
+
+/**
+ * Running `batch` grids without gradients, per step: the state in and out, perception (3C),
+ * the hidden layer, the update and the masks of every cell. Nothing accumulates over steps.
+ */
+export function inferenceMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, grid: GridSize, batch = 1, setting = '--size'): MemoryEstimate {
+  const cells = grid.width * grid.height * batch;
+  const c = config.channels;
+  return estimate([
+    { what: `state: ${batch > 1 ? `${batch} x ` : ''}${grid.width}x${grid.height} cells x ${c} channels, in and out`, bytes: cells * 2 * c * FLOAT, setting },
+    { what: `one step's work: ${grid.width}x${grid.height} cells x (perception and ${config.hidden} hidden units)`, bytes: cells * (3 * c + config.hidden + c + 2) * FLOAT, setting },
+  ]);
+}
+
+export interface TrainingShape {
+  batch: number;
+  pool: number;
+  stepsMax: number;
+}
+
+/**
+ * One training iteration of `batch` samples (on one worker; split the batch for several): the
+ * rollout keeps each step's input, output and masks for the backward pass (2C + 2 floats per
+ * cell and step, the hidden layer recomputed), and the backward pass of one step works on the
+ * hidden layer three times over. The pool is counted apart: the main thread holds it.
+ */
+export function rolloutMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, grid: GridSize, batch: number, stepsMax: number): MemoryEstimate {
+  const cells = grid.width * grid.height * batch;
+  const c = config.channels;
+  return estimate([
+    { what: `rollout: ${batch} x ${grid.width}x${grid.height} cells x ${stepsMax} steps x ${2 * c + 2} floats`, bytes: cells * stepsMax * (2 * c + 2) * FLOAT, setting: '--steps, --batch or --target-size' },
+    { what: `one step's backward pass: ${config.hidden} hidden units x 3 and perception x 4 per cell`, bytes: cells * (3 * config.hidden + 12 * c) * FLOAT, setting: '--target-size' },
+  ]);
+}
+
+export function poolMemory(config: Pick<NcaConfig, 'channels'>, grid: GridSize, pool: number): MemoryPart {
+  return { what: `sample pool: ${pool} x ${grid.width}x${grid.height} cells x ${config.channels} channels`, bytes: pool * grid.width * grid.height * config.channels * FLOAT, setting: '--pool or --target-size' };
+}
+
+/** The engine of the viewer: two float32 state textures, and core's step where it falls back. */
+export function viewerMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, grid: GridSize): MemoryEstimate {
+  return inferenceMemory(config, grid, 1, 'grid-size');
+}
+
+/** A figure as people read it: 1.5 GB, 340 MB, 12 kB. */
+export function formatBytes(bytes: number): string {
+  const units: Array<[number, string]> = [[GiB, 'GiB'], [MiB, 'MiB'], [1024, 'KiB']];
+  for (const [size, unit] of units) {
+    if (bytes >= size) {
+      return `${(bytes / size).toFixed(bytes >= 10 * size ? 0 : 1)} ${unit}`;
+    }
+  }
+  return `${bytes} bytes`;
+}
+
+/** An estimate over its limit: `message` gives the figure, the limit and the setting to change. */
+export class BudgetError extends Error {
+  override name = 'BudgetError';
+  readonly code = 'RESOURCE_LIMIT';
+  constructor(
+    message: string,
+    readonly estimate: MemoryEstimate,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Throws a BudgetError when `estimate` is over `limit`: "<task> needs about X (largest part),
+ * over the Y <limit's name>; lower <setting>".
+ */
+export function checkBudget(task: string, estimate: MemoryEstimate, limit: number, limitName: string): void {
+  if (estimate.bytes <= limit) {
+    return;
+  }
+  const largest = estimate.parts.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  throw new BudgetError(
+    `${task} needs about ${formatBytes(estimate.bytes)} (${largest.what}: ${formatBytes(largest.bytes)}), over the ${formatBytes(limit)} ${limitName}; lower ${largest.setting}`,
+    estimate,
+    limit,
+  );
+}
+
+/**
+ * The checks of a training run, before any work: the pool, one worker's share of the batch
+ * (each worker is one wasm instance where `perWorkerLimit` says so), and the whole against the
+ * machine's memory where it is known.
+ */
+export function checkTrainingBudget(
+  config: Pick<NcaConfig, 'channels' | 'hidden'>,
+  training: TrainingShape,
+  grid: GridSize,
+  options: { workers: number; perWorkerLimit?: number; machineBytes?: number },
+): void {
+  const pool = poolMemory(config, grid, training.pool);
+  checkBudget('the training run', estimate([pool]), POOL_BYTES, 'a sample pool may take (it goes into every checkpoint)');
+  const shard = Math.ceil(training.batch / Math.max(1, options.workers));
+  const worker = rolloutMemory(config, grid, shard, training.stepsMax);
+  if (options.perWorkerLimit !== undefined) {
+    checkBudget(`one training iteration${options.workers > 1 ? ` (per worker, ${shard} of the batch)` : ''}`, worker, options.perWorkerLimit, 'one wasm worker can hold');
+  }
+  if (options.machineBytes !== undefined) {
+    const all = rolloutMemory(config, grid, training.batch, training.stepsMax);
+    checkBudget('the training run', estimate([pool, ...all.parts]), options.machineBytes * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);
+  }
+}
