@@ -3,13 +3,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { NcaViewerElement } from '../../packages/viewer/src/widget/element.ts';
-import { countForeground, launchBrowser, openPage } from './support/browser.ts';
+import { countForeground, launchBrowser } from './support/browser.ts';
 
 const base = inject('baseUrl');
 const models = inject('models');
 let browser: Browser;
 let page: Page;
 let errors: string[];
+/** Every URL the page requested, in order. */
+const requests: string[] = [];
 
 interface WidgetEvent {
   id: string;
@@ -25,8 +27,12 @@ declare global {
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  ({ page, errors } = await openPage(browser, `${base}e2e-fixtures/widget.html`, { width: 800, height: 900 }));
-  await page.waitForFunction(() => window.widgetEvents.length >= 4, null, { timeout: 90_000 });
+  page = await browser.newPage({ viewport: { width: 800, height: 900 } });
+  errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+  await page.goto(`${base}e2e-fixtures/widget.html`);
+  await page.waitForFunction(() => window.widgetEvents.length >= 5, null, { timeout: 90_000 });
 });
 
 afterAll(async () => {
@@ -51,6 +57,24 @@ describe('<nca-viewer> widget', () => {
     expect(await page.locator('#corrupt').getByRole('alert').textContent()).toBe(byId['corrupt']?.detail.message);
     await page.click('#plain');
     expect(await page.getAttribute('#plain', 'data-clicks')).toBe('1');
+    expect(errors).toEqual([]);
+  });
+
+  it('fetches every src once', async () => {
+    for (const src of [models.primary.url, models.secondary.url, '/models/distill/nope.safetensors', '/e2e-fixtures/corrupt.safetensors', '/e2e-fixtures/huge.safetensors']) {
+      expect(requests.filter((path) => path === src), src).toHaveLength(1);
+    }
+  });
+
+  it('refuses a model far too large for a page with an error event, before touching the GPU; the others run on', async () => {
+    const events = await page.evaluate(() => window.widgetEvents);
+    const huge = events.find((event) => event.id === 'huge');
+    expect(huge?.type).toBe('error');
+    expect(huge?.detail.code).toBe('RESOURCE_LIMIT');
+    expect(huge?.detail.message).toMatch(/^a 2048x2048 grid of 64 channels and 1024 hidden units needs about \d+ GiB \(.*\), over the 256 MiB a viewer may ask of the page's GPU; lower grid-size$/);
+    expect(await page.locator('#huge').getByRole('alert').textContent()).toBe(huge?.detail.message);
+    const before = await stepCount('big');
+    await page.waitForFunction((n) => (document.getElementById('big') as NcaViewerElement).stepCount > n + 5, before);
     expect(errors).toEqual([]);
   });
 

@@ -87,6 +87,20 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   } catch {
     throw new NcaError('BAD_CHECKPOINT', `no checkpoint to resume from: ${path} does not exist`);
   }
+  return decodeCheckpoint(bytes, path);
+}
+
+/** Whether a safetensors file says it is a checkpoint (the header only; nothing is validated). */
+export function isCheckpointFile(bytes: Uint8Array): boolean {
+  try {
+    return decodeSafetensors(bytes).metadata.format === 'nca-checkpoint';
+  } catch {
+    return false;
+  }
+}
+
+/** A checkpoint file's bytes, read back; `path` names it in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   try {
     const file = decodeSafetensors(bytes, { source: path });
     if (file.metadata.format !== 'nca-checkpoint' || file.metadata.state === undefined) {

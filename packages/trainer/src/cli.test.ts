@@ -83,6 +83,19 @@ describe('nca flags', () => {
     expect(err.join('\n')).toMatch(/MIN <= MAX/);
   });
 
+  it('inspect shows a checkpoint (the file or its run folder): iteration, settings, pool', async () => {
+    const run = join(dir, 'auto');
+    for (const target of [join(run, 'checkpoint.safetensors'), run]) {
+      const { code, out } = await nca('inspect', target);
+      expect(code).toBe(0);
+      expect(out.join('\n')).toMatch(/checkpoint {2}iteration 1 of 1, \d+ s of training, last loss \d\.\d{3}e[-+]\d+/);
+      expect(out.join('\n')).toMatch(/pool {8}4 samples of 32x32/);
+      expect(out.join('\n')).toMatch(/stepsMax +4/);
+    }
+    const json = JSON.parse((await nca('inspect', run, '--json')).out.join('\n')) as Record<string, unknown>;
+    expect(json).toMatchObject({ format: 'nca-checkpoint', iteration: 1, iterations: 1, pool: 4, preset: 'quick', parameters: 48 * 64 + 64 + 64 * 16 + 16 });
+  });
+
   it('inspect refuses a file that is not a model with exit 2 and the format error', async () => {
     const { code, err } = await nca('inspect', join(dir, 'text.png'));
     expect(code).toBe(2);

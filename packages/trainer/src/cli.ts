@@ -6,7 +6,7 @@ import { BENCH_DEFAULTS, benchTrainer, formatBench } from './bench.ts';
 import { CONVERT_FORMATS, convert, convertFolder, formatConversion, type ConvertFormat } from './convert.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NcaError } from './errors.ts';
 import { evaluate, formatEval } from './evaluate.ts';
-import { formatInspection, inspect, loadModel } from './inspect.ts';
+import { formatInspection, inspect, inspectionJson, loadModel } from './inspect.ts';
 import { parseDamage, parseSize, render, type DamageSpec } from './render.ts';
 import { loadTarget, type TargetSource } from './target.ts';
 import { train } from './train.ts';
@@ -174,16 +174,12 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
 
   program
     .command('inspect')
-    .description('print a model file\'s config, metadata, parameter count and size')
-    .argument('<model>', 'a .safetensors weights file')
+    .description('print a model file\'s config, metadata, parameter count and size, or a checkpoint\'s iteration, settings and pool')
+    .argument('<file>', 'a .safetensors weights file, a checkpoint, or a run folder')
     .option('--json', 'print JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
       const info = await inspect(path);
-      run.log(
-        opts.json
-          ? JSON.stringify({ path: info.path, bytes: info.bytes, parameters: info.parameters, config: info.model.config, target: info.model.target ? { ...info.model.target, data: undefined } : null, training: info.model.training ?? null, source: info.model.source ?? null }, null, 2)
-          : formatInspection(info),
-      );
+      run.log(opts.json ? JSON.stringify(inspectionJson(info), null, 2) : formatInspection(info));
     });
 
   program

@@ -1,5 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parameterCount, readModel, type NcaModel } from '@nca-studio/weights-format';
+import { CHECKPOINT_FILE, decodeCheckpoint, isCheckpointFile, type Checkpoint } from './checkpoint.ts';
 import { NcaError } from './errors.ts';
 
 export interface Inspection {
@@ -7,6 +9,13 @@ export interface Inspection {
   bytes: number;
   parameters: number;
   model: NcaModel;
+}
+
+export interface CheckpointInspection {
+  path: string;
+  bytes: number;
+  parameters: number;
+  checkpoint: Checkpoint;
 }
 
 /** Reads and validates a weights file (the weights-format errors say what is wrong). */
@@ -23,13 +32,67 @@ export async function loadModel(path: string): Promise<{ model: NcaModel; bytes:
   return { model: readModel(data, { source: path }), bytes: data.length };
 }
 
-/** `nca inspect MODEL`: config, metadata, parameter count and size. */
-export async function inspect(path: string): Promise<Inspection> {
+/**
+ * `nca inspect FILE`: a model's config, metadata, parameter count and size; or a checkpoint's
+ * (a file, or a run folder holding one) iteration, settings and pool.
+ */
+export async function inspect(path: string): Promise<Inspection | CheckpointInspection> {
+  const info = await stat(path).catch(() => null);
+  const file = info?.isDirectory() === true ? join(path, CHECKPOINT_FILE) : path;
+  const data = await readFile(file).catch(() => null);
+  if (data !== null && isCheckpointFile(data)) {
+    const checkpoint = decodeCheckpoint(data, file);
+    return { path: file, bytes: data.length, parameters: parameterCount(checkpoint.plan.config), checkpoint };
+  }
   const { model, bytes } = await loadModel(path);
   return { path, bytes, parameters: parameterCount(model.config), model };
 }
 
-export function formatInspection(info: Inspection): string {
+/** What `nca inspect --json` prints. */
+export function inspectionJson(info: Inspection | CheckpointInspection): Record<string, unknown> {
+  const base = { path: info.path, bytes: info.bytes, parameters: info.parameters };
+  if ('checkpoint' in info) {
+    const { plan, iteration, losses, seconds, pool } = info.checkpoint;
+    return {
+      ...base,
+      format: 'nca-checkpoint',
+      iteration,
+      iterations: plan.training.iterations,
+      seconds,
+      last_loss: losses.at(-1) ?? null,
+      pool: pool === null ? 0 : plan.training.pool,
+      preset: plan.preset,
+      seed: plan.seed,
+      target: plan.targetName,
+      config: plan.config,
+      training: plan.training,
+    };
+  }
+  const { model } = info;
+  return { ...base, config: model.config, target: model.target ? { ...model.target, data: undefined } : null, training: model.training ?? null, source: model.source ?? null };
+}
+
+function formatCheckpoint(info: CheckpointInspection): string {
+  const { plan, iteration, losses, seconds, pool } = info.checkpoint;
+  const t = plan.training;
+  return [
+    `${info.path}`,
+    `  checkpoint  iteration ${iteration} of ${t.iterations}, ${seconds.toFixed(0)} s of training, last loss ${losses.length > 0 ? losses.at(-1)!.toExponential(3) : '-'}`,
+    `  run         ${plan.targetName}, preset ${plan.preset}, seed ${plan.seed}`,
+    `  pool        ${pool === null ? 'none' : `${t.pool} samples of ${plan.config.gridWidth}x${plan.config.gridHeight}`}`,
+    `  size        ${info.bytes.toLocaleString('en-US')} bytes`,
+    `  parameters  ${info.parameters.toLocaleString('en-US')}`,
+    `  settings`,
+    ...Object.entries(t).map(([k, v]) => `    ${k.padEnd(15)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`),
+    `  config`,
+    ...Object.entries(plan.config).map(([k, v]) => `    ${k.padEnd(15)} ${String(v)}`),
+  ].join('\n');
+}
+
+export function formatInspection(info: Inspection | CheckpointInspection): string {
+  if ('checkpoint' in info) {
+    return formatCheckpoint(info);
+  }
   const { model } = info;
   const lines = [
     `${info.path}`,

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { writeFileAtomic } from './atomicWrite.ts';
 import { guardInference } from './budget.ts';
 import { selectBackend, type BackendInfo, type BackendName } from './backend.ts';
-import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { NcaError } from './errors.ts';
 import { loadModel } from './inspect.ts';
 import { encodeNpy } from './npy.ts';
 import { encodePng, stateToFrame, upscale, type Frame } from './picture.ts';
@@ -258,13 +258,8 @@ export function defaultFrameEvery(steps: number): number {
   return Math.max(1, Math.ceil(steps / 100));
 }
 
-async function write(path: string, data: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(path, data);
-  } catch (error) {
-    throw new NcaError('IO', `cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILURE);
-  }
-}
+/** writeFileAtomic fails with one line naming the file (exit 1). */
+const write = writeFileAtomic;
 
 /** The resource budget of a render, before any work: the CA on its backend, and the pictures. */
 function guardRender(config: NcaConfig, request: RenderRequest, scale: number, frameEvery: number): void {

@@ -1,5 +1,6 @@
 // The one controller of the viewer (STYLE: "one controller, two thin skins"): the Svelte app
 // and the <nca-viewer> element both call these verbs, like the Distill demo's createCA.
+import { checkBudget, PAGE_GPU_BYTES, viewerMemory } from '@nca-studio/core';
 import { createCoreEngine } from './engine/coreEngine.ts';
 import { drawState } from './engine/display.ts';
 import type { Rgba } from './engine/display.ts';
@@ -80,6 +81,15 @@ export interface Viewer {
 
 export const WHITE: Rgba = [1, 1, 1, 1];
 
+/**
+ * Refuses, before anything is allocated, a model and grid whose state and per-step work exceed
+ * what one viewer may ask of the GPU it shares with the page (core's PAGE_GPU_BYTES): a lost
+ * WebGL context would blank every other viewer on the page.
+ */
+function guardPage(model: EngineModel, width: number, height: number): void {
+  checkBudget(`a ${width}x${height} grid of ${model.config.channels} channels and ${model.config.hidden} hidden units`, viewerMemory(model.config, { width, height }), PAGE_GPU_BYTES, 'a viewer may ask of the page\'s GPU');
+}
+
 function chooseEngine(gpu: Gpu, model: EngineModel, width: number, height: number, options: ViewerOptions): { engine: Engine; reason: string | null } {
   const wanted = options.engine ?? 'auto';
   const seed = options.seed ?? 1;
@@ -108,6 +118,7 @@ function chooseEngine(gpu: Gpu, model: EngineModel, width: number, height: numbe
  * `image-rendering: pixelated`). Resolves once the GPU is ready and the programs are compiled.
  */
 export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel, options: ViewerOptions = {}): Promise<Viewer> {
+  guardPage(model, options.width ?? model.config.gridWidth, options.height ?? model.config.gridHeight);
   const gpu = await getGpu({ forceHalfFloat: options.forceHalfFloat ?? false });
   const context = canvas.getContext('2d');
   if (context === null) {
@@ -187,6 +198,7 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     },
 
     setWeights(next) {
+      guardPage(next, followModelGrid ? next.config.gridWidth : width, followModelGrid ? next.config.gridHeight : height);
       current = next;
       angle = next.config.angle;
       if (followModelGrid) {
@@ -204,6 +216,7 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
       if (!Number.isInteger(w) || !Number.isInteger(h) || w < 3 || h < 3 || w > gpu.maxTextureSize || h > gpu.maxTextureSize) {
         throw new RangeError(`grid ${w} x ${h} must be whole numbers from 3 to ${gpu.maxTextureSize}`);
       }
+      guardPage(current, w, h);
       followModelGrid = w === current.config.gridWidth && h === current.config.gridHeight;
       width = w;
       height = h;

@@ -6,6 +6,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { DEFAULT_CONFIG, writeModel } from '@nca-studio/weights-format';
 import { startViewerServer, VIEWER_ROOT } from '../../../packages/viewer/scripts/server.ts';
 import { buildWidget } from '../../../packages/viewer/scripts/widget.ts';
 import { DISTILL_FIXTURES, writeDistillModels } from './distill.ts';
@@ -20,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-/** A plain HTML page with four widgets (two good, a missing and a corrupt src) and a button. */
+/** A plain HTML page with five widgets (two good; a missing, a corrupt and a far too large src) and a button. */
 const widgetPage = (models: TestModels): string => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>widgets</title></head>
@@ -32,6 +33,7 @@ const widgetPage = (models: TestModels): string => `<!doctype html>
   </div>
   <nca-viewer id="missing" src="/models/distill/nope.safetensors" autoplay></nca-viewer>
   <nca-viewer id="corrupt" src="/e2e-fixtures/corrupt.safetensors" autoplay></nca-viewer>
+  <nca-viewer id="huge" src="/e2e-fixtures/huge.safetensors" autoplay></nca-viewer>
   <script>
     window.widgetEvents = [];
     for (const element of document.querySelectorAll('nca-viewer')) {
@@ -69,6 +71,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await mkdir(fixtures, { recursive: true });
   // Random bytes with a plausible length: not a safetensors file.
   await writeFile(join(fixtures, 'corrupt.safetensors'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
+  // A 1 MB model that passes every format check and asks for a 2048x2048 grid of 64 channels
+  // and 1024 hidden units: gigabytes of GPU memory.
+  const huge = { ...DEFAULT_CONFIG, channels: 64, hidden: 1024, gridWidth: 2048, gridHeight: 2048 };
+  const zeros = (n: number): Float32Array => new Float32Array(n);
+  await writeFile(
+    join(fixtures, 'huge.safetensors'),
+    writeModel({ config: huge, params: { dense1Weight: zeros(3 * 64 * 1024), dense1Bias: zeros(1024), dense2Weight: zeros(1024 * 64), dense2Bias: zeros(64) } }),
+  );
   // A same-origin page with nothing on it but the viewer's modules, as window.nca.
   await writeFile(
     join(fixtures, 'blank.html'),

@@ -46,6 +46,8 @@ export class NcaViewerElement extends HTMLElement {
   #player: Player | null = null;
   #cleanups: (() => void)[] = [];
   #load = 0;
+  /** The src being fetched: an upgrade calls attributeChangedCallback and then connectedCallback, which must not fetch it again. */
+  #fetching: string | null = null;
   #wantPlaying: boolean | null = null;
   #error: string | null = null;
 
@@ -116,13 +118,14 @@ export class NcaViewerElement extends HTMLElement {
 
   connectedCallback(): void {
     this.#applyInteractive();
-    if (this.#viewer === null && this.getAttribute('src') !== null) {
+    if (this.#viewer === null && this.getAttribute('src') !== null && this.#fetching !== this.getAttribute('src')) {
       void this.#loadSrc();
     }
   }
 
   disconnectedCallback(): void {
     this.#load++;
+    this.#fetching = null;
     this.#teardown();
   }
 
@@ -198,7 +201,15 @@ export class NcaViewerElement extends HTMLElement {
     }
     const stale = (): boolean => load !== this.#load || !this.isConnected;
     try {
-      const model = await fetchModel(new URL(src, document.baseURI).href);
+      this.#fetching = src;
+      let model;
+      try {
+        model = await fetchModel(new URL(src, document.baseURI).href);
+      } finally {
+        if (load === this.#load) {
+          this.#fetching = null;
+        }
+      }
       if (stale()) {
         return;
       }
