@@ -62,6 +62,73 @@ describe('fused step', () => {
   });
 });
 
+describe('a lost WebGL context', () => {
+  it('stops every viewer while lost; once restored they go on from their last snapshot', async () => {
+    const result = await page.evaluate(async (url) => {
+      const viewer = window.nca;
+      const model = await viewer.fetchModel(url);
+      const make = async (engine: 'fused' | 'core') => {
+        const canvas = document.createElement('canvas');
+        document.body.append(canvas);
+        return viewer.createViewer(canvas, model, { engine });
+      };
+      const viewers = [await make('fused'), await make('core')];
+      for (const v of viewers) {
+        v.step(80);
+        await v.sync();
+      }
+      // The snapshot is read back asynchronously after the step that makes it due.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const before = await Promise.all(viewers.map((v) => v.readState()));
+      const gpu = await viewer.getGpu();
+      const lose = gpu.gl.getExtension('WEBGL_lose_context')!;
+      const restored = new Promise<void>((resolve) => {
+        const stop = viewer.onContextChange((change) => {
+          if (change === 'restored') {
+            stop();
+            resolve();
+          }
+        });
+      });
+      const lost = new Promise((resolve) => gpu.canvas.addEventListener('webglcontextlost', resolve, { once: true }));
+      lose.loseContext();
+      await lost;
+      // The browser allows a restore once the lost event's dispatch has ended, after this microtask.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Stepping and drawing while lost do nothing, and throw nothing.
+      for (const v of viewers) {
+        v.step(5);
+        v.draw();
+      }
+      const whileLost = viewers.map((v) => v.stepCount);
+      lose.restoreContext();
+      await restored;
+      const after = await Promise.all(viewers.map((v) => v.readState()));
+      const diff = before.map((b, i) => b.reduce((max, value, j) => Math.max(max, Math.abs(value - after[i]![j]!)), 0));
+      const mature = (state: Float32Array) => state.filter((_, j) => j % model.config.channels === 3 && state[j]! > 0.1).length;
+      for (const v of viewers) {
+        v.step(20);
+        v.draw();
+        await v.sync();
+      }
+      const later = await Promise.all(viewers.map((v) => v.readState()));
+      const moved = later.map((l, i) => l.some((value, j) => value !== after[i]![j]));
+      const result = { whileLost, restoredAt: viewers.map((v) => v.stepCount - 20), diff, matureBefore: before.map(mature), matureLater: later.map(mature), moved, engines: viewers.map((v) => v.info.engine) };
+      viewers.forEach((v) => v.dispose());
+      return result;
+    }, models.primary.url);
+    expect(result.engines).toEqual(['fused', 'core']);
+    expect(result.whileLost).toEqual([80, 80]);
+    expect(result.restoredAt).toEqual([80, 80]);
+    expect(result.diff).toEqual([0, 0]);
+    expect(result.moved).toEqual([true, true]);
+    for (const [i, count] of result.matureBefore.entries()) {
+      expect(count).toBeGreaterThan(0);
+      expect(result.matureLater[i]).toBeGreaterThan(0.5 * count);
+    }
+  });
+});
+
 describe('memory', () => {
   it('keeps tf.memory().numTensors flat: 10,000 fused steps (drawn every 10) as after 100', async () => {
     const counts = await page.evaluate(async (url) => {

@@ -1,5 +1,5 @@
 export { createViewer, WHITE } from './viewer.ts';
-export { getGpu, tensorMemory, ViewerError } from './engine/gpu.ts';
+export { getGpu, onContextChange, tensorMemory, ViewerError } from './engine/gpu.ts';
 export { compareWithCore } from './engine/conformance.ts';
 export { benchmarkCase, fullState, grownState, syntheticModel } from './engine/benchmark.ts';
 export { benchmarkNaive } from './engine/naive.ts';
@@ -13,7 +13,7 @@ export { loadCatalog, parseManifest, defaultModel, fetchModel, readModelFile, Mo
 
 export type { Viewer, ViewerInfo, ViewerOptions, BenchmarkResult } from './viewer.ts';
 export type { Engine, EngineKind, EngineModel, PassTiming } from './engine/engine.ts';
-export type { Gpu, Precision } from './engine/gpu.ts';
+export type { ContextChange, Gpu, Precision } from './engine/gpu.ts';
 export type { Rgba } from './engine/display.ts';
 export type { ViewMode } from './engine/shaders.ts';
 export type { ConformanceOptions, ConformanceResult } from './engine/conformance.ts';

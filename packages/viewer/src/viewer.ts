@@ -6,7 +6,7 @@ import { drawState } from './engine/display.ts';
 import type { Rgba } from './engine/display.ts';
 import type { Engine, EngineKind, EngineModel, PassTiming } from './engine/engine.ts';
 import { createFusedEngine, fusedUnsupported } from './engine/fused.ts';
-import { getGpu } from './engine/gpu.ts';
+import { getGpu, onContextChange } from './engine/gpu.ts';
 import type { Gpu, Precision } from './engine/gpu.ts';
 import type { ViewMode } from './engine/shaders.ts';
 
@@ -81,6 +81,9 @@ export interface Viewer {
 
 export const WHITE: Rgba = [1, 1, 1, 1];
 
+/** Steps between the state snapshots a lost WebGL context is restored from (one small readback each). */
+export const SNAPSHOT_EVERY = 64;
+
 /**
  * Refuses, before anything is allocated, a model and grid whose state and per-step work exceed
  * what one viewer may ask of the GPU it shares with the page (core's PAGE_GPU_BYTES): a lost
@@ -134,13 +137,53 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
   let background: Rgba = options.background ?? WHITE;
   let stepCount = 0;
   let disposed = false;
+  // While the page's WebGL context is lost nothing runs; once it is back, the engine is made
+  // anew and the state restored from the last snapshot (read back every SNAPSHOT_EVERY steps).
+  let lost = false;
+  let snapshot: { state: Float32Array; stepCount: number } | null = null;
+  let snapshotAt = 0;
 
   const rebuild = (): void => {
     const next = chooseEngine(gpu, current, width, height, options);
     engine.dispose();
     ({ engine, reason } = next);
     stepCount = 0;
+    snapshot = null;
+    snapshotAt = 0;
   };
+
+  const takeSnapshot = (): void => {
+    const from = engine;
+    const at = stepCount;
+    snapshotAt = at;
+    from.read().then(
+      (state) => {
+        // A snapshot of an engine since replaced (new weights or grid) is of no use.
+        if (from === engine && !lost) {
+          snapshot = { state, stepCount: at };
+        }
+      },
+      () => {},
+    );
+  };
+
+  const stopListening = onContextChange((change) => {
+    if (change === 'lost') {
+      lost = true;
+      return;
+    }
+    // The old engine's objects died with the context: nothing to dispose.
+    ({ engine, reason } = chooseEngine(gpu, current, width, height, options));
+    if (snapshot !== null) {
+      engine.write(snapshot.state);
+      stepCount = snapshot.stepCount;
+    } else {
+      stepCount = 0;
+    }
+    snapshot = null;
+    snapshotAt = stepCount;
+    lost = false;
+  });
 
   const sizeCanvas = (): void => {
     canvas.width = width;
@@ -169,11 +212,20 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     },
 
     step(count = 1) {
+      if (lost) {
+        return;
+      }
       engine.step(count, { angle });
       stepCount += count;
+      if (stepCount - snapshotAt >= SNAPSHOT_EVERY) {
+        takeSnapshot();
+      }
     },
 
     draw() {
+      if (lost) {
+        return;
+      }
       const state = engine.view();
       try {
         drawState(gpu, context, { textures: state.textures, width, height, channels: engine.channels }, view, background);
@@ -183,18 +235,24 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     },
 
     damage(x, y, radius) {
-      engine.damage({ x, y, radius });
+      if (!lost) {
+        engine.damage({ x, y, radius });
+      }
     },
 
     plant(x, y) {
-      if (x >= 0 && y >= 0 && x < width && y < height) {
+      if (!lost && x >= 0 && y >= 0 && x < width && y < height) {
         engine.plant(Math.floor(x), Math.floor(y));
       }
     },
 
     reset() {
-      engine.reset();
-      stepCount = 0;
+      if (!lost) {
+        engine.reset();
+        stepCount = 0;
+        snapshot = null;
+        snapshotAt = 0;
+      }
     },
 
     setWeights(next) {
@@ -266,7 +324,10 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     dispose() {
       if (!disposed) {
         disposed = true;
-        engine.dispose();
+        stopListening();
+        if (!lost) {
+          engine.dispose();
+        }
       }
     },
   };

@@ -1,5 +1,6 @@
 import { bindTextures, createProgram, drawQuad } from './gl.ts';
 import type { Program } from './gl.ts';
+import { onContextChange } from './gpu.ts';
 import type { Gpu } from './gpu.ts';
 import { displaySource, groupCount } from './shaders.ts';
 import type { ViewMode } from './shaders.ts';
@@ -25,6 +26,13 @@ function displayProgram(gl: WebGL2RenderingContext, channels: number): Program {
 }
 
 let vao: WebGLVertexArrayObject | null = null;
+
+onContextChange((change, gl) => {
+  if (change === 'lost') {
+    programs.delete(gl);
+    vao = null;
+  }
+});
 
 /**
  * Draws the state textures into the shared canvas, then copies them to the viewer's 2D canvas

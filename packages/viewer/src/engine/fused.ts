@@ -2,6 +2,7 @@ import type { Disc } from '@nca-studio/core';
 import type { Engine, EngineModel, PassTiming, StateTextures, StepOptions } from './engine.ts';
 import { bindTextures, createFramebuffer, createProgram, createStateTexture, drawQuad, drawTiles, TILE, TILES_VERTEX } from './gl.ts';
 import type { Program } from './gl.ts';
+import { onContextChange } from './gpu.ts';
 import type { Gpu } from './gpu.ts';
 import { aliveMaskSource, groupCount, paintSource, tileActivitySource, updateRuleSource } from './shaders.ts';
 
@@ -28,6 +29,11 @@ interface Shared {
 
 /** Programs by source: several viewers of the same model compile it once. */
 const programs = new WeakMap<WebGL2RenderingContext, Map<string, Shared>>();
+onContextChange((change, gl) => {
+  if (change === 'lost') {
+    programs.delete(gl);
+  }
+});
 
 function acquire(gl: WebGL2RenderingContext, source: string, uniforms: readonly string[], label: string, vertex?: string): Program {
   let cache = programs.get(gl);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { setWebGLContext } from '@tensorflow/tfjs-backend-webgl/dist/base';
+import { MathBackendWebGL, setWebGLContext } from '@tensorflow/tfjs-backend-webgl/dist/base';
 import { registerViewerKernels } from './kernels.ts';
 
 /** Where the state textures keep their numbers: float32 where the device renders to it, else float16. */
@@ -45,6 +45,37 @@ const ATTRIBUTES: WebGLContextAttributes = {
 
 let shared: Promise<Gpu> | null = null;
 
+/** 'lost': every GPU object of the page is gone; 'restored': the context and tfjs are back, objects must be made anew. */
+export type ContextChange = 'lost' | 'restored';
+type ContextListener = (change: ContextChange, gl: WebGL2RenderingContext) => void;
+const contextListeners = new Set<ContextListener>();
+
+/**
+ * Calls `listener` when the page's WebGL context is lost (the driver reset, or the GPU ran out
+ * of memory) and again once it is restored. Returns the function that unsubscribes.
+ */
+export function onContextChange(listener: ContextListener): () => void {
+  contextListeners.add(listener);
+  return () => contextListeners.delete(listener);
+}
+
+function notify(change: ContextChange, gl: WebGL2RenderingContext): void {
+  for (const listener of [...contextListeners]) {
+    listener(change, gl);
+  }
+}
+
+/** tfjs's WebGL backend holds the lost context's objects: replace it with a new one on the same context. */
+async function restartTfjs(gl: WebGL2RenderingContext): Promise<void> {
+  tf.removeBackend('webgl');
+  tf.registerBackend('webgl', () => new MathBackendWebGL(), 2);
+  setWebGLContext(2, gl);
+  if (!(await tf.setBackend('webgl'))) {
+    throw new ViewerError('TFJS_BACKEND', 'tfjs could not restart its WebGL backend after the context was lost.');
+  }
+  await tf.ready();
+}
+
 /**
  * The page's GPU, created on first use. `forceHalfFloat` (for tests, and to try a phone's
  * path on a desktop) must be the same on every call of a page.
@@ -65,6 +96,17 @@ async function createGpu(forceHalfFloat: boolean): Promise<Gpu> {
   if (gl === null) {
     throw new ViewerError('NO_WEBGL2', 'This browser cannot create a WebGL2 context, which the viewer needs.');
   }
+  canvas.addEventListener('webglcontextlost', (event) => {
+    // Without preventDefault the browser never restores it.
+    event.preventDefault();
+    notify('lost', gl);
+  });
+  canvas.addEventListener('webglcontextrestored', () => {
+    void restartTfjs(gl).then(
+      () => notify('restored', gl),
+      (error: unknown) => console.error(error),
+    );
+  });
   registerViewerKernels();
   // tfjs takes this context instead of making its own (whose canvas has no alpha).
   setWebGLContext(2, gl);
