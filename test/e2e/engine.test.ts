@@ -62,6 +62,37 @@ describe('fused step', () => {
   });
 });
 
+describe('a PyTorch notebook model', () => {
+  it('grows in the viewer as it does in PyTorch: 40 deterministic steps on its 24x24 grid, fused and core, <= 1e-4', async () => {
+    const result = await page.evaluate(async () => {
+      const viewer = window.nca;
+      const loaded = await viewer.fetchModel('/e2e-fixtures/notebook.safetensors');
+      const model = { ...loaded, config: { ...loaded.config, fireRate: 1 } };
+      // The .npy written by numpy: a header, then float32 [24, 24, 16].
+      const npy = new Uint8Array(await (await fetch('/e2e-fixtures/notebook-grown.npy')).arrayBuffer());
+      const headerLength = npy[8]! | (npy[9]! << 8);
+      const expected = new Float32Array(npy.slice(10 + headerLength).buffer);
+      const out = [];
+      for (const engine of ['fused', 'core'] as const) {
+        const canvas = document.createElement('canvas');
+        const v = await viewer.createViewer(canvas, model, { width: 24, height: 24, engine });
+        v.step(40);
+        const state = await v.readState();
+        out.push({ engine: v.info.engine, maxAbsDiff: state.reduce((max, value, i) => Math.max(max, Number.isNaN(value) ? Infinity : Math.abs(value - expected[i]!)), 0), length: state.length, mature: state.filter((value, i) => i % 16 === 3 && value > 0.1).length });
+        v.dispose();
+      }
+      return out;
+    });
+    console.log(`notebook model, 40 steps: ${result.map((r) => `${r.engine} max |viewer - PyTorch| = ${r.maxAbsDiff.toExponential(2)}`).join(', ')}`);
+    for (const run of result) {
+      expect(run.length, run.engine).toBe(24 * 24 * 16);
+      expect(run.maxAbsDiff, run.engine).toBeLessThanOrEqual(1e-4);
+      expect(run.mature, run.engine).toBeGreaterThan(20);
+    }
+    expect(result.map((r) => r.engine)).toEqual(['fused', 'core']);
+  });
+});
+
 describe('a lost WebGL context', () => {
   it('stops every viewer while lost; once restored they go on from their last snapshot', async () => {
     const result = await page.evaluate(async (url) => {

@@ -32,7 +32,7 @@ beforeAll(async () => {
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('request', (request) => requests.push(new URL(request.url()).pathname));
   await page.goto(`${base}e2e-fixtures/widget.html`);
-  await page.waitForFunction(() => window.widgetEvents.length >= 5, null, { timeout: 90_000 });
+  await page.waitForFunction(() => window.widgetEvents.length >= 6, null, { timeout: 90_000 });
 });
 
 afterAll(async () => {
@@ -49,6 +49,8 @@ describe('<nca-viewer> widget', () => {
     const byId = Object.fromEntries(events.map((event) => [event.id, event]));
     expect(byId['good']).toMatchObject({ type: 'load', detail: { engine: 'fused', gridWidth: models.primary.gridWidth } });
     expect(byId['big']).toMatchObject({ type: 'load', detail: { gridWidth: 96 } });
+    // The PyTorch notebook's model, converted by `nca convert --from torch`.
+    expect(byId['notebook']).toMatchObject({ type: 'load', detail: { engine: 'fused', channels: 16, gridWidth: 64 } });
     expect(byId['missing']).toMatchObject({ type: 'error', detail: { message: 'nope.safetensors: HTTP 404 Not Found' } });
     expect(byId['corrupt']?.type).toBe('error');
     expect(byId['corrupt']?.detail.message).toMatch(/^corrupt\.safetensors: /);

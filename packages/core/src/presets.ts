@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, NOTEBOOK_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 
 export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick';
 
@@ -114,18 +114,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // The original PyTorch notebook's recipe.
   notebook: {
     name: 'notebook',
-    config: {
-      ...DEFAULT_CONFIG,
-      padding: 'reflect',
-      sobelScale: 1,
-      tanh: true,
-      fireRate: 0.75,
-      aliveThreshold: 0,
-      aliveMasking: 'post',
-      clampRgba: true,
-      gridWidth: 64,
-      gridHeight: 64,
-    },
+    config: { ...NOTEBOOK_CONFIG },
     training: {
       targetSize: 48,
       padding: 8,

@@ -3,7 +3,7 @@ import { BudgetError, isPresetName, PRESETS, type DamageRadius, type NcaConfig, 
 import { WeightsFormatError } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, selectBackend, type BackendName } from './backend.ts';
 import { BENCH_DEFAULTS, benchTrainer, formatBench } from './bench.ts';
-import { CONVERT_FORMATS, convert, convertFolder, formatConversion, type ConvertFormat } from './convert.ts';
+import { CONVERT_FORMATS, convert, convertFolder, EXPORT_FORMATS, exportModel, formatConversion, type ConvertFormat, type ExportFormat } from './convert.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NcaError } from './errors.ts';
 import { evaluate, formatEval } from './evaluate.ts';
 import { formatInspection, inspect, inspectionJson, loadModel } from './inspect.ts';
@@ -184,14 +184,26 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
 
   program
     .command('convert')
-    .description('convert a model from another format into an NCA weights file')
+    .description('convert a model between formats: --from distill|torch into an NCA weights file, or --to torch from one')
     .argument('<input>', 'the model to convert (with --all: a folder of them)')
-    .argument('<output>', 'the .safetensors file to write (with --all: a folder)')
-    .addOption(new Option('--from <format>', 'format of the input').choices([...CONVERT_FORMATS]).makeOptionMandatory())
-    .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest')
+    .argument('<output>', 'the file to write: .safetensors, or with --to torch .pt or .safetensors (with --all: a folder)')
+    .addOption(new Option('--from <format>', 'format of the input (a Distill .json, or a PyTorch notebook state dict .pt / .safetensors)').choices([...CONVERT_FORMATS]))
+    .addOption(new Option('--to <format>', "write an NCA weights file as the PyTorch notebook's state dict").choices([...EXPORT_FORMATS]).conflicts('from'))
+    .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest (--from distill)')
     .addOption(new Option('--dtype <type>', 'storage type of the weights').choices(['float32', 'float16', 'uint8']).default('float32'))
-    .action(async (input: string, output: string, opts: { from: ConvertFormat; all?: boolean; dtype: 'float32' | 'float16' | 'uint8' }) => {
+    .action(async (input: string, output: string, opts: { from?: ConvertFormat; to?: ExportFormat; all?: boolean; dtype: 'float32' | 'float16' | 'uint8' }) => {
+      if (opts.to !== undefined) {
+        const written = await exportModel({ to: opts.to, model: input, output });
+        run.log(`exported ${input} -> ${written.output}: the notebook's state dict, ${written.bytes.toLocaleString('en-US')} bytes`);
+        return;
+      }
+      if (opts.from === undefined) {
+        throw new NcaError('BAD_FLAG', 'give --from distill|torch (import into our format) or --to torch (export from it)');
+      }
       if (opts.all) {
+        if (opts.from !== 'distill') {
+          throw new NcaError('BAD_FLAG', '--all converts a folder of Distill models (--from distill)');
+        }
         await convertFolder({ from: opts.from, dtype: opts.dtype, inputDir: input, outputDir: output }, run);
       } else {
         run.log(formatConversion(await convert({ from: opts.from, dtype: opts.dtype, input, output })));

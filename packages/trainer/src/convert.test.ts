@@ -108,7 +108,7 @@ describe('convert --from distill', () => {
     expect(unknown.err.join('\n')).toMatch(/'pytorch' is invalid.*distill/);
     const missing = await nca('convert', input, join(dir, 'x.safetensors'));
     expect(missing.code).toBe(2);
-    expect(missing.err.join('\n')).toMatch(/--from <format>' not specified/);
+    expect(missing.err.join('\n')).toMatch(/give --from distill\|torch \(import into our format\) or --to torch/);
   });
 });
 

@@ -1,12 +1,29 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { DistillFormatError, importDistill, parameterCount, writeModel } from '@nca-studio/weights-format';
+import {
+  DistillFormatError,
+  exportNotebook,
+  importDistill,
+  importNotebook,
+  parameterCount,
+  readStateDict,
+  writeModel,
+  writeStateDictSafetensors,
+  writeTorchArchive,
+} from '@nca-studio/weights-format';
 import type { NcaConfig, NcaModel, WeightsDType } from '@nca-studio/weights-format';
 import { writeFileAtomic } from './atomicWrite.ts';
-import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { NcaError } from './errors.ts';
+import { loadModel } from './inspect.ts';
 
-export const CONVERT_FORMATS = ['distill'] as const;
+export const CONVERT_FORMATS = ['distill', 'torch'] as const;
 export type ConvertFormat = (typeof CONVERT_FORMATS)[number];
+/** Formats a model of ours can be written in. */
+export const EXPORT_FORMATS = ['torch'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A state dict of the notebook's model is about 33 KB; larger files are not read whole. */
+const MAX_TORCH_BYTES = 64 << 20;
 
 /** The Distill files are about 11 KB; anything far larger is not one, and is not parsed. */
 const MAX_DISTILL_BYTES = 1 << 20;
@@ -114,12 +131,31 @@ export async function readDistillFile(path: string): Promise<{ model: NcaModel; 
   return { model, entry };
 }
 
-async function write(path: string, data: Uint8Array): Promise<void> {
+/** writeFileAtomic fails with one line naming the file (exit 1). */
+const write = writeFileAtomic;
+
+/**
+ * Reads a PyTorch state dict of the notebook's model (`torch.save` archive or safetensors) into
+ * our model; weights-format's errors say what is wrong with the file.
+ */
+export async function readTorchFile(path: string): Promise<NcaModel> {
+  let bytes: Buffer;
   try {
-    await writeFileAtomic(path, data);
+    const info = await stat(path);
+    if (!info.isFile()) {
+      throw new NcaError('BAD_MODEL', `input is not a file: ${path}`);
+    }
+    if (info.size > MAX_TORCH_BYTES) {
+      throw new NcaError('BAD_MODEL', `${path}: ${info.size} bytes is far larger than a state dict of the notebook's model (about 33 KB)`);
+    }
+    bytes = await readFile(path);
   } catch (error) {
-    throw new NcaError('IO', `cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILURE);
+    if (error instanceof NcaError) {
+      throw error;
+    }
+    throw new NcaError('BAD_MODEL', `input file not found: ${path}`);
   }
+  return importNotebook(readStateDict(bytes, path), { source: path, name: basename(path) });
 }
 
 export interface ConvertRequest {
@@ -138,15 +174,35 @@ export interface ConvertSummary {
   entry: DistillEntry | null;
 }
 
-/** `nca convert --from distill IN.json OUT.safetensors`. */
+/** `nca convert --from distill IN.json OUT.safetensors`, `nca convert --from torch IN.pt OUT.safetensors`. */
 export async function convert(request: ConvertRequest): Promise<ConvertSummary> {
   if (!CONVERT_FORMATS.includes(request.from)) {
     throw new NcaError('BAD_FLAG', `--from ${JSON.stringify(request.from)}: the formats are ${CONVERT_FORMATS.join(', ')}`);
   }
-  const { model, entry } = await readDistillFile(request.input);
+  const { model, entry } = request.from === 'torch' ? { model: await readTorchFile(request.input), entry: null } : await readDistillFile(request.input);
   const bytes = writeModel(model, { dtype: request.dtype ?? 'float32' });
   await write(request.output, bytes);
   return { input: request.input, output: request.output, bytes: bytes.length, model, entry };
+}
+
+export interface ExportRequest {
+  to: ExportFormat;
+  model: string;
+  /** `.pt` (a torch.save archive) or `.safetensors` (a safetensors state dict). */
+  output: string;
+}
+
+/** `nca convert --to torch MODEL OUT.pt|OUT.safetensors`: the notebook's state dict of our model. */
+export async function exportModel(request: ExportRequest): Promise<{ output: string; bytes: number }> {
+  const kind = /\.pt$|\.pth$/i.test(request.output) ? 'pt' : /\.safetensors$/i.test(request.output) ? 'safetensors' : null;
+  if (kind === null) {
+    throw new NcaError('BAD_FLAG', `--to torch writes OUT.pt (torch.save) or OUT.safetensors, got ${request.output}`);
+  }
+  const { model } = await loadModel(request.model);
+  const dict = exportNotebook(model, { source: request.model });
+  const bytes = kind === 'pt' ? writeTorchArchive(dict, 'archive') : writeStateDictSafetensors(dict, { format: 'pt' });
+  await write(request.output, bytes);
+  return { output: request.output, bytes: bytes.length };
 }
 
 export function formatConversion(summary: ConvertSummary): string {

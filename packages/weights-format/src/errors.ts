@@ -15,7 +15,11 @@ export type WeightsFormatErrorCode =
   | 'BAD_SHAPE'
   | 'NON_FINITE'
   | 'BAD_CONFIG'
-  | 'BAD_METADATA';
+  | 'BAD_METADATA'
+  | 'BAD_ARCHIVE'
+  | 'BAD_PICKLE'
+  | 'BAD_STATE_DICT'
+  | 'NOT_EXPORTABLE';
 
 /**
  * The one error this package throws for bad input. A malformed file stays malformed, so callers

@@ -70,3 +70,12 @@ export function float16ToFloat32(values: Uint16Array): Float32Array {
   }
   return out;
 }
+
+/** bfloat16 is the top half of a float32: widening is a shift, exact for every value. */
+export function bfloat16ToFloat32(values: Uint16Array): Float32Array {
+  const bits = new Uint32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    bits[i] = values[i]! << 16;
+  }
+  return new Float32Array(bits.buffer);
+}

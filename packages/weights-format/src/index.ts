@@ -7,10 +7,13 @@ export {
   MAX_TENSOR_ELEMENTS,
   MAX_TENSOR_RANK,
 } from './safetensors.ts';
-export { float16ToFloat32, float32ToFloat16 } from './float16.ts';
+export { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './float16.ts';
 export { DEFAULT_CONFIG, configToJson, parseConfig } from './config.ts';
 export { MIGRATIONS } from './migrations.ts';
 export { importDistill, DistillFormatError, DISTILL_CONFIG, DISTILL_CREDIT } from './distill.ts';
+export { readStateDict, writeStateDictSafetensors, writeTorchArchive, MAX_ARCHIVE_ENTRY_BYTES } from './torch/archive.ts';
+export { readPickle } from './torch/pickle.ts';
+export { exportNotebook, importNotebook, NOTEBOOK_CONFIG, NOTEBOOK_STATE_DICT, ourInput } from './torch/notebook.ts';
 export { FORMAT_NAME, FORMAT_VERSION, parameterCount, readModel, writeModel } from './model.ts';
 
 export type { WeightsFormatErrorCode } from './errors.ts';
@@ -18,3 +21,5 @@ export type { RawTensor, SafetensorsDType, SafetensorsFile, TensorEntry } from '
 export type { AliveMasking, NcaConfig, Padding } from './config.ts';
 export type { Migration } from './migrations.ts';
 export type { NcaModel, NcaParams, NcaTarget, WeightsDType } from './model.ts';
+export type { StateDict, StateTensor } from './torch/archive.ts';
+export type { PickleValue, StorageRef, TensorRef } from './torch/pickle.ts';

@@ -2,11 +2,11 @@
 // into a temp folder when ../shared is there, else the bundled lizard and butterfly), the widget
 // bundle built from source, and one viewer dev server for every test file.
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { DEFAULT_CONFIG, writeModel } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, importNotebook, readStateDict, writeModel } from '@nca-studio/weights-format';
 import { startViewerServer, VIEWER_ROOT } from '../../../packages/viewer/scripts/server.ts';
 import { buildWidget } from '../../../packages/viewer/scripts/widget.ts';
 import { DISTILL_FIXTURES, writeDistillModels } from './distill.ts';
@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-/** A plain HTML page with five widgets (two good; a missing, a corrupt and a far too large src) and a button. */
+/** A plain HTML page with six widgets (two good, a PyTorch notebook's model converted; a missing, a corrupt and a far too large src) and a button. */
 const widgetPage = (models: TestModels): string => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>widgets</title></head>
@@ -34,6 +34,7 @@ const widgetPage = (models: TestModels): string => `<!doctype html>
   <nca-viewer id="missing" src="/models/distill/nope.safetensors" autoplay></nca-viewer>
   <nca-viewer id="corrupt" src="/e2e-fixtures/corrupt.safetensors" autoplay></nca-viewer>
   <nca-viewer id="huge" src="/e2e-fixtures/huge.safetensors" autoplay></nca-viewer>
+  <nca-viewer id="notebook" src="/e2e-fixtures/notebook.safetensors" autoplay></nca-viewer>
   <script>
     window.widgetEvents = [];
     for (const element of document.querySelectorAll('nca-viewer')) {
@@ -86,6 +87,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       '<script type="module">import * as nca from "/src/index.ts"; window.nca = nca;</script></body>',
   );
   await writeFile(join(fixtures, 'widget.html'), widgetPage(testModels));
+  // The PyTorch notebook's model (a torch.save file made by PyTorch), converted as
+  // `nca convert --from torch` does, and the state PyTorch grew it to.
+  const torch = resolve(import.meta.dirname, '../../../packages/weights-format/fixtures/torch');
+  const notebook = importNotebook(readStateDict(await readFile(join(torch, 'notebook.pt'))));
+  await writeFile(join(fixtures, 'notebook.safetensors'), writeModel(notebook));
+  await copyFile(join(torch, 'notebook-grown.npy'), join(fixtures, 'notebook-grown.npy'));
   await buildWidget(join(dir, 'widget'));
   const server = await startViewerServer({
     ...mounts,

@@ -88,7 +88,7 @@ describe('updateRuleSource', () => {
     const m = model({ sobelScale: 1, tanh: true, padding: 'wrap' }, () => 0.1);
     const source = updateRuleSource(m, { fireTexture: true });
     expect(source).toContain('* 1.0;');
-    expect(source).toContain('ds3 = tanh(ds3);');
+    expect(source).toContain('ds3 = tanh(clamp(ds3, -15.0, 15.0));');
     expect(source).toContain('return (c + 2 * size) % size;');
     expect(source).toContain('uniform sampler2D fireMask;');
     expect(source).toContain('float fire = texelFetch(fireMask, xy, 0).r;');

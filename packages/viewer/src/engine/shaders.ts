@@ -185,7 +185,9 @@ export function updateRuleSource(model: ShaderModel, options: UpdateRuleOptions 
   }
   if (config.tanh) {
     for (let g = 0; g < groups; g++) {
-      emit(`ds${g} = tanh(ds${g});`);
+      // GLSL's tanh may compute (e^2x - 1) / (e^2x + 1) and return NaN once e^2x overflows;
+      // float32 tanh is exactly +-1 beyond |x| = 9.01, so clamping to 15 changes no value.
+      emit(`ds${g} = tanh(clamp(ds${g}, -15.0, 15.0));`);
     }
   }
 
