@@ -123,18 +123,14 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
     folder = await claimRunFolder(dir, 'resume');
     try {
       start = await readCheckpoint(dir);
+      const { config, training } = start.plan;
+      guardTraining(config, training, { width: config.gridWidth, height: config.gridHeight }, chooseWorkers(request.workers, backend.name, training.batch), backend.name);
     } catch (error) {
       await folder.release();
       throw error;
     }
     if (request.training?.iterations !== undefined) {
       start.plan.training.iterations = request.training.iterations;
-    }
-    try {
-      guardTraining(start.plan.config, start.plan.training, { width: start.plan.config.gridWidth, height: start.plan.config.gridHeight }, chooseWorkers(request.workers, backend.name, start.plan.training.batch), backend.name);
-    } catch (error) {
-      await folder.release();
-      throw error;
     }
     notes.push(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
   } else {

@@ -81,8 +81,11 @@ export interface Viewer {
 
 export const WHITE: Rgba = [1, 1, 1, 1];
 
-/** Steps between the state snapshots a lost WebGL context is restored from (one small readback each). */
-export const SNAPSHOT_EVERY = 64;
+/**
+ * The state snapshots a lost WebGL context is restored from: one readback at least this many
+ * steps and this many milliseconds apart, so that a fast run does not stall on readbacks.
+ */
+export const SNAPSHOT_EVERY = { steps: 64, ms: 1000 } as const;
 
 /**
  * Refuses, before anything is allocated, a model and grid whose state and per-step work exceed
@@ -138,10 +141,11 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
   let stepCount = 0;
   let disposed = false;
   // While the page's WebGL context is lost nothing runs; once it is back, the engine is made
-  // anew and the state restored from the last snapshot (read back every SNAPSHOT_EVERY steps).
+  // anew and the state restored from the last snapshot (see SNAPSHOT_EVERY).
   let lost = false;
   let snapshot: { state: Float32Array; stepCount: number } | null = null;
   let snapshotAt = 0;
+  let snapshotTime = -Infinity;
 
   const rebuild = (): void => {
     const next = chooseEngine(gpu, current, width, height, options);
@@ -156,6 +160,7 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     const from = engine;
     const at = stepCount;
     snapshotAt = at;
+    snapshotTime = performance.now();
     from.read().then(
       (state) => {
         // A snapshot of an engine since replaced (new weights or grid) is of no use.
@@ -217,7 +222,7 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
       }
       engine.step(count, { angle });
       stepCount += count;
-      if (stepCount - snapshotAt >= SNAPSHOT_EVERY) {
+      if (stepCount - snapshotAt >= SNAPSHOT_EVERY.steps && performance.now() - snapshotTime >= SNAPSHOT_EVERY.ms) {
         takeSnapshot();
       }
     },
