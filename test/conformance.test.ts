@@ -1,9 +1,9 @@
-// Conformance of core's CA step (tfjs, wasm backend) and of its training step `fastStep` to the
-// plain scalar oracle of SPEC §3, and of fastStep's hand-written gradient to autodiff of `step`:
+// Conformance of core's CA step (tfjs, wasm backend) and of its training step `trainingStep` to the
+// plain scalar oracle of SPEC §3, and of trainingStep's hand-written gradient to autodiff of `step`:
 // on the conformance matrix (seeded random weights, every option combination; always runs), and
 // on the weights of the Distill regenerating lizard (when ../shared is there).
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, disposeParams, fastStep, paramsToTensors, seedState, step } from '@nca-studio/core';
+import { createRng, disposeParams, trainingStep, paramsToTensors, seedState, step } from '@nca-studio/core';
 import type { CaParams } from '@nca-studio/core';
 import type { NcaConfig, NcaModel, Padding } from '@nca-studio/weights-format';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
@@ -46,7 +46,7 @@ function deadCells(state: Float32Array, channels: number): number {
 interface Runs {
   /** core's `step`. */
   core: Float32Array;
-  /** core's `fastStep` (the training step, which `nca render` also runs). */
+  /** core's `trainingStep` (the training step, which `nca render` also runs). */
   fast: Float32Array;
   oracle: Float32Array;
 }
@@ -56,7 +56,7 @@ function fireMasks(config: NcaConfig, steps: number, seed: number): Uint8Array[]
   return randomFireMasks(config, config.gridWidth * config.gridHeight, steps, seed);
 }
 
-/** Runs core's `step`, core's `fastStep` and the oracle from the same start, one fire mask a step. */
+/** Runs core's `step`, core's `trainingStep` and the oracle from the same start, one fire mask a step. */
 function runAll(model: NcaModel, config: NcaConfig, start: Float32Array, masks: readonly Uint8Array[]): Runs {
   const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
   const shape: [number, number, number, number] = [1, grid.height, grid.width, grid.channels];
@@ -67,7 +67,7 @@ function runAll(model: NcaModel, config: NcaConfig, start: Float32Array, masks: 
   try {
     for (const mask of masks) {
       const fire = tf.tensor4d(Float32Array.from(mask), [1, grid.height, grid.width, 1]);
-      const [nextCore, nextFast] = [step(core, params, config, { fire }), fastStep(fast, params, config, fire)];
+      const [nextCore, nextFast] = [step(core, params, config, { fire }), trainingStep(fast, params, config, fire)];
       for (const t of [fire, core, fast]) {
         t.dispose();
       }
@@ -91,7 +91,7 @@ function expectConformance(runs: Runs): { step: number; fast: number } {
 }
 
 /**
- * Relative error (|fast - autodiff| / |autodiff|, Frobenius norms) of fastStep's gradients of a
+ * Relative error (|fast - autodiff| / |autodiff|, Frobenius norms) of trainingStep's gradients of a
  * weighted square loss after `masks.length` steps from a batch of two starts, with respect to
  * the start and the four parameters, against autodiff through `step`.
  */
@@ -114,7 +114,7 @@ function gradientErrors(model: NcaModel, starts: readonly Float32Array[], masks:
         return tf.sum(tf.mul(tf.square(s), weights));
       };
     const inputs = [state, params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias];
-    const fast = tf.grads(loss((s, p, f) => fastStep(s, p, config, f)))(inputs);
+    const fast = tf.grads(loss((s, p, f) => trainingStep(s, p, config, f)))(inputs);
     const reference = tf.grads(loss((s, p, f) => step(s, p, config, { fire: f })))(inputs);
     const norms = reference.map((ref) => tf.norm(ref).arraySync() as number);
     const errors = reference.map((ref, i) => (tf.norm(tf.sub(fast[i]!, ref)).arraySync() as number) / norms[i]!);
@@ -130,7 +130,7 @@ describe('the conformance matrix: seeded random weights, every option combinatio
     expect(new Set(cases.map((c) => c.label)).size).toBe(cases.length);
   });
 
-  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: step and fastStep = oracle over 4 steps; fastStep gradient = autodiff', (_, { config }, i) => {
+  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: step and trainingStep = oracle over 4 steps; trainingStep gradient = autodiff', (_, { config }, i) => {
     const model = randomModel(config, 1000 + i);
     const start = randomState(config, 2000 + i);
     const masks = fireMasks(config, 4, 3000 + i);
@@ -204,7 +204,7 @@ describe('the scalar oracle itself', () => {
   });
 });
 
-describe('core step (and fastStep) = scalar oracle, on the Distill lizard (extra, with ../shared)', () => {
+describe('core step (and trainingStep) = scalar oracle, on the Distill lizard (extra, with ../shared)', () => {
   if (!HAS_DISTILL) {
     it.skip(SKIP_REASON, () => {});
     return;

@@ -5,7 +5,7 @@ export { updateRule } from './updateRule.ts';
 export { fireMask, stochasticUpdate } from './stochasticUpdate.ts';
 export { aliveMask } from './aliveMask.ts';
 export { step, run, clampRgba } from './step.ts';
-export { fastStep } from './fastStep.ts';
+export { trainingStep } from './trainingStep.ts';
 export { seedState, seedArray } from './seed.ts';
 export { damageDisc } from './damageDisc.ts';
 export { createParams, paramsToTensors, tensorsToParams, disposeParams, PARAM_NAMES } from './params.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { NcaError } from './errors.ts';
 
 /**
  * Writes a file so that readers see the old content or the new, never half of it: write a
@@ -37,5 +37,5 @@ export function ioFailure(path: string, error: unknown): NcaError {
   }
   const code = (error as NodeJS.ErrnoException).code;
   const reason = (code !== undefined ? IO_REASONS[code] : undefined) ?? (error instanceof Error ? error.message : String(error));
-  return new NcaError('IO', `could not write ${path}: ${reason}${code !== undefined ? ` (${code})` : ''}`, EXIT_FAILURE);
+  return new NcaError('IO', `could not write ${path}: ${reason}${code !== undefined ? ` (${code})` : ''}`);
 }

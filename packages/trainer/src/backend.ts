@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NcaError, EXIT_FAILURE } from './errors.ts';
+import { NcaError } from './errors.ts';
 import { findWebgpuAdapter, hardwareGpuPossible } from './webgpu.ts';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -54,9 +54,7 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
       }
       throw new NcaError(
         'BACKEND_UNAVAILABLE',
-        'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm',
-        EXIT_FAILURE,
-      );
+        'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm');
     }],
     ['webgpu', async () => {
       if (requested === 'auto' && !hardwareGpuPossible()) {
@@ -101,5 +99,5 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
     }
   }
   // Under `auto` every candidate may fail for its own reason; a named one reports its own.
-  throw reason !== null && requested !== 'auto' ? reason : new NcaError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be started`, EXIT_FAILURE);
+  throw reason !== null && requested !== 'auto' ? reason : new NcaError('BACKEND_UNAVAILABLE', `backend "${requested}" could not be started`);
 }

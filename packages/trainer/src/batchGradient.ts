@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fastStep, paramsToTensors, type NcaConfig, type NcaParams } from '@nca-studio/core';
+import { trainingStep, paramsToTensors, type NcaConfig, type NcaParams } from '@nca-studio/core';
 import { overflowPenalty, perSampleLoss } from './loss.ts';
 
 /** One shard of a training batch: everything a worker needs, as plain arrays. */
@@ -54,7 +54,7 @@ export async function batchGradient(task: GradientTask): Promise<GradientResult>
     const p = { dense1Weight: w1 as tf.Tensor2D, dense1Bias: b1 as tf.Tensor1D, dense2Weight: w2 as tf.Tensor2D, dense2Bias: b2 as tf.Tensor1D };
     let x = x0;
     for (let s = 0; s < steps; s++) {
-      x = fastStep(x, p, config, fires[s]!);
+      x = trainingStep(x, p, config, fires[s]!);
     }
     final = tf.keep(x);
     const perSample = perSampleLoss(x, target);

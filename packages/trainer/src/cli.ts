@@ -320,7 +320,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
       const report = await evaluate(model, { seeds: opts.seeds, persistenceSteps: opts.persistenceSteps, seed: opts.seed });
       run.log(opts.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));
       if (report.diverged) {
-        throw new NcaError('DIVERGED', `warning: ${path} diverged: a loss is not finite (the state blew up to NaN or infinity)`, EXIT_FAILURE);
+        throw new NcaError('DIVERGED', `warning: ${path} diverged: a loss is not finite (the state blew up to NaN or infinity)`);
       }
     });
 

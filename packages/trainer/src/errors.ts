@@ -19,21 +19,44 @@ export type NcaErrorCode =
   | 'BAD_DISTILL_FILE'
   | 'RUN_EXISTS'
   | 'RUN_BUSY'
-  | 'RESOURCE_LIMIT'
   | 'DIVERGED'
+  | 'WORKER_FAILED'
   | 'IO';
 
 /**
- * A failure the user can act on: printed as one line, never with a stack trace. `exitCode` 2 is
- * bad usage or bad input, 1 a runtime failure.
+ * Which failures are the user's to fix (2: bad usage or input) and which are the run's (1): one
+ * table, so a new code has to say which it is.
  */
+export const EXIT_CODES: Readonly<Record<NcaErrorCode, number>> = {
+  BAD_FLAG: EXIT_USAGE,
+  BAD_TARGET: EXIT_USAGE,
+  TARGET_NOT_FOUND: EXIT_USAGE,
+  TARGET_TOO_LARGE: EXIT_USAGE,
+  TARGET_NO_ALPHA: EXIT_USAGE,
+  TARGET_EMPTY: EXIT_USAGE,
+  DOWNLOAD_FAILED: EXIT_USAGE,
+  UNKNOWN_EMOJI: EXIT_USAGE,
+  BAD_MODEL: EXIT_USAGE,
+  BAD_CHECKPOINT: EXIT_USAGE,
+  BAD_DISTILL_FILE: EXIT_USAGE,
+  RUN_EXISTS: EXIT_USAGE,
+  RUN_BUSY: EXIT_USAGE,
+  BACKEND_UNAVAILABLE: EXIT_FAILURE,
+  NON_FINITE_LOSS: EXIT_FAILURE,
+  DIVERGED: EXIT_FAILURE,
+  WORKER_FAILED: EXIT_FAILURE,
+  IO: EXIT_FAILURE,
+};
+
+/** A failure the user can act on: printed as one line, never with a stack trace; its exit code comes from EXIT_CODES. */
 export class NcaError extends Error {
   override readonly name = 'NcaError';
+  readonly exitCode: number;
   constructor(
     readonly code: NcaErrorCode,
     message: string,
-    readonly exitCode: number = EXIT_USAGE,
   ) {
     super(message);
+    this.exitCode = EXIT_CODES[code];
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, damageDisc, disposeParams, fastStep, fireMask, inferenceMemory, paramsToTensors, seedState, type CaParams, type Disc, type NcaConfig } from '@nca-studio/core';
+import { createRng, damageDisc, disposeParams, trainingStep, fireMask, inferenceMemory, paramsToTensors, seedState, type CaParams, type Disc, type NcaConfig } from '@nca-studio/core';
 import type { NcaModel } from '@nca-studio/weights-format';
 import { guardInference } from './budget.ts';
 import { NcaError } from './errors.ts';
@@ -47,7 +47,7 @@ export function trainingStepRange(model: NcaModel): { min: number; max: number }
 
 /**
  * Growth, persistence and regrowth of a model, each averaged over `seeds` runs batched
- * together. Forward only, with core's fastStep (tested equal to `step`).
+ * together. Forward only, with core's trainingStep (tested equal to `step`).
  */
 export async function evaluate(model: NcaModel, options: EvalOptions = {}): Promise<EvalReport> {
   if (model.target === undefined) {
@@ -123,7 +123,7 @@ function advance(state: tf.Tensor4D, params: CaParams, config: NcaConfig, steps:
   let x = tf.clone(state);
   const [b, h, w] = state.shape;
   for (let i = 0; i < Math.round(steps); i++) {
-    const next = tf.tidy(() => fastStep(x, params, config, fireMask(rng, [b, h, w], config.fireRate)));
+    const next = tf.tidy(() => trainingStep(x, params, config, fireMask(rng, [b, h, w], config.fireRate)));
     x.dispose();
     x = next;
   }

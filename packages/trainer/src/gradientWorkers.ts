@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend.ts';
 import { batchGradient, type GradientResult, type GradientTask } from './batchGradient.ts';
-import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { NcaError } from './errors.ts';
 
 type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: false; message: string };
 
@@ -63,7 +63,7 @@ export class GradientWorkers {
         worker.postMessage(shard, [shard.states.buffer as ArrayBuffer, fire.buffer]);
         return answer.then((r) => {
           if (!('ok' in r) || !r.ok) {
-            throw new NcaError('IO', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`, EXIT_FAILURE);
+            throw new NcaError('WORKER_FAILED', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`);
           }
           return r.result;
         });
@@ -100,11 +100,11 @@ function reply(worker: Worker): Promise<Reply> {
     };
     const onError = (e: Error): void => {
       cleanup();
-      reject(new NcaError('IO', `gradient worker crashed: ${e.message}`, EXIT_FAILURE));
+      reject(new NcaError('WORKER_FAILED', `gradient worker crashed: ${e.message}`));
     };
     const onExit = (code: number): void => {
       cleanup();
-      reject(new NcaError('IO', `gradient worker exited with code ${code}`, EXIT_FAILURE));
+      reject(new NcaError('WORKER_FAILED', `gradient worker exited with code ${code}`));
     };
     worker.on('message', onMessage);
     worker.on('error', onError);

@@ -15,7 +15,7 @@ export { perSampleLoss } from './loss.ts';
 export { stateToFrame, upscale, tile, encodePng } from './picture.ts';
 export { writeFileAtomic } from './atomicWrite.ts';
 export { Adam } from './adam.ts';
-export { NcaError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.ts';
+export { NcaError, EXIT_CODES, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.ts';
 
 export type { TrainRequest, TrainIo, TrainSummary } from './train.ts';
 export type { EvalOptions, EvalReport } from './evaluate.ts';

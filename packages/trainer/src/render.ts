@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBudget, createRng, damageDisc, disposeParams, fastStep, fireMask, IMAGE_BYTES, inferenceMemory, paramsToTensors, seedArray, type MemoryEstimate, type NcaConfig } from '@nca-studio/core';
+import { checkBudget, createRng, damageDisc, disposeParams, trainingStep, fireMask, IMAGE_BYTES, inferenceMemory, paramsToTensors, seedArray, type MemoryEstimate, type NcaConfig } from '@nca-studio/core';
 import type { NcaModel } from '@nca-studio/weights-format';
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomicWrite.ts';
@@ -143,7 +143,7 @@ function paste(window: Float32Array, box: Box, width: number, height: number, ch
 /**
  * Runs a model from the seed (or `start`) on the current tfjs backend: `steps` CA steps,
  * erasing the `damage` discs at their steps. Reads nothing and writes nothing. A step is core's
- * `fastStep` (the SPEC §3 step of `step`, tested equal to it and to the scalar oracle, about
+ * `trainingStep` (the SPEC §3 step of `step`, tested equal to it and to the scalar oracle, about
  * twice as fast on wasm) on the window of the grid that can change (see stepWindow); the fire
  * masks are drawn for that window only.
  */
@@ -186,7 +186,7 @@ export function renderModel(model: NcaModel, options: RenderOptions): RenderResu
       const [h, w] = [box.y1 - box.y0 + 1, box.x1 - box.x0 + 1];
       const next = tf.tidy(() => {
         const fire = fireMask(rng, [1, h, w], config.fireRate);
-        return new Float32Array(fastStep(tf.tensor4d(crop(state, width, box, channels), [1, h, w, channels]), params, config, fire).dataSync());
+        return new Float32Array(trainingStep(tf.tensor4d(crop(state, width, box, channels), [1, h, w, channels]), params, config, fire).dataSync());
       });
       state = paste(next, box, width, height, channels);
     }

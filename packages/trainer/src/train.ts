@@ -183,7 +183,7 @@ function withNextStep(error: NcaError, dir: string): NcaError {
   const saved = existsSync(join(dir, CHECKPOINT_FILE))
     ? `the last checkpoint in ${dir} is intact: free some space (or fix the folder), then continue with --resume ${dir}`
     : `no checkpoint was written yet: free some space (or fix the folder), then start again`;
-  return new NcaError('IO', `${error.message}; ${saved}`, error.exitCode);
+  return new NcaError('IO', `${error.message}; ${saved}`);
 }
 
 async function trainInFolder(dir: string, start: Checkpoint, request: TrainRequest, io: TrainIo, backend: BackendInfo, notes: string[]): Promise<TrainSummary> {

@@ -12,7 +12,7 @@ import {
 } from '@nca-studio/core';
 import { Adam } from './adam.ts';
 import { writeCheckpoint, type Checkpoint, type RunPlan } from './checkpoint.ts';
-import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { NcaError } from './errors.ts';
 import { GradientWorkers } from './gradientWorkers.ts';
 import { perSampleLoss } from './loss.ts';
 import { prepareBatch, SamplePool } from './samplePool.ts';
@@ -120,9 +120,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
       if (!Number.isFinite(loss)) {
         throw new NcaError(
           'NON_FINITE_LOSS',
-          `loss became ${loss} at iteration ${iteration + 1}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`,
-          EXIT_FAILURE,
-        );
+          `loss became ${loss} at iteration ${iteration + 1}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`);
       }
       iteration += 1;
       losses.push(loss);

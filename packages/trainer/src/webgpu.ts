@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT_FAILURE, NcaError } from './errors.ts';
+import { NcaError } from './errors.ts';
 
 /** The GPU Dawn found, as `nca train` reports it. */
 export interface WebgpuAdapter {
@@ -39,9 +39,7 @@ async function installNavigatorGpu(): Promise<GpuLike> {
   } catch (error) {
     throw new NcaError(
       'BACKEND_UNAVAILABLE',
-      `backend "webgpu" needs the optional package "webgpu" (Dawn for Node), which did not load: ${firstLine(error)}`,
-      EXIT_FAILURE,
-    );
+      `backend "webgpu" needs the optional package "webgpu" (Dawn for Node), which did not load: ${firstLine(error)}`);
   }
   Object.assign(globalThis, dawn.globals);
   gpu = dawn.create([]);
@@ -80,7 +78,7 @@ export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
   const navigatorGpu = await installNavigatorGpu();
   const adapter = await navigatorGpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
-    throw new NcaError('BACKEND_UNAVAILABLE', `backend "webgpu": Dawn found no GPU adapter. ${NO_DRIVER_HINT}`, EXIT_FAILURE);
+    throw new NcaError('BACKEND_UNAVAILABLE', `backend "webgpu": Dawn found no GPU adapter. ${NO_DRIVER_HINT}`);
   }
   return describeAdapter(adapter);
 }

@@ -11,10 +11,10 @@ import { clampRgba } from './step.ts';
  * training. Autodiff through `step` keeps every intermediate of every step alive (at batch 8 on
  * 72x72 a 16-step rollout already overflowed the wasm heap); this keeps only the
  * step's input, fire mask and alive mask, and recomputes perception and the hidden layer in the
- * backward pass. Masks are constants, as in `step`. fastStep.test.ts checks value and gradients
+ * backward pass. Masks are constants, as in `step`. trainingStep.test.ts checks value and gradients
  * against autodiff of `step`.
  */
-export function fastStep(state: tf.Tensor4D, params: CaParams, config: NcaConfig, fire: tf.Tensor4D): tf.Tensor4D {
+export function trainingStep(state: tf.Tensor4D, params: CaParams, config: NcaConfig, fire: tf.Tensor4D): tf.Tensor4D {
   const c = state.shape[3];
   const order = interleavedOrder(c);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -145,48 +145,6 @@ function mlp(
   const hidden = tf.fused.matMul({ a: flat, b: w1, bias: b1, activation: 'relu' }) as tf.Tensor2D;
   const z = tf.fused.matMul({ a: hidden, b: w2, bias: b2 }) as tf.Tensor2D;
   return { hidden, ds: useTanh ? tf.tanh(z) : z };
-}
-
-/**
- * The adjoint (transpose) of the linear map `perceive`: given dL/dp, dL/dstate. Written out
- * because a nested tf.grad inside a gradient function resets tfjs's tape.
- */
-export function perceiveAdjoint(dp: tf.Tensor4D, config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'>): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w, c3] = dp.shape;
-    const c = c3 / 3;
-    const part = (k: number): tf.Tensor4D => tf.slice(dp, [0, 0, 0, k * c], [b, h, w, c]);
-    let dgx = part(1);
-    let dgy = part(2);
-    if (config.angle !== 0) {
-      const cos = Math.cos(config.angle);
-      const sin = Math.sin(config.angle);
-      [dgx, dgy] = [tf.add(tf.mul(dgx, cos), tf.mul(dgy, sin)), tf.sub(tf.mul(dgy, cos), tf.mul(dgx, sin))];
-    }
-    // Each tap (i, j) of a cross-correlation on the padded grid sends its gradient back to the
-    // padded cell at offset (i, j): place it there with a zero pad, weighted by the kernel.
-    const kx = sobelX(config.sobelScale);
-    const ky = sobelY(config.sobelScale);
-    let padded: tf.Tensor4D | null = null;
-    for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 3; j++) {
-        const terms: tf.Tensor4D[] = [];
-        if (kx[i]![j] !== 0) {
-          terms.push(tf.mul(dgx, kx[i]![j]!));
-        }
-        if (ky[i]![j] !== 0) {
-          terms.push(tf.mul(dgy, ky[i]![j]!));
-        }
-        if (terms.length === 0) {
-          continue;
-        }
-        const tap = terms.length === 1 ? terms[0]! : (tf.add(terms[0]!, terms[1]!) as tf.Tensor4D);
-        const placed = tf.pad(tap, [[0, 0], [i, 2 - i], [j, 2 - j], [0, 0]]);
-        padded = padded === null ? placed : (tf.add(padded, placed) as tf.Tensor4D);
-      }
-    }
-    return tf.add(part(0), unpadAdjoint(padded!, config.padding)) as tf.Tensor4D;
-  });
 }
 
 /** The adjoint of `padState`: folds the one-cell border back onto the cells it copied. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
-import { fastStep } from './fastStep.ts';
+import { trainingStep } from './trainingStep.ts';
 import type { CaParams } from './params.ts';
 import { createRng } from './rng.ts';
 import { step } from './step.ts';
@@ -33,18 +33,18 @@ const configs: Array<[string, Partial<NcaConfig>]> = [
   ['notebook (reflect, tanh, post mask, clamp)', { padding: 'reflect', sobelScale: 1, tanh: true, aliveThreshold: 0, aliveMasking: 'post', clampRgba: true }],
 ];
 
-describe('fastStep', () => {
+describe('trainingStep', () => {
   it.each(configs)('%s: same value as step', (_, overrides) => {
     const config: NcaConfig = { ...DEFAULT_CONFIG, channels: C, hidden: 10, ...overrides };
     const { state, params, fire } = setup(1);
-    const diff = tf.max(tf.abs(tf.sub(fastStep(state, params, config, fire), step(state, params, config, { fire })))).arraySync() as number;
+    const diff = tf.max(tf.abs(tf.sub(trainingStep(state, params, config, fire), step(state, params, config, { fire })))).arraySync() as number;
     expect(diff).toBeLessThan(1e-6);
   });
 
   it.each(configs)('%s: same gradients as autodiff of step over 3 steps', (_, overrides) => {
     const config: NcaConfig = { ...DEFAULT_CONFIG, channels: C, hidden: 10, ...overrides };
     const { state, params, fire, weights } = setup(2);
-    const loss = (run: typeof fastStep) => (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Scalar => {
+    const loss = (run: typeof trainingStep) => (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Scalar => {
       const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: c as tf.Tensor2D, dense2Bias: d as tf.Tensor1D };
       let s = x as tf.Tensor4D;
       for (let i = 0; i < 3; i++) {
@@ -53,7 +53,7 @@ describe('fastStep', () => {
       return tf.sum(tf.mul(tf.square(s), weights));
     };
     const inputs = [state, params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias];
-    const fast = tf.grads(loss(fastStep))(inputs);
+    const fast = tf.grads(loss(trainingStep))(inputs);
     const reference = tf.grads(loss((s, p, cfg, f) => step(s, p, cfg, { fire: f })))(inputs);
     reference.forEach((ref, i) => {
       const norm = tf.norm(ref).arraySync() as number;
@@ -82,7 +82,7 @@ describe('fastStep', () => {
       return peak;
     };
     const base = tf.memory().numBytes;
-    const fastPeak = measure((s) => fastStep(s, p, config, fire)) - base;
+    const fastPeak = measure((s) => trainingStep(s, p, config, fire)) - base;
     const plainPeak = measure((s) => step(s, p, config, { fire })) - base;
     expect(fastPeak).toBeLessThan(plainPeak / 4);
   });
