@@ -11,7 +11,8 @@ missing=()
 [ -x "${NCA_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 
 mesa_version="$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | sed 's/^[0-9]*://' || true)"
-if [ -z "$mesa_version" ] || [ "${mesa_version%%.*}" -lt 24 ] || ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+# grep reads all of ldconfig's output (no -q): with pipefail, an early exit would SIGPIPE it.
+if [ -z "$mesa_version" ] || [ "${mesa_version%%.*}" -lt 24 ] || [ -z "$(ldconfig -p | grep 'libvulkan\.so\.1')" ]; then
   missing+=(lavapipe)
 fi
 
