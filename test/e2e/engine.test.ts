@@ -3,6 +3,9 @@
 // steps.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { decodeNpy } from '@nca-studio/trainer';
 import { matrixCases, randomModel, randomState } from '../support/conformanceMatrix.ts';
 import { launchBrowser, openModulePage } from './support/browser.ts';
 
@@ -64,14 +67,14 @@ describe('fused step', () => {
 
 describe('a PyTorch notebook model', () => {
   it('grows in the viewer as it does in PyTorch: 40 deterministic steps on its 24x24 grid, fused and core, <= 1e-4', async () => {
-    const result = await page.evaluate(async () => {
+    // The state PyTorch grew the model to (written by numpy), [24, 24, 16].
+    const grown = decodeNpy(await readFile(resolve(import.meta.dirname, '../../packages/weights-format/fixtures/torch/notebook-grown.npy')));
+    expect(grown.shape).toEqual([24, 24, 16]);
+    const result = await page.evaluate(async (values) => {
       const viewer = window.nca;
       const loaded = await viewer.fetchModel('/e2e-fixtures/notebook.safetensors');
       const model = { ...loaded, config: { ...loaded.config, fireRate: 1 } };
-      // The .npy written by numpy: a header, then float32 [24, 24, 16].
-      const npy = new Uint8Array(await (await fetch('/e2e-fixtures/notebook-grown.npy')).arrayBuffer());
-      const headerLength = npy[8]! | (npy[9]! << 8);
-      const expected = new Float32Array(npy.slice(10 + headerLength).buffer);
+      const expected = Float32Array.from(values);
       const out = [];
       for (const engine of ['fused', 'core'] as const) {
         const canvas = document.createElement('canvas');
@@ -82,7 +85,7 @@ describe('a PyTorch notebook model', () => {
         v.dispose();
       }
       return out;
-    });
+    }, Array.from(grown.data));
     console.log(`notebook model, 40 steps: ${result.map((r) => `${r.engine} max |viewer - PyTorch| = ${r.maxAbsDiff.toExponential(2)}`).join(', ')}`);
     for (const run of result) {
       expect(run.length, run.engine).toBe(24 * 24 * 16);

@@ -131,9 +131,6 @@ export async function readDistillFile(path: string): Promise<{ model: NcaModel; 
   return { model, entry };
 }
 
-/** writeFileAtomic fails with one line naming the file (exit 1). */
-const write = writeFileAtomic;
-
 /**
  * Reads a PyTorch state dict of the notebook's model (`torch.save` archive or safetensors) into
  * our model; weights-format's errors say what is wrong with the file.
@@ -181,7 +178,7 @@ export async function convert(request: ConvertRequest): Promise<ConvertSummary> 
   }
   const { model, entry } = request.from === 'torch' ? { model: await readTorchFile(request.input), entry: null } : await readDistillFile(request.input);
   const bytes = writeModel(model, { dtype: request.dtype ?? 'float32' });
-  await write(request.output, bytes);
+  await writeFileAtomic(request.output, bytes);
   return { input: request.input, output: request.output, bytes: bytes.length, model, entry };
 }
 
@@ -201,7 +198,7 @@ export async function exportModel(request: ExportRequest): Promise<{ output: str
   const { model } = await loadModel(request.model);
   const dict = exportNotebook(model, { source: request.model });
   const bytes = kind === 'pt' ? writeTorchArchive(dict, 'archive') : writeStateDictSafetensors(dict, { format: 'pt' });
-  await write(request.output, bytes);
+  await writeFileAtomic(request.output, bytes);
   return { output: request.output, bytes: bytes.length };
 }
 
@@ -260,7 +257,7 @@ export async function convertFolder(
     models: converted.map((c) => c.item),
   };
   const index = join(request.outputDir, 'index.json');
-  await write(index, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
+  await writeFileAtomic(index, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
   io.log(`wrote ${index} (${manifest.models.length} models)`);
   return manifest;
 }

@@ -258,9 +258,6 @@ export function defaultFrameEvery(steps: number): number {
   return Math.max(1, Math.ceil(steps / 100));
 }
 
-/** writeFileAtomic fails with one line naming the file (exit 1). */
-const write = writeFileAtomic;
-
 /** The resource budget of a render, before any work: the CA on its backend, and the pictures. */
 function guardRender(config: NcaConfig, request: RenderRequest, scale: number, frameEvery: number): void {
   const grid = { width: request.width ?? config.gridWidth, height: request.height ?? config.gridHeight };
@@ -302,19 +299,19 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
   const written: string[] = [];
   if (request.png !== undefined) {
     const frame = upscale(stateToFrame(result.state, result.height, result.width, result.channels), scale);
-    await write(request.png, await encodePng(frame));
+    await writeFileAtomic(request.png, await encodePng(frame));
     written.push(request.png);
     io.log(`wrote ${request.png} (${frame.width}x${frame.height}, final state over white)`);
   }
   if (request.gif !== undefined) {
     const frames = result.frames.map((frame) => upscale(frame, scale));
-    await write(request.gif, await encodeGif(frames));
+    await writeFileAtomic(request.gif, await encodeGif(frames));
     written.push(request.gif);
     const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
     io.log(`wrote ${request.gif} (${plural(frames.length, 'frame')}, one every ${plural(frameEvery, 'step')})`);
   }
   if (request.state !== undefined) {
-    await write(request.state, encodeNpy(result.state, [result.height, result.width, result.channels]));
+    await writeFileAtomic(request.state, encodeNpy(result.state, [result.height, result.width, result.channels]));
     written.push(request.state);
     io.log(`wrote ${request.state} (float32 [${result.height}, ${result.width}, ${result.channels}])`);
   }

@@ -2,7 +2,7 @@
 // into a temp folder when ../shared is there, else the bundled lizard and butterfly), the widget
 // bundle built from source, and one viewer dev server for every test file.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -88,11 +88,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   await writeFile(join(fixtures, 'widget.html'), widgetPage(testModels));
   // The PyTorch notebook's model (a torch.save file made by PyTorch), converted as
-  // `nca convert --from torch` does, and the state PyTorch grew it to.
+  // `nca convert --from torch` does.
   const torch = resolve(import.meta.dirname, '../../../packages/weights-format/fixtures/torch');
   const notebook = importNotebook(readStateDict(await readFile(join(torch, 'notebook.pt'))));
   await writeFile(join(fixtures, 'notebook.safetensors'), writeModel(notebook));
-  await copyFile(join(torch, 'notebook-grown.npy'), join(fixtures, 'notebook-grown.npy'));
   await buildWidget(join(dir, 'widget'));
   const server = await startViewerServer({
     ...mounts,
