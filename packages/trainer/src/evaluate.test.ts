@@ -33,11 +33,27 @@ describe('evaluate', () => {
     const seedLoss = 1 / (12 * 12 * 4);
     expect(r.steps).toEqual({ min: 5, max: 7 });
     expect(r.growth).toBeCloseTo(seedLoss, 7);
+    // The seed's cell against an empty target: nothing in common.
+    expect(r.growthIou).toBe(0);
     expect(r.persistence).toBeCloseTo(seedLoss, 7);
     // A disc of radius 3 at the centre erases the seed: nothing is left, nothing differs.
     expect(r.damageRadius).toBe(3);
     expect(r.regrowth).toBe(0);
     expect(r.ratio).toBe(0);
+  });
+
+  it('gives the alpha-mask IoU of the grown pattern: 1 against the seed itself, a fraction against a larger shape', async () => {
+    const target = new Uint8Array(12 * 12 * 4);
+    target[(6 * 12 + 6) * 4 + 3] = 255;
+    const same = await evaluate({ ...untrained(), target: { width: 12, height: 12, data: target } }, { seeds: 2, persistenceSteps: 10 });
+    expect(same.growthIou).toBe(1);
+    // Four cells wanted, the seed's one grown (alpha 0.1 exactly is not mature).
+    for (const cell of [6 * 12 + 7, 7 * 12 + 6, 7 * 12 + 7]) {
+      target[cell * 4 + 3] = 200;
+    }
+    target[(0 * 12 + 0) * 4 + 3] = 25;
+    const part = await evaluate({ ...untrained(), target: { width: 12, height: 12, data: target } }, { seeds: 2, persistenceSteps: 10 });
+    expect(part.growthIou).toBeCloseTo(1 / 4, 12);
   });
 
   it('refuses a model without a stored target', async () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, damageDisc, disposeParams, trainingStep, fireMask, inferenceMemory, paramsToTensors, seedState, type CaParams, type Disc, type NcaConfig } from '@nca-studio/core';
 import type { NcaModel } from '@nca-studio/weights-format';
 import { guardInference } from './budget.ts';
+import { MATURE_ALPHA } from './render.ts';
 import { NcaError } from './errors.ts';
 import { perSampleLoss } from './loss.ts';
 
@@ -29,6 +30,8 @@ export interface EvalReport {
   regrowth: number;
   /** The same with the disc at a random place in the middle half of the grid. */
   regrowthOffCentre: number;
+  /** Alpha-mask IoU of the grown pattern against the target (alpha > MATURE_ALPHA in both / in either). */
+  growthIou: number;
   damageRadius: number;
   /** regrowth / growth: near 1 means the damage heals completely. */
   ratio: number;
@@ -74,6 +77,7 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
   try {
     const grown = advance(seedState(grid, seeds), params, config, steps, rng);
     const growth = await meanLoss(grown, target);
+    const growthIou = alphaIou(await grown.data(), model.target!.data, seeds, config.channels);
 
     const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
     const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ x: width * (0.25 + 0.5 * rng.next()), y: height * (0.25 + 0.5 * rng.next()), radius }));
@@ -93,6 +97,7 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
       gridWidth: width,
       gridHeight: height,
       growth,
+      growthIou,
       persistence,
       persistenceSteps,
       regrowth,
@@ -105,6 +110,28 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
     disposeParams(params);
     target.dispose();
   }
+}
+
+/**
+ * The alpha-mask IoU of grown states [seeds, H, W, C] against the target's RGBA bytes: cells
+ * with alpha > MATURE_ALPHA in both over cells with it in either, averaged over the seeds (1 where
+ * both masks are empty).
+ */
+export function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
+  const cells = target.length / 4;
+  let sum = 0;
+  for (let s = 0; s < seeds; s++) {
+    let both = 0;
+    let either = 0;
+    for (let cell = 0; cell < cells; cell++) {
+      const grown = states[(s * cells + cell) * channels + 3]! > MATURE_ALPHA;
+      const wanted = target[cell * 4 + 3]! / 255 > MATURE_ALPHA;
+      both += grown && wanted ? 1 : 0;
+      either += grown || wanted ? 1 : 0;
+    }
+    sum += either === 0 ? 1 : both / either;
+  }
+  return sum / seeds;
 }
 
 function mean(xs: number[]): number {
@@ -135,6 +162,7 @@ export function formatEval(path: string, r: EvalReport): string {
   return [
     `${path}: ${r.gridWidth}x${r.gridHeight}, ${r.seeds} seeds, ${r.steps.max} steps of growth and of regrowth (RGBA MSE vs the stored target)`,
     `  growth loss                 ${e(r.growth)}`,
+    `  growth alpha-mask IoU       ${r.growthIou.toFixed(3)}   cells with alpha > ${MATURE_ALPHA} in both / in either`,
     `  persistence loss            ${e(r.persistence)}   after ${r.persistenceSteps} steps`,
     `  regrowth loss, centre       ${e(r.regrowth)}   disc of radius ${r.damageRadius.toFixed(1)} erased`,
     `  regrowth loss, off-centre   ${e(r.regrowthOffCentre)}`,
