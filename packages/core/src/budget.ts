@@ -92,12 +92,15 @@ export function poolMemory(config: Pick<NcaConfig, 'channels'>, grid: GridSize, 
   return { what: `sample pool: ${pool} x ${grid.width}x${grid.height} cells x ${config.channels} channels`, bytes: pool * grid.width * grid.height * config.channels * FLOAT, setting: '--pool or --target-size' };
 }
 
-/** The engine of the viewer: two float32 state textures, and core's step where it falls back. */
+/**
+ * A viewer's GPU memory: as one step of core's `step` (the fused engine needs less, but the viewer
+ * falls back to core's step where the fused shader cannot run the model).
+ */
 export function viewerMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, grid: GridSize): MemoryEstimate {
   return inferenceMemory(config, grid, 1, 'grid-size');
 }
 
-/** A figure as people read it: 1.5 GB, 340 MB, 12 kB. */
+/** A figure as people read it: 1.5 GiB, 340 MiB, 12 KiB. */
 export function formatBytes(bytes: number): string {
   const units: Array<[number, string]> = [[GiB, 'GiB'], [MiB, 'MiB'], [1024, 'KiB']];
   for (const [size, unit] of units) {

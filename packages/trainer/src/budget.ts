@@ -5,7 +5,7 @@ import { checkBudget, checkTrainingBudget, MACHINE_SHARE, WASM_HEAP_BYTES, type 
 
 /** One CA run without gradients on `backend`: the wasm heap, and this machine's memory. */
 export function guardInference(task: string, estimate: MemoryEstimate, backend: string): void {
-  if (backend === 'wasm' || backend === 'auto') {
+  if (backend === 'wasm') {
     checkBudget(task, estimate, WASM_HEAP_BYTES, 'the wasm backend can hold');
   }
   checkBudget(task, estimate, totalmem() * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);

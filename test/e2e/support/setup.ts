@@ -11,7 +11,7 @@ import { startViewerServer, VIEWER_ROOT } from '../../../packages/viewer/scripts
 import { buildWidget } from '../../../packages/viewer/scripts/widget.ts';
 import { DISTILL_FIXTURES, writeDistillModels } from './distill.ts';
 import type { ConvertedModel } from './distill.ts';
-import type { TestModels } from './models.ts';
+import type { TestModel, TestModels } from './models.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -54,19 +54,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const fixtures = join(dir, 'fixtures');
   const mounts: Record<string, string> = {};
   let testModels: TestModels;
+  const entry = (base: string, m: ConvertedModel): TestModel => ({ id: m.id, url: `${base}${m.file}`, gridWidth: m.gridWidth, gridHeight: m.gridHeight });
   if (existsSync(DISTILL_FIXTURES)) {
     const [lizard, butterfly] = await writeDistillModels(models);
-    const entry = (m: NonNullable<typeof lizard>) => ({ id: m.id, url: `/models/distill/${m.file}`, gridWidth: m.gridWidth, gridHeight: m.gridHeight });
-    testModels = { source: 'Distill', primary: entry(lizard!), secondary: entry(butterfly!) };
+    testModels = { source: 'Distill', primary: entry('/models/distill/', lizard!), secondary: entry('/models/distill/', butterfly!) };
     mounts['/models/distill/'] = models;
   } else {
     // The viewer's own bundled models, served from its public/ folder.
     const manifest = JSON.parse(await readFile(join(VIEWER_ROOT, 'public/models/index.json'), 'utf8')) as { models: ConvertedModel[] };
-    const entry = (id: string) => {
-      const m = manifest.models.find((model) => model.id === id)!;
-      return { id, url: `/models/${m.file}`, gridWidth: m.gridWidth, gridHeight: m.gridHeight };
-    };
-    testModels = { source: 'bundled', primary: entry('lizard'), secondary: entry('butterfly') };
+    const bundled = (id: string): TestModel => entry('/models/', manifest.models.find((model) => model.id === id)!);
+    testModels = { source: 'bundled', primary: bundled('lizard'), secondary: bundled('butterfly') };
   }
   console.log(`browser tests: on the ${testModels.source} models ${testModels.primary.id} and ${testModels.secondary.id}`);
   await mkdir(fixtures, { recursive: true });

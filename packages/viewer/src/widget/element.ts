@@ -46,8 +46,8 @@ export class NcaViewerElement extends HTMLElement {
   #player: Player | null = null;
   #cleanups: (() => void)[] = [];
   #load = 0;
-  /** The src being fetched: an upgrade calls attributeChangedCallback and then connectedCallback, which must not fetch it again. */
-  #fetching: string | null = null;
+  /** A load is in flight: an upgrade calls attributeChangedCallback and then connectedCallback, which must not load again. */
+  #loading = false;
   #wantPlaying: boolean | null = null;
   #error: string | null = null;
 
@@ -118,14 +118,14 @@ export class NcaViewerElement extends HTMLElement {
 
   connectedCallback(): void {
     this.#applyInteractive();
-    if (this.#viewer === null && this.getAttribute('src') !== null && this.#fetching !== this.getAttribute('src')) {
+    if (this.#viewer === null && this.getAttribute('src') !== null && !this.#loading) {
       void this.#loadSrc();
     }
   }
 
   disconnectedCallback(): void {
     this.#load++;
-    this.#fetching = null;
+    this.#loading = false;
     this.#teardown();
   }
 
@@ -200,16 +200,9 @@ export class NcaViewerElement extends HTMLElement {
       return;
     }
     const stale = (): boolean => load !== this.#load || !this.isConnected;
+    this.#loading = true;
     try {
-      this.#fetching = src;
-      let model;
-      try {
-        model = await fetchModel(new URL(src, document.baseURI).href);
-      } finally {
-        if (load === this.#load) {
-          this.#fetching = null;
-        }
-      }
+      const model = await fetchModel(new URL(src, document.baseURI).href);
       if (stale()) {
         return;
       }
@@ -247,6 +240,10 @@ export class NcaViewerElement extends HTMLElement {
     } catch (error) {
       if (!stale()) {
         this.#fail(src, error);
+      }
+    } finally {
+      if (load === this.#load) {
+        this.#loading = false;
       }
     }
   }

@@ -231,20 +231,12 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
       case 0x6c: // LIST
         stack.push(popMark());
         break;
-      case 0x61: { // APPEND
-        const value = pop();
-        const list = top();
-        if (!Array.isArray(list)) {
-          throw bad(`APPEND to something that is not a list at byte ${at}`, source);
-        }
-        list.push(value);
-        break;
-      }
+      case 0x61: // APPEND
       case 0x65: { // APPENDS
-        const items = popMark();
+        const items = op === 0x61 ? [pop()] : popMark();
         const list = top();
         if (!Array.isArray(list)) {
-          throw bad(`APPENDS to something that is not a list at byte ${at}`, source);
+          throw bad(`APPEND(S) to something that is not a list at byte ${at}`, source);
         }
         list.push(...items);
         break;
