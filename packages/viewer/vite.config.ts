@@ -44,8 +44,9 @@ export default defineConfig({
   plugins: [svelte(), optionalDistillManifest()],
   resolve: { dedupe: ['@tensorflow/tfjs-core'] },
   // Bundled at server start, so the first page load is not reloaded by a late discovery.
-  // src/index.ts too: the test and benchmark pages import it (and the benchmark's extra kernels).
-  optimizeDeps: { entries: ['index.html', 'src/index.ts'], include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgl/dist/base'] },
+  // src/harness/index.ts too: the test and benchmark pages import it (the benchmark's extra
+  // kernels, the gradients for training on the page).
+  optimizeDeps: { entries: ['index.html', 'src/harness/index.ts'], include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgl/dist/base', '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels'] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
   server: { host: '127.0.0.1' },
 });

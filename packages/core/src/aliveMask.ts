@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NcaConfig } from '@nca-studio/weights-format';
+import { MATURE_ALPHA, type NcaConfig } from '@nca-studio/weights-format';
 import { padState } from './pad.ts';
 
 /**
@@ -20,4 +20,13 @@ export function aliveMask(state: tf.Tensor4D, config: Pick<NcaConfig, 'padding' 
     return { value, gradFunc: (_dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(x) };
   });
   return mask(state) as tf.Tensor4D;
+}
+
+/** Cells of [.., H, W, C] states whose alpha is above MATURE_ALPHA: how much of a pattern has grown. */
+export function countMature(states: ArrayLike<number>, channels: number): number {
+  let mature = 0;
+  for (let i = 3; i < states.length; i += channels) {
+    mature += states[i]! > MATURE_ALPHA ? 1 : 0;
+  }
+  return mature;
 }

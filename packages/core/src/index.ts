@@ -2,12 +2,12 @@ export { identityKernel, sobelX, sobelY } from './kernels.ts';
 export { padState } from './pad.ts';
 export { perceive } from './perceive.ts';
 export { updateRule } from './updateRule.ts';
-export { fireMask, stochasticUpdate } from './stochasticUpdate.ts';
-export { aliveMask } from './aliveMask.ts';
+export { drawFire, fireMask, stochasticUpdate } from './stochasticUpdate.ts';
+export { aliveMask, countMature } from './aliveMask.ts';
 export { step, run, clampRgba } from './step.ts';
 export { trainingStep } from './trainingStep.ts';
 export { seedState, seedArray } from './seed.ts';
-export { damageDisc } from './damageDisc.ts';
+export { damageDisc, eraseDisc, insideDisc, randomCentre, randomDisc } from './damageDisc.ts';
 export { createParams, paramsToTensors, tensorsToParams, disposeParams, PARAM_NAMES } from './params.ts';
 export { createRng } from './rng.ts';
 export {
@@ -25,14 +25,20 @@ export {
   WASM_HEAP_BYTES,
 } from './budget.ts';
 export { PRESETS, isPresetName } from './presets.ts';
-export { DEFAULT_CONFIG, parseConfig } from '@nca-studio/weights-format';
+export { Adam } from './training/adam.ts';
+export { perSampleLoss, overflowPenalty } from './training/loss.ts';
+export { SamplePool, prepareBatch } from './training/samplePool.ts';
+export { batchGradient } from './training/batchGradient.ts';
+export { TrainingRun, TrainingError, freshTrainingState, learningRate, gridOf } from './training/trainingRun.ts';
 
 export type { Kernel3x3 } from './kernels.ts';
-export type { FireSource } from './step.ts';
+export type { FireSource, RunOptions, StepFunction, StepHook } from './step.ts';
 export type { GridShape } from './seed.ts';
 export type { Disc } from './damageDisc.ts';
 export type { CaParams } from './params.ts';
 export type { Rng } from './rng.ts';
 export type { GridSize, MemoryEstimate, MemoryPart, TrainingShape } from './budget.ts';
 export type { DamageRadius, Preset, PresetName, TrainingSettings } from './presets.ts';
-export type { NcaConfig, NcaParams, Padding, AliveMasking } from '@nca-studio/weights-format';
+export type { AdamState } from './training/adam.ts';
+export type { GradientResult, GradientTask } from './training/batchGradient.ts';
+export type { GradientFunction, IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './training/trainingRun.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+import { PARAM_NAMES, paramShapes, type NcaConfig, type NcaParams } from '@nca-studio/weights-format';
 import type { Rng } from './rng.ts';
 
 /** The update rule's weights as tensors (variables while training). */
@@ -10,7 +10,7 @@ export interface CaParams {
   dense2Bias: tf.Tensor1D; // [C]
 }
 
-export const PARAM_NAMES = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense2Bias'] as const;
+export { PARAM_NAMES };
 
 /**
  * Fresh parameters: glorot-uniform first layer, zero biases, zero last layer (SPEC §3.2), so an
@@ -33,14 +33,8 @@ export function createParams(config: Pick<NcaConfig, 'channels' | 'hidden'>, rng
 
 /** Arrays (as stored in a weights file) to tensors. */
 export function paramsToTensors(params: NcaParams, config: Pick<NcaConfig, 'channels' | 'hidden'>): CaParams {
-  const c = config.channels;
-  const h = config.hidden;
-  return {
-    dense1Weight: tf.tensor2d(params.dense1Weight, [3 * c, h]),
-    dense1Bias: tf.tensor1d(params.dense1Bias),
-    dense2Weight: tf.tensor2d(params.dense2Weight, [h, c]),
-    dense2Bias: tf.tensor1d(params.dense2Bias),
-  };
+  const shapes = paramShapes(config);
+  return Object.fromEntries(PARAM_NAMES.map((name) => [name, tf.tensor(params[name], shapes[name])])) as unknown as CaParams;
 }
 
 /** Tensors back to arrays for a weights file. */

@@ -5,6 +5,7 @@ import { createParams, paramsToTensors, type CaParams } from './params.ts';
 import { createRng } from './rng.ts';
 import { seedState } from './seed.ts';
 import { clampRgba, run, step } from './step.ts';
+import { trainingStep } from './trainingStep.ts';
 import { fireMask } from './stochasticUpdate.ts';
 
 const C = 4;
@@ -116,6 +117,39 @@ describe('step', () => {
     const out = run(seed, params, cfg, 20, createRng(4));
     expect(tf.memory().numTensors).toBe(before + 1);
     out.dispose();
+  });
+
+  it('run calls its hook before each step and after the last, and takes the state it returns', () => {
+    const params = constantUpdate([0, 0, 0, 0.25]);
+    const seed = oneCell([0, 0, 0, 1]);
+    const seen: number[] = [];
+    const before = tf.memory().numTensors;
+    const out = run(seed, params, config({ fireRate: 1 }), 3, createRng(1), {
+      each: (state, t) => {
+        seen.push(t);
+        // After one step, wipe the state: nothing can grow back from zeros.
+        return t === 1 ? tf.zerosLike(state) : undefined;
+      },
+    });
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect(Array.from(out.dataSync()).every((v) => v === 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    out.dispose();
+  });
+
+  it('run with trainingStep equals run with step (same RNG draws)', () => {
+    const cfg: NcaConfig = { ...DEFAULT_CONFIG, hidden: 16 };
+    const rng = createRng(5);
+    const p = createParams(cfg, rng);
+    p.dense2Weight.forEach((_, i) => (p.dense2Weight[i] = (rng.next() - 0.5) * 0.2));
+    const params = paramsToTensors(p, cfg);
+    const seed = seedState({ height: 12, width: 12, channels: cfg.channels });
+    const a = run(seed, params, cfg, 12, createRng(8));
+    const b = run(seed, params, cfg, 12, createRng(8), { step: trainingStep });
+    const [x, y] = [a.dataSync(), b.dataSync()];
+    expect(Math.max(...x.map((v, i) => Math.abs(v - y[i]!)))).toBeLessThan(1e-5);
+    expect(Math.max(...x.map(Math.abs))).toBeGreaterThan(0.01);
+    tf.dispose([a, b, seed]);
   });
 });
 

@@ -39,13 +39,43 @@ export function clampRgba(state: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Runs `steps` steps, disposing every intermediate state; the input is left alone. */
-export function run(state: tf.Tensor4D, params: CaParams, config: NcaConfig, steps: number, rng: Rng): tf.Tensor4D {
+/** A step with its fire mask given: `step`'s reference ops, or `trainingStep` (equal, faster forward). */
+export type StepFunction = (state: tf.Tensor4D, params: CaParams, config: NcaConfig, fire: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * Per-step work of a run (damage, frames, statistics): called with the state after `t` steps,
+ * for t = 0 .. steps. A tensor it returns replaces the state; the run disposes the old one.
+ */
+export type StepHook = (state: tf.Tensor4D, t: number) => tf.Tensor4D | void;
+
+export interface RunOptions {
+  /** Default: `step`. */
+  step?: StepFunction;
+  each?: StepHook;
+}
+
+const referenceStep: StepFunction = (state, params, config, fire) => step(state, params, config, { fire });
+
+/**
+ * The run loop: `steps` steps, each with a fire mask drawn from `rng` for the whole batch,
+ * disposing every intermediate state; the input is left alone.
+ */
+export function run(state: tf.Tensor4D, params: CaParams, config: NcaConfig, steps: number, rng: Rng, options: RunOptions = {}): tf.Tensor4D {
+  const stepFn = options.step ?? referenceStep;
   let current = tf.clone(state);
-  for (let i = 0; i < steps; i++) {
-    const next = step(current, params, config, { rng });
+  for (let t = 0; ; t++) {
+    const replaced = options.each?.(current, t);
+    if (replaced !== undefined && replaced !== current) {
+      current.dispose();
+      current = replaced;
+    }
+    if (t >= steps) {
+      return current;
+    }
+    const [b, h, w] = current.shape;
+    const x = current;
+    const next = tf.tidy(() => stepFn(x, params, config, fireMask(rng, [b, h, w], config.fireRate)));
     current.dispose();
     current = next;
   }
-  return current;
 }

@@ -5,7 +5,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../src/atomicWrite.ts';
+import { writeFileAtomic } from '../src/files/atomicWrite.ts';
 import { main } from '../src/cli.ts';
 
 interface Bundled {

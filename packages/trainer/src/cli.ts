@@ -1,15 +1,14 @@
+// The `nca` command: flags parsed and checked here (once, at the edge), then the one command
+// asked for is imported and run. Nothing here loads tfjs or sharp, so `nca inspect` and
+// `nca --help` start without them.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BudgetError, isPresetName, PRESETS, type DamageRadius, type NcaConfig, type PresetName, type TrainingSettings } from '@nca-studio/core';
-import { WeightsFormatError } from '@nca-studio/weights-format';
-import { BACKEND_NAMES, selectBackend, type BackendName } from './backend.ts';
-import { BENCH_DEFAULTS, benchTrainer, formatBench } from './bench.ts';
-import { CONVERT_FORMATS, convert, convertFolder, EXPORT_FORMATS, exportModel, formatConversion, type ConvertFormat, type ExportFormat } from './convert.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NcaError } from './errors.ts';
-import { evaluate, formatEval } from './evaluate.ts';
-import { formatInspection, inspect, inspectionJson, loadModel } from './inspect.ts';
-import { parseDamage, parseSize, render, type DamageSpec } from './render.ts';
-import { loadTarget, type TargetSource } from './target.ts';
-import { train } from './train.ts';
+import type { DamageRadius, TrainingSettings } from '@nca-studio/core';
+import { PRESETS } from '@nca-studio/core/presets';
+import { GRID_SIDE, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
+import { BACKEND_NAMES } from './backends/names.ts';
+import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, type DamageSpec } from './commands/choices.ts';
+import type { CommandIo } from './commands/io.ts';
+import { errorExitCode, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
 /** Flag parsers: validate once at the edge (STYLE.md), with a message naming the flag. */
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
@@ -58,12 +57,16 @@ const perPreset = (pick: (t: TrainingSettings, c: NcaConfig) => unknown): string
     .map((p) => `${p.name} ${String(pick(p.training, p.config))}`)
     .join(', ')}`;
 
-export function buildProgram(run: { log: (line: string) => void; error: (line: string) => void }): Command {
+/**
+ * The CLI's commands and flags. Each action imports its command's module when it runs and
+ * returns the exit code; `exit` receives it.
+ */
+export function buildProgram(io: CommandIo, exit: (code: number) => void = () => {}): Command {
   const program = new Command('nca')
     .description('Growing Neural Cellular Automata: train, inspect and run models')
     .option('--debug', 'show stack traces of errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => run.error(s.trimEnd()), writeOut: (s) => run.log(s.trimEnd()) })
+    .configureOutput({ writeErr: (s) => io.error(s.trimEnd()), writeOut: (s) => io.log(s.trimEnd()) })
     .showHelpAfterError('(run with --help for usage)');
 
   program
@@ -98,89 +101,14 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--force', 'replace the run that --out already holds (without it, that is refused)')
     .option('--log-every <n>', 'when not on a terminal, print a line every N iterations', integer(1), 10)
     .option('--workers <n>', 'gradient worker threads on the CPU backends (0: one per core, up to the batch)', integer(0, 256), 0)
-    .action(async (opts: Record<string, unknown>) => {
-      const target = targetFrom(opts);
-      const training: Partial<TrainingSettings> = {};
-      const config: Partial<NcaConfig> = {};
-      const set = <K extends keyof TrainingSettings>(key: K, value: unknown): void => {
-        if (value !== undefined) {
-          training[key] = value as TrainingSettings[K];
-        }
-      };
-      set('targetSize', opts.targetSize);
-      set('padding', opts.padding);
-      set('iterations', opts.iterations);
-      set('batch', opts.batch);
-      set('pool', opts.pool);
-      set('reseedEvery', opts.reseedEvery);
-      set('damaged', opts.damage);
-      set('damageRadius', opts.damageRadius);
-      set('lr', opts.lr);
-      set('overflowWeight', opts.overflowWeight);
-      if (opts.lrDecayAt !== undefined) {
-        training.lrDecayAt = opts.lrDecayAt as number;
-        training.lrDecayFactor = 0.1;
-      }
-      if (opts.steps !== undefined) {
-        [training.stepsMin, training.stepsMax] = opts.steps as [number, number];
-      }
-      if (opts.hidden !== undefined) {
-        config.hidden = opts.hidden as number;
-      }
-      if (opts.channels !== undefined) {
-        config.channels = opts.channels as number;
-      }
-      if (opts.fireRate !== undefined) {
-        config.fireRate = opts.fireRate as number;
-      }
-      const controller = new AbortController();
-      const onSigint = (): void => {
-        run.error('interrupt: writing a checkpoint after this iteration (Ctrl-C again to quit at once)');
-        process.off('SIGINT', onSigint);
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        const summary = await train(
-          {
-            ...(target === undefined ? {} : { target }),
-            preset: opts.preset as PresetName | 'auto',
-            training,
-            config,
-            seed: opts.seed as number,
-            backend: opts.backend as BackendName,
-            ...(opts.out === undefined ? {} : { out: opts.out as string }),
-            checkpointEvery: opts.checkpointEvery as number,
-            ...(opts.resume === undefined ? {} : { resume: opts.resume as string }),
-            force: opts.force === true,
-            ...(opts.background === undefined ? {} : { background: opts.background as string }),
-            workers: opts.workers as number,
-          },
-          {
-            log: run.log,
-            progress: process.stderr.isTTY ? 'bar' : 'lines',
-            stream: process.stderr,
-            logEvery: opts.logEvery as number,
-            signal: controller.signal,
-          },
-        );
-        if (summary.interrupted) {
-          process.exitCode = 130;
-        }
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-    });
+    .action(async (flags) => exit(await (await import('./commands/train.ts')).trainCommand(flags, io)));
 
   program
     .command('inspect')
-    .description('print a model file\'s config, metadata, parameter count and size, or a checkpoint\'s iteration, settings and pool')
+    .description("print a model file's config, metadata, parameter count and size, or a checkpoint's iteration, settings and pool")
     .argument('<file>', 'a .safetensors weights file, a checkpoint, or a run folder')
     .option('--json', 'print JSON')
-    .action(async (path: string, opts: { json?: boolean }) => {
-      const info = await inspect(path);
-      run.log(opts.json ? JSON.stringify(inspectionJson(info), null, 2) : formatInspection(info));
-    });
+    .action(async (path: string, flags) => exit(await (await import('./commands/inspect.ts')).inspectCommand(path, flags, io)));
 
   program
     .command('convert')
@@ -191,24 +119,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .addOption(new Option('--to <format>', "write an NCA weights file as the PyTorch notebook's state dict").choices([...EXPORT_FORMATS]).conflicts('from'))
     .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest (--from distill)')
     .addOption(new Option('--dtype <type>', 'storage type of the weights').choices(['float32', 'float16', 'uint8']).default('float32'))
-    .action(async (input: string, output: string, opts: { from?: ConvertFormat; to?: ExportFormat; all?: boolean; dtype: 'float32' | 'float16' | 'uint8' }) => {
-      if (opts.to !== undefined) {
-        const written = await exportModel({ to: opts.to, model: input, output });
-        run.log(`exported ${input} -> ${written.output}: the notebook's state dict, ${written.bytes.toLocaleString('en-US')} bytes`);
-        return;
-      }
-      if (opts.from === undefined) {
-        throw new NcaError('BAD_FLAG', 'give --from distill|torch (import into our format) or --to torch (export from it)');
-      }
-      if (opts.all) {
-        if (opts.from !== 'distill') {
-          throw new NcaError('BAD_FLAG', '--all converts a folder of Distill models (--from distill)');
-        }
-        await convertFolder({ from: opts.from, dtype: opts.dtype, inputDir: input, outputDir: output }, run);
-      } else {
-        run.log(formatConversion(await convert({ from: opts.from, dtype: opts.dtype, input, output })));
-      }
-    });
+    .action(async (input: string, output: string, flags) => exit(await (await import('./commands/convert.ts')).convertCommand(input, output, flags, io)));
 
   program
     .command('render')
@@ -226,27 +137,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--scale <n>', 'upscale factor of the PNG and GIF', integer(1, 64), 4)
     // Render reads every step back to crop to the live cells: a GPU backend would not help.
     .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'cpu', 'tensorflow']).default('wasm'))
-    .action(async (model: string, opts: Record<string, unknown>) => {
-      const grid = opts.size as { width: number; height: number } | undefined;
-      const optional = <T>(key: string, value: unknown): Partial<Record<string, T>> => (value === undefined ? {} : { [key]: value as T });
-      await render(
-        {
-          model,
-          steps: opts.steps as number,
-          seed: opts.seed as number,
-          damage: (opts.damage as DamageSpec[] | undefined) ?? [],
-          scale: opts.scale as number,
-          backend: opts.backend as BackendName,
-          ...(grid === undefined ? {} : grid),
-          ...optional<number>('fireRate', opts.fireRate),
-          ...optional<string>('png', opts.png),
-          ...optional<string>('gif', opts.gif),
-          ...optional<number>('frameEvery', opts.gifEvery),
-          ...optional<string>('state', opts.state),
-        },
-        run,
-      );
-    });
+    .action(async (model: string, flags) => exit(await (await import('./commands/render.ts')).renderCommand(model, flags, io)));
 
   program
     .command('bench')
@@ -263,32 +154,7 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--profile', 'profile one more iteration with tf.profile and print the top kernels (kernels of worker threads are not seen: use --workers 1)')
     .option('--workers <n>', 'gradient worker threads, as for nca train (0: one per core, up to the batch)', integer(0, 256), 0)
     .option('--json', 'print the result as JSON (progress goes to stderr)')
-    .action(async (opts: Record<string, unknown>) => {
-      const optional = (key: string): Record<string, unknown> => (opts[key] === undefined ? {} : { [key]: opts[key] });
-      const result = await benchTrainer(
-        {
-          preset: opts.preset as PresetName,
-          backend: opts.backend as BackendName,
-          steps: opts.steps as number,
-          iterations: opts.iterations as number,
-          torch: opts.torch as boolean,
-          profile: opts.profile === true,
-          workers: opts.workers as number,
-          ...optional('size'),
-          ...optional('padding'),
-          ...optional('batch'),
-          ...optional('hidden'),
-        },
-        opts.json ? run.error : run.log,
-      );
-      if (opts.json) {
-        run.log(JSON.stringify(result, null, 2));
-      } else {
-        for (const line of formatBench(result)) {
-          run.log(line);
-        }
-      }
-    });
+    .action(async (flags) => exit(await (await import('./commands/bench.ts')).benchCommand(flags, io)));
 
   program
     .command('eval')
@@ -299,38 +165,18 @@ export function buildProgram(run: { log: (line: string) => void; error: (line: s
     .option('--seed <n>', 'random seed', integer(0, 2 ** 32 - 1), 1)
     .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('auto'))
     .option('--emoji <char>', 'compare with this emoji instead (for models that store no target, e.g. converted Distill ones)')
-    .option('--target <file>', 'compare with this image instead (same use)')
+    .option('--target <file|url>', 'compare with this image instead (same use)')
     .option('--padding <n>', 'with --emoji/--target: empty cells around the target, which fills the rest of the grid', integer(0, 512), 16)
     .option('--json', 'print one JSON object')
-    .action(async (path: string, opts: { seeds: number; persistenceSteps: number; seed: number; backend: BackendName; json?: boolean; emoji?: string; target?: string; padding: number }) => {
-      const { model } = await loadModel(path);
-      if (opts.emoji !== undefined || opts.target !== undefined) {
-        const source: TargetSource = opts.emoji !== undefined ? { kind: 'emoji', char: opts.emoji } : { kind: 'file', path: opts.target! };
-        const size = Math.min(model.config.gridWidth, model.config.gridHeight) - 2 * opts.padding;
-        if (size < 4) {
-          throw new NcaError('BAD_FLAG', `--padding ${opts.padding} leaves no room for a target on a ${model.config.gridWidth}x${model.config.gridHeight} grid`);
-        }
-        const target = await loadTarget(source, { size, padding: opts.padding });
-        if (target.width !== model.config.gridWidth || target.height !== model.config.gridHeight) {
-          throw new NcaError('BAD_FLAG', `the target comes out ${target.width}x${target.height}, the model's grid is ${model.config.gridWidth}x${model.config.gridHeight}; adjust --padding`);
-        }
-        model.target = { width: target.width, height: target.height, data: target.rgba8 };
-      }
-      await selectBackend(opts.backend);
-      const report = await evaluate(model, { seeds: opts.seeds, persistenceSteps: opts.persistenceSteps, seed: opts.seed });
-      run.log(opts.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));
-      if (report.diverged) {
-        throw new NcaError('DIVERGED', `warning: ${path} diverged: a loss is not finite (the state blew up to NaN or infinity)`);
-      }
-    });
+    .action(async (path: string, flags) => exit(await (await import('./commands/evaluate.ts')).evalCommand(path, flags, io)));
 
   return program;
 }
 
 const size = (text: string): { width: number; height: number } => {
-  const grid = parseSize(text);
-  if (grid === null || grid.width < 3 || grid.height < 3 || grid.width > 2048 || grid.height > 2048) {
-    throw new InvalidArgumentError(`expected WxH with each side from 3 to 2048 (e.g. 72x72), got "${text}"`);
+  const grid = parseGridSize(text);
+  if (grid === null) {
+    throw new InvalidArgumentError(`expected WxH with each side from ${GRID_SIDE.min} to ${GRID_SIDE.max} (e.g. 72x72), got "${text}"`);
   }
   return grid;
 };
@@ -342,46 +188,32 @@ const damage = (text: string, previous: DamageSpec[] | undefined): DamageSpec[] 
   return [...(previous ?? []), disc];
 };
 
-function targetFrom(opts: Record<string, unknown>): TargetSource | undefined {
-  if (opts.target !== undefined && opts.emoji !== undefined) {
-    throw new NcaError('BAD_FLAG', 'give either --target or --emoji, not both');
-  }
-  if (typeof opts.emoji === 'string') {
-    return { kind: 'emoji', char: opts.emoji };
-  }
-  if (typeof opts.target === 'string') {
-    return /^https?:\/\//i.test(opts.target) ? { kind: 'url', url: opts.target } : { kind: 'file', path: opts.target };
-  }
-  if (opts.resume === undefined) {
-    throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
-  }
-  return undefined;
-}
-
 /**
  * Runs the CLI and returns the exit code (SPEC §6): 0 success, 1 runtime failure, 2 bad usage
- * or input. User errors are one line; `--debug` adds the stack.
+ * or input (errorExitCode's table). User errors are one line; `--debug` adds the stack.
  */
 export async function main(
   argv: string[],
-  io: { log: (line: string) => void; error: (line: string) => void } = { log: (l) => console.log(l), error: (l) => console.error(l) },
+  io: CommandIo = { log: (l) => console.log(l), error: (l) => console.error(l) },
 ): Promise<number> {
   const debug = argv.includes('--debug');
-  const program = buildProgram(io);
+  let code = EXIT_OK;
+  const program = buildProgram(io, (returned) => (code = returned));
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; anything else commander rejects is bad usage.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof NcaError || error instanceof WeightsFormatError || error instanceof BudgetError) {
-      io.error(`nca: ${error.message}`);
+    const expected = errorExitCode(error);
+    if (expected !== null) {
+      io.error(`nca: ${(error as Error).message}`);
       if (debug) {
-        io.error(error.stack ?? '');
+        io.error((error as Error).stack ?? '');
       }
-      return error instanceof NcaError ? error.exitCode : EXIT_USAGE;
+      return expected;
     }
     io.error(`nca: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
     if (debug) {
@@ -392,5 +224,3 @@ export async function main(
     return EXIT_FAILURE;
   }
 }
-
-export { isPresetName };

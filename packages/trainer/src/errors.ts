@@ -1,7 +1,13 @@
+// The budget's own entry point: importing it loads no tfjs.
+import { BudgetError } from '@nca-studio/core/budget';
+import { WeightsFormatError } from '@nca-studio/weights-format';
+
 /** Exit codes of the `nca` command (SPEC §6). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** 128 + SIGINT: `nca train` stopped by Ctrl-C, its checkpoint written. */
+export const EXIT_INTERRUPTED = 130;
 
 export type NcaErrorCode =
   | 'BAD_FLAG'
@@ -59,4 +65,19 @@ export class NcaError extends Error {
     super(message);
     this.exitCode = EXIT_CODES[code];
   }
+}
+
+/**
+ * The exit code of an error the user can act on, or null for a bug: ours by EXIT_CODES, a
+ * weights file the format refuses and a budget refusal (the flags or the file ask too much)
+ * as bad input.
+ */
+export function errorExitCode(error: unknown): number | null {
+  if (error instanceof NcaError) {
+    return error.exitCode;
+  }
+  if (error instanceof WeightsFormatError || error instanceof BudgetError) {
+    return EXIT_USAGE;
+  }
+  return null;
 }

@@ -1,37 +1,46 @@
-export { main, buildProgram } from './cli.ts';
-export { train, planRun, chooseWorkers, choosePreset } from './train.ts';
-export { evaluate, formatEval, trainingStepRange } from './evaluate.ts';
-export { GradientWorkers } from './gradientWorkers.ts';
-export { batchGradient } from './batchGradient.ts';
-export { trainLoop, freshCheckpoint, learningRate, drawFire } from './trainLoop.ts';
-export { selectBackend, BACKEND_NAMES } from './backend.ts';
-export { findWebgpuAdapter, describeAdapter, hardwareGpuPossible, webgpuForTests } from './webgpu.ts';
-export type { WebgpuAdapter } from './webgpu.ts';
-export { loadTarget, decodeTarget, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './target.ts';
-export { SamplePool, prepareBatch, randomDisc, eraseDisc } from './samplePool.ts';
-export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './checkpoint.ts';
-export { inspect, loadModel, formatInspection } from './inspect.ts';
-export { perSampleLoss } from './loss.ts';
-export { stateToFrame, upscale, tile, encodePng } from './picture.ts';
-export { writeFileAtomic } from './atomicWrite.ts';
-export { Adam } from './adam.ts';
-export { NcaError, EXIT_CODES, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.ts';
+// The trainer's public API: the CLI and the Node side of every command. The training
+// algorithm itself (pool, loss, Adam, one iteration) is core's.
 
-export type { TrainRequest, TrainIo, TrainSummary } from './train.ts';
-export type { EvalOptions, EvalReport } from './evaluate.ts';
-export type { GradientTask, GradientResult } from './batchGradient.ts';
-export type { IterationInfo, LoopHooks, LoopResult } from './trainLoop.ts';
-export type { BackendName, BackendInfo } from './backend.ts';
-export type { Target, TargetSource, TargetOptions } from './target.ts';
-export type { Checkpoint, RunPlan } from './checkpoint.ts';
-export type { Inspection } from './inspect.ts';
-export type { Frame } from './picture.ts';
-export type { AdamState } from './adam.ts';
+// The CLI
+export { main, buildProgram } from './cli.ts';
+export { NcaError, EXIT_CODES, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, errorExitCode } from './errors.ts';
+export { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage } from './commands/choices.ts';
+
+// Commands
+export { train, trainCommand, trainRequest, planRun, chooseWorkers, choosePreset } from './commands/train.ts';
+export { evaluate, evalCommand, formatEval, trainingStepRange } from './commands/evaluate.ts';
+export { inspect, inspectCommand, inspectionJson, loadModel, formatInspection } from './commands/inspect.ts';
+export { convert, convertCommand, convertFolder, exportModel, readDistillFile, distillEntry, formatConversion, DISTILL_MANIFEST_TITLE } from './commands/convert.ts';
+export { render, renderCommand, renderModel, stateStats, encodeGif, defaultFrameEvery } from './commands/render.ts';
+export { benchTrainer, benchCommand, formatBench, formatProfile, rankKernels, TORCH_BASELINE } from './commands/bench.ts';
+
+// Training on Node: the loop over core's TrainingRun, checkpoints, worker threads
+export { trainLoop, freshCheckpoint } from './training/trainLoop.ts';
+export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './training/checkpoint.ts';
+export { GradientWorkers } from './training/gradientWorkers.ts';
+
+// Backends, images, files
+export { selectBackend } from './backends/backend.ts';
+export { BACKEND_NAMES } from './backends/names.ts';
+export { findWebgpuAdapter, describeAdapter, hardwareGpuPossible, webgpuForTests } from './backends/webgpu.ts';
+export { loadTarget, decodeTarget, targetFromFlags, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './images/target.ts';
+export { stateToFrame, upscale, tile, encodePng } from './images/picture.ts';
+export { writeFileAtomic } from './files/atomicWrite.ts';
+export { encodeNpy, decodeNpy } from './files/npy.ts';
+
 export type { NcaErrorCode } from './errors.ts';
-export { convert, convertFolder, readDistillFile, distillEntry, formatConversion, CONVERT_FORMATS, DISTILL_MANIFEST_TITLE } from './convert.ts';
-export { render, renderModel, stateStats, encodeGif, parseDamage, parseSize, defaultFrameEvery, MATURE_ALPHA } from './render.ts';
-export { encodeNpy, decodeNpy } from './npy.ts';
-export type { ConvertFormat, ConvertRequest, ConvertSummary, DistillEntry, ModelManifest } from './convert.ts';
-export type { DamageSpec, RenderOptions, RenderResult, RenderRequest, RenderSummary } from './render.ts';
-export { benchTrainer, formatBench, formatProfile, rankKernels, BENCH_DEFAULTS, TORCH_BASELINE } from './bench.ts';
-export type { BenchOptions, BenchResult, BenchProfile, KernelTime, TorchResult } from './bench.ts';
+export type { CommandIo } from './commands/io.ts';
+export type { ConvertFormat, DamageSpec, ExportFormat } from './commands/choices.ts';
+export type { TrainFlags, TrainRequest, TrainIo, TrainSummary } from './commands/train.ts';
+export type { EvalFlags, EvalOptions, EvalReport } from './commands/evaluate.ts';
+export type { Inspection, CheckpointInspection } from './commands/inspect.ts';
+export type { ConvertFlags, ConvertRequest, ConvertSummary, DistillEntry, ModelManifest } from './commands/convert.ts';
+export type { RenderFlags, RenderOptions, RenderResult, RenderRequest, RenderSummary } from './commands/render.ts';
+export type { BenchFlags, BenchOptions, BenchResult, BenchProfile, KernelTime, TorchResult } from './commands/bench.ts';
+export type { LoopHooks, LoopResult } from './training/trainLoop.ts';
+export type { Checkpoint, RunPlan } from './training/checkpoint.ts';
+export type { BackendName } from './backends/names.ts';
+export type { BackendInfo } from './backends/backend.ts';
+export type { WebgpuAdapter } from './backends/webgpu.ts';
+export type { Target, TargetSource, TargetOptions } from './images/target.ts';
+export type { Frame } from './images/picture.ts';

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import type * as Nca from '../src/index.ts';
-import type { BenchmarkRow, Scenario } from '../src/index.ts';
+import type * as Nca from '../src/harness/index.ts';
+import type { BenchmarkRow, Scenario } from '../src/harness/index.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 import { startViewerServer, VIEWER_ROOT } from './server.ts';
 
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'nca-bench-'));
   await writeFile(
     join(dir, 'bench.html'),
-    '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">import * as nca from "/src/index.ts"; window.nca = nca;</script>',
+    '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module">import * as nca from "/src/harness/index.ts"; window.nca = nca;</script>',
   );
   const mounts: Record<string, string> = { '/bench/': dir };
   if (modelFile !== null) {

@@ -1,23 +1,16 @@
 export { createViewer, WHITE } from './viewer.ts';
 export { getGpu, onContextChange, tensorMemory, ViewerError } from './engine/gpu.ts';
-export { compareWithCore } from './engine/conformance.ts';
-export { benchmarkCase, fullState, grownState, syntheticModel } from './engine/benchmark.ts';
-export { benchmarkNaive } from './engine/naive.ts';
-export { createFusedEngine, fusedUnsupported } from './engine/fused.ts';
-export { createCoreEngine } from './engine/coreEngine.ts';
-export { aliveMaskSource, displaySource, glslFloat, paintSource, tileActivitySource, updateRuleSource } from './engine/shaders.ts';
+export { createSession } from './ui/session.ts';
 export { createPlayer, watchVisibility, SPEEDS, adaptStepsPerFrame, parseSpeed } from './ui/player.ts';
 export { attachPointer, toGrid } from './ui/pointer.ts';
 export { parseBackground, BACKGROUNDS } from './ui/colour.ts';
 export { loadCatalog, parseManifest, defaultModel, fetchModel, readModelFile, ModelFetchError } from './models/catalog.ts';
 
 export type { Viewer, ViewerInfo, ViewerOptions, BenchmarkResult } from './viewer.ts';
-export type { Engine, EngineKind, EngineModel, PassTiming } from './engine/engine.ts';
+export type { EngineKind, EngineModel, PassTiming } from './engine/engine.ts';
 export type { ContextChange, Gpu, Precision } from './engine/gpu.ts';
 export type { Rgba } from './engine/display.ts';
 export type { ViewMode } from './engine/shaders.ts';
-export type { ConformanceOptions, ConformanceResult } from './engine/conformance.ts';
-export type { BenchmarkCase, BenchmarkRow, Scenario } from './engine/benchmark.ts';
-export type { NaiveRun } from './engine/naive.ts';
+export type { Session, SessionOptions } from './ui/session.ts';
 export type { Player, PlayerStats, Speed } from './ui/player.ts';
 export type { Catalog, CatalogGroup, CatalogModel } from './models/catalog.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configToJson, DEFAULT_CONFIG, parseConfig } from './config.ts';
+import { configToJson, DEFAULT_CONFIG, parseConfig, parseGridSize } from './config.ts';
 import type { NcaConfig } from './config.ts';
 import { WeightsFormatError } from './errors.ts';
 
@@ -98,5 +98,18 @@ describe('config', () => {
     expect(configError([1, 2]).message).toMatch(/config must be a JSON object, got an array/);
     expect(configError(null).code).toBe('BAD_CONFIG');
     expect(configError('x').code).toBe('BAD_CONFIG');
+  });
+});
+
+describe('parseGridSize', () => {
+  it('reads W x H, a square, and refuses sides outside 3..2048', () => {
+    expect(parseGridSize('72')).toEqual({ width: 72, height: 72 });
+    expect(parseGridSize(' 96x64 ')).toEqual({ width: 96, height: 64 });
+    expect(parseGridSize('96×64')).toEqual({ width: 96, height: 64 });
+    expect(parseGridSize('144X96')).toEqual({ width: 144, height: 96 });
+    expect(parseGridSize('2')).toBeNull();
+    expect(parseGridSize('2049x10')).toBeNull();
+    expect(parseGridSize('big')).toBeNull();
+    expect(parseGridSize('12x')).toBeNull();
   });
 });

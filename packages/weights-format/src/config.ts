@@ -31,6 +31,31 @@ export interface NcaConfig {
   gridHeight: number;
 }
 
+/** A grid side in cells: 3 holds a 3x3 neighbourhood; 2048 bounds a grid's memory. */
+export const GRID_SIDE = Object.freeze({ min: 3, max: 2048 });
+
+/**
+ * A grid size as people write it: "96x64" (or 96×64), or "72" for a square; null for anything
+ * else or a side outside GRID_SIDE.
+ */
+export function parseGridSize(text: string): { width: number; height: number } | null {
+  const match = /^\s*(\d+)\s*(?:[x×]\s*(\d+))?\s*$/i.exec(text);
+  if (match === null) {
+    return null;
+  }
+  const width = Number(match[1]);
+  const height = match[2] === undefined ? width : Number(match[2]);
+  const fits = (side: number): boolean => side >= GRID_SIDE.min && side <= GRID_SIDE.max;
+  return fits(width) && fits(height) ? { width, height } : null;
+}
+
+/**
+ * SPEC §3: a cell whose alpha exceeds this is mature (and, through its 3x3 neighbourhood, keeps
+ * its neighbours alive). The default `aliveThreshold`, and the line every count of grown cells
+ * (render's statistics, eval's IoU, the viewer's benchmarks) draws.
+ */
+export const MATURE_ALPHA = 0.1;
+
 /** The `regenerating` preset of SPEC section 4: 40 px target + 16 px padding = 72. */
 export const DEFAULT_CONFIG: Readonly<NcaConfig> = Object.freeze({
   channels: 16,
@@ -40,7 +65,7 @@ export const DEFAULT_CONFIG: Readonly<NcaConfig> = Object.freeze({
   angle: 0,
   tanh: false,
   fireRate: 0.5,
-  aliveThreshold: 0.1,
+  aliveThreshold: MATURE_ALPHA,
   aliveMasking: 'pre-post',
   clampRgba: false,
   gridWidth: 72,
@@ -96,8 +121,8 @@ const FIELDS: { [K in keyof NcaConfig]: [key: string, check: Check, expected: st
   aliveThreshold: ['alive_threshold', ...numberIn(0, 1)],
   aliveMasking: ['alive_masking', ...oneOf('pre_and_post', 'post')],
   clampRgba: ['clamp_rgba', ...isBoolean],
-  gridWidth: ['grid_width', ...integerIn(3, 2048)],
-  gridHeight: ['grid_height', ...integerIn(3, 2048)],
+  gridWidth: ['grid_width', ...integerIn(GRID_SIDE.min, GRID_SIDE.max)],
+  gridHeight: ['grid_height', ...integerIn(GRID_SIDE.min, GRID_SIDE.max)],
 };
 
 const STORED_KEYS = new Set(Object.values(FIELDS).map(([key]) => key));

@@ -8,18 +8,19 @@ export {
   MAX_TENSOR_RANK,
 } from './safetensors.ts';
 export { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './float16.ts';
-export { DEFAULT_CONFIG, configToJson, parseConfig } from './config.ts';
+export { DEFAULT_CONFIG, GRID_SIDE, MATURE_ALPHA, configToJson, parseConfig, parseGridSize } from './config.ts';
+export { isCount, isPlainObject } from './json.ts';
 export { MIGRATIONS } from './migrations.ts';
 export { importDistill, DistillFormatError, DISTILL_CONFIG, DISTILL_CREDIT } from './distill.ts';
 export { readStateDict, writeStateDictSafetensors, writeTorchArchive, MAX_ARCHIVE_ENTRY_BYTES } from './torch/archive.ts';
 export { readPickle } from './torch/pickle.ts';
 export { exportNotebook, importNotebook, NOTEBOOK_CONFIG, NOTEBOOK_STATE_DICT, ourInput } from './torch/notebook.ts';
-export { FORMAT_NAME, FORMAT_VERSION, parameterCount, readModel, writeModel } from './model.ts';
+export { FORMAT_NAME, FORMAT_VERSION, PARAM_NAMES, paramShapes, parameterCount, readModel, writeModel } from './model.ts';
 
 export type { WeightsFormatErrorCode } from './errors.ts';
 export type { RawTensor, SafetensorsDType, SafetensorsFile, TensorEntry } from './safetensors.ts';
 export type { AliveMasking, NcaConfig, Padding } from './config.ts';
 export type { Migration } from './migrations.ts';
-export type { NcaModel, NcaParams, NcaTarget, WeightsDType } from './model.ts';
+export type { NcaModel, NcaParams, NcaTarget, ParamName, WeightsDType } from './model.ts';
 export type { StateDict, StateTensor } from './torch/archive.ts';
 export type { PickleValue, StorageRef, TensorRef } from './torch/pickle.ts';

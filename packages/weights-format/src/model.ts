@@ -4,6 +4,7 @@
 import { configToJson, parseConfig, validateConfig } from './config.ts';
 import type { NcaConfig } from './config.ts';
 import { WeightsFormatError } from './errors.ts';
+import { isCount, isPlainObject } from './json.ts';
 import type { WeightsFormatErrorCode } from './errors.ts';
 import { migrate } from './migrations.ts';
 import { decodeSafetensors, encodeSafetensors, MAX_TENSOR_ELEMENTS } from './safetensors.ts';
@@ -59,32 +60,37 @@ const FLOAT16_MAX = 65504;
 const FLOAT16_OVERFLOW = 65520;
 const TARGET_TENSOR = 'target';
 
-/** The stored tensor name of each parameter and its shape for a config. */
-function paramTensors(config: NcaConfig): { name: string; key: keyof NcaParams; shape: number[] }[] {
+/** The update rule's parameters, in the order every list of them (gradients, Adam's moments) uses. */
+export const PARAM_NAMES = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense2Bias'] as const satisfies ReadonlyArray<keyof NcaParams>;
+
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+/** Each parameter's shape for a config: the perception (3C) to hidden to the update (C). */
+export function paramShapes(config: Pick<NcaConfig, 'channels' | 'hidden'>): Record<ParamName, [number] | [number, number]> {
   const { channels: c, hidden: h } = config;
-  return [
-    { name: 'dense1.weight', key: 'dense1Weight', shape: [3 * c, h] },
-    { name: 'dense1.bias', key: 'dense1Bias', shape: [h] },
-    { name: 'dense2.weight', key: 'dense2Weight', shape: [h, c] },
-    { name: 'dense2.bias', key: 'dense2Bias', shape: [c] },
-  ];
+  return { dense1Weight: [3 * c, h], dense1Bias: [h], dense2Weight: [h, c], dense2Bias: [c] };
+}
+
+const STORED_NAMES: Record<ParamName, string> = {
+  dense1Weight: 'dense1.weight',
+  dense1Bias: 'dense1.bias',
+  dense2Weight: 'dense2.weight',
+  dense2Bias: 'dense2.bias',
+};
+
+/** The stored tensor name of each parameter and its shape for a config. */
+function paramTensors(config: Pick<NcaConfig, 'channels' | 'hidden'>): { name: string; key: ParamName; shape: number[] }[] {
+  const shapes = paramShapes(config);
+  return PARAM_NAMES.map((key) => ({ name: STORED_NAMES[key], key, shape: shapes[key] }));
 }
 
 /** 3C * hidden + hidden + hidden * C + C: 8336 for the default 16 channels, 128 hidden. */
-export function parameterCount(config: NcaConfig): number {
+export function parameterCount(config: Pick<NcaConfig, 'channels' | 'hidden'>): number {
   return paramTensors(config).reduce((sum, { shape }) => sum + shape.reduce((a, b) => a * b, 1), 0);
 }
 
 function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function shapeText(shape: readonly number[]): string {

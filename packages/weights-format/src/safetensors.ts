@@ -3,6 +3,7 @@
 // spaces to an 8-byte boundary, then the raw little-endian tensor data, contiguous.
 import { firstDuplicateKey } from './duplicateKeys.ts';
 import { WeightsFormatError } from './errors.ts';
+import { isCount, isPlainObject } from './json.ts';
 import { decodeUtf8Strict, encodeUtf8 } from './utf8.ts';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'U8';
@@ -57,14 +58,6 @@ export const ITEM_BYTES: Readonly<Record<SafetensorsDType, number>> = { F32: 4, 
 
 function isDType(value: unknown): value is SafetensorsDType {
   return value === 'F32' || value === 'F16' || value === 'U8';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Checks a shape and returns its element count, before anything of that size is allocated. */

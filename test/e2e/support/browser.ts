@@ -2,7 +2,7 @@
 import { chromium } from 'playwright-core';
 import type { Browser, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
-import type * as Nca from '../../../packages/viewer/src/index.ts';
+import type * as Nca from '../../../packages/viewer/src/harness/index.ts';
 
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../packages/viewer/scripts/chromium.ts';
 

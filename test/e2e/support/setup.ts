@@ -81,7 +81,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await writeFile(
     join(fixtures, 'blank.html'),
     '<!doctype html><meta charset="utf-8"><title>blank</title><body>' +
-      '<script type="module">import * as nca from "/src/index.ts"; window.nca = nca;</script></body>',
+      '<script type="module">import * as nca from "/src/harness/index.ts"; window.nca = nca;</script></body>',
   );
   await writeFile(join(fixtures, 'widget.html'), widgetPage(testModels));
   // The PyTorch notebook's model (a torch.save file made by PyTorch), converted as

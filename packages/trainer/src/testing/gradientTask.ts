@@ -1,6 +1,5 @@
-import { createParams, createRng, seedArray, type NcaConfig } from '@nca-studio/core';
-import type { GradientTask } from '../batchGradient.ts';
-import { drawFire } from '../trainLoop.ts';
+import { createParams, createRng, drawFire, seedArray, type GradientTask } from '@nca-studio/core';
+import { type NcaConfig } from '@nca-studio/weights-format';
 
 /**
  * A deterministic training batch for gradient comparisons. The output layer is randomised:

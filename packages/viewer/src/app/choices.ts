@@ -25,11 +25,6 @@ export function gridChoices(trainWidth: number, trainHeight: number, maxSize = 1
   return choices;
 }
 
-export function parseGridChoice(value: string): { width: number; height: number } | null {
-  const match = /^(\d+)x(\d+)$/.exec(value);
-  return match === null ? null : { width: Number(match[1]), height: Number(match[2]) };
-}
-
 /** Colour, alpha, then the hidden channels three at a time (the last triple may overlap). */
 export function viewChoices(channels: number): Choice[] {
   const choices: Choice[] = [

@@ -1,10 +1,11 @@
 import type { Disc } from '@nca-studio/core';
+import { parameterCount } from '@nca-studio/weights-format';
 import type { Engine, EngineModel, PassTiming, StateTextures, StepOptions } from './engine.ts';
 import { bindTextures, createFramebuffer, createProgram, createStateTexture, drawQuad, drawTiles, TILE, TILES_VERTEX } from './gl.ts';
 import type { Program } from './gl.ts';
 import { onContextChange } from './gpu.ts';
 import type { Gpu } from './gpu.ts';
-import { aliveMaskSource, groupCount, paintSource, tileActivitySource, updateRuleSource } from './shaders.ts';
+import { aliveMaskSource, groupCount, paintSource, tileActivitySource, updatePassSource } from './shaders.ts';
 
 /** Above this many weights the generated shader gets too long to compile quickly: use core. */
 export const MAX_FUSED_WEIGHTS = 40_000;
@@ -15,7 +16,7 @@ export function fusedUnsupported(gpu: Gpu, model: EngineModel): string | null {
   if (groupCount(channels) > gpu.maxDrawBuffers) {
     return `${channels} channels need ${groupCount(channels)} render targets, this device has ${gpu.maxDrawBuffers}`;
   }
-  const weights = 3 * channels * hidden + hidden * channels;
+  const weights = parameterCount(model.config) - hidden - channels;
   if (weights > MAX_FUSED_WEIGHTS) {
     return `${weights} weights is more than the fused shader takes (${MAX_FUSED_WEIGHTS})`;
   }
@@ -103,7 +104,7 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
 
   const label = `fused step (${channels} channels, ${config.hidden} hidden)`;
   const updateUniforms = [...UNIFORMS, ...samplerNames('state', groups)];
-  const update = acquire(gl, updateRuleSource(model), updateUniforms, label, vertex);
+  const update = acquire(gl, updatePassSource(model), updateUniforms, label, vertex);
   let updateWithFire: Program | null = null;
   const alive = acquire(gl, aliveMaskSource(config), [...UNIFORMS, ...samplerNames('updated', groups)], label, vertex);
   const paint = acquire(gl, paintSource(channels), [...UNIFORMS, ...samplerNames('source', groups)], label);
@@ -150,7 +151,7 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
     }
   };
 
-  const runUpdateRule = (from: StateSet, to: StateSet, step: StepOptions, fire: boolean): void => {
+  const runUpdatePass = (from: StateSet, to: StateSet, step: StepOptions, fire: boolean): void => {
     const program = fire ? updateWithFire! : update;
     gl.useProgram(program.program);
     setSamplers(program, 'state', groups, 0);
@@ -219,7 +220,7 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
     if (mask.length !== width * height) {
       throw new RangeError(`fire mask has ${mask.length} values, expected ${width * height}`);
     }
-    updateWithFire ??= acquire(gl, updateRuleSource(model, { fireTexture: true }), updateUniforms, `${label}, fixed fire`, vertex);
+    updateWithFire ??= acquire(gl, updatePassSource(model, { fireTexture: true }), updateUniforms, `${label}, fixed fire`, vertex);
     if (fireTexture === null) {
       fireTexture = gl.createTexture();
       gl.bindTexture(gl.TEXTURE_2D, fireTexture);
@@ -236,7 +237,7 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
     const updated = sets[(current + 1) % 3]!;
     const next = sets[(current + 2) % 3]!;
     runTileActivity(before);
-    runUpdateRule(before, updated, options, fire);
+    runUpdatePass(before, updated, options, fire);
     runAliveMask(before, updated, next);
     current = (current + 2) % 3;
     stepIndex++;
@@ -339,13 +340,13 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
       const before = sets[current]!;
       const updated = sets[(current + 1) % 3]!;
       const activityMs = activity === null ? 0 : time(() => runTileActivity(before));
-      const updateRule = time(() => runUpdateRule(before, updated, options, false));
+      const update = time(() => runUpdatePass(before, updated, options, false));
       const passes: PassTiming[] = [];
       if (activity !== null) {
         passes.push({ name: 'tileActivity', msPerStep: activityMs });
       }
-      passes.push({ name: 'updateRule', msPerStep: updateRule });
-      passes.push({ name: 'aliveMask', msPerStep: Math.max(0, total - updateRule - activityMs) });
+      passes.push({ name: 'update', msPerStep: update });
+      passes.push({ name: 'aliveMask', msPerStep: Math.max(0, total - update - activityMs) });
       return passes;
     },
 

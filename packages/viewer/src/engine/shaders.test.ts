@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
-import { aliveMaskSource, displaySource, glslFloat, groupCount, paintSource, tileActivitySource, updateRuleSource } from './shaders.ts';
+import { aliveMaskSource, displaySource, glslFloat, groupCount, paintSource, tileActivitySource, updatePassSource } from './shaders.ts';
 
 function model(config: Partial<NcaConfig>, fill: (name: keyof NcaParams, i: number) => number): { config: NcaConfig; params: NcaParams } {
   const c: NcaConfig = { ...DEFAULT_CONFIG, ...config };
@@ -45,11 +45,11 @@ describe('glslFloat', () => {
   });
 });
 
-describe('updateRuleSource', () => {
+describe('updatePassSource', () => {
   it('lays dense1 out as mat4 blocks: column r is input 4k+r, row q is hidden unit 4j+q', () => {
     // channels 4, hidden 8: inputs 12 (3 vec4), hidden 2 vec4; w1[i * 8 + u] = 100 i + u.
     const m = model({ channels: 4, hidden: 8 }, (name, i) => (name === 'dense1Weight' ? 100 * Math.floor(i / 8) + (i % 8) : 1));
-    const blocks = mat4s(updateRuleSource(m));
+    const blocks = mat4s(updatePassSource(m));
     // hidden group 0: blocks for inputs k = 0, 1, 2, then the dense2 block; hidden group 1 likewise.
     expect(blocks[0]).toEqual([0, 1, 2, 3, 100, 101, 102, 103, 200, 201, 202, 203, 300, 301, 302, 303]);
     expect(blocks[1]).toEqual([400, 401, 402, 403, 500, 501, 502, 503, 600, 601, 602, 603, 700, 701, 702, 703]);
@@ -59,7 +59,7 @@ describe('updateRuleSource', () => {
 
   it('lays dense2 out as mat4 blocks: column r is hidden unit 4j+r, row q is channel 4g+q', () => {
     const m = model({ channels: 8, hidden: 4 }, (name, i) => (name === 'dense2Weight' ? 10 * Math.floor(i / 8) + (i % 8) + 1 : 0.5));
-    const source = updateRuleSource(m);
+    const source = updatePassSource(m);
     const dense2 = [...source.matchAll(/ds(\d) \+= mat4\(([^)]*)\)/g)].map((match) => [Number(match[1]), ...match[2]!.split(',').map(Number)]);
     expect(dense2).toEqual([
       [0, 1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24, 31, 32, 33, 34],
@@ -69,7 +69,7 @@ describe('updateRuleSource', () => {
 
   it('pads channels and hidden units that do not fill a vec4 with zeros', () => {
     const m = model({ channels: 6, hidden: 5 }, () => 1);
-    const source = updateRuleSource(m);
+    const source = updatePassSource(m);
     expect(groupCount(6)).toBe(2);
     expect(source).toContain('layout(location = 1) out vec4 out1;');
     expect(source).toContain('vec4 ds1 = vec4(1.0, 1.0, 0.0, 0.0);');
@@ -79,26 +79,26 @@ describe('updateRuleSource', () => {
 
   it('skips all-zero blocks, so an untrained model (dense2 = 0) computes no hidden layer', () => {
     const untrained = model({}, (name) => (name === 'dense1Weight' ? 0.5 : 0));
-    const source = updateRuleSource(untrained);
+    const source = updatePassSource(untrained);
     expect(source).not.toContain('h = max(');
     expect(source).toContain('out0 = n0_4 + ds0 * fire;');
   });
 
   it('follows the config: Sobel scale, tanh, padding, fire source', () => {
     const m = model({ sobelScale: 1, tanh: true, padding: 'wrap' }, () => 0.1);
-    const source = updateRuleSource(m, { fireTexture: true });
+    const source = updatePassSource(m, { fireTexture: true });
     expect(source).toContain('* 1.0;');
     expect(source).toContain('ds3 = tanh(clamp(ds3, -15.0, 15.0));');
     expect(source).toContain('return (c + 2 * size) % size;');
     expect(source).toContain('uniform sampler2D fireMask;');
     expect(source).toContain('float fire = texelFetch(fireMask, xy, 0).r;');
-    const reflect = updateRuleSource(model({ padding: 'reflect' }, () => 0.1));
+    const reflect = updatePassSource(model({ padding: 'reflect' }, () => 0.1));
     expect(reflect).toContain('min(c, 2 * (size - 1) - c)');
     expect(reflect).toContain('float fire = fireDraw(xy) < fireRate ? 1.0 : 0.0;');
   });
 
   it('orders perception filter-major: identity, then rotated Sobel x and y of every group', () => {
-    const source = updateRuleSource(model({}, () => 0.1));
+    const source = updatePassSource(model({}, () => 0.1));
     expect(source).toContain('vec4 p0 = n0_4;');
     expect(source).toContain('vec4 p3 = n3_4;');
     expect(source).toContain('vec4 p4 = rotation.x * gx0 - rotation.y * gy0;');

@@ -1,18 +1,15 @@
 // GLSL sources of the fused step, generated per model. The state lives in ceil(C/4) RGBA float
 // textures: texture g holds channels 4g..4g+3 of cell (x, y) at texel (x, y), row 0 first.
 //
-// Two passes make one step of SPEC §3, named after core's functions:
-//   updateRule: perceive (§3.1) -> updateRule (§3.2) -> stochasticUpdate (§3.3), one fragment per
+// Two passes make one step of SPEC §3 (each of core's functions within one of them):
+//   update:     perceive (§3.1) -> updateRule (§3.2) -> stochasticUpdate (§3.3), one fragment per
 //               cell, all its channels at once through multiple render targets.
 //   aliveMask:  the alive masks before and after (§3.4), ANDed, applied; the optional clamp (§3.5).
 // The weights are written into the source as constants: on software renderers (SwiftShader)
 // a constant is several times cheaper than a uniform or a texture fetch.
-import type { NcaConfig, NcaParams, Padding } from '@nca-studio/weights-format';
+import type { NcaConfig, Padding } from '@nca-studio/weights-format';
+import type { EngineModel } from './engine.ts';
 
-export interface ShaderModel {
-  config: NcaConfig;
-  params: NcaParams;
-}
 
 /** Texture groups of 4 channels for C channels. */
 export function groupCount(channels: number): number {
@@ -91,17 +88,17 @@ function mat4Of(column: (r: number) => readonly number[]): string | null {
   return values.every((v) => v === 0) ? null : `mat4(${values.map(glslFloat).join(', ')})`;
 }
 
-export interface UpdateRuleOptions {
+export interface UpdatePassOptions {
   /** Read the fire mask from a texture (fireMask, red channel) instead of hashing: for tests. */
   fireTexture?: boolean;
 }
 
 /**
- * The updateRule pass: perceive -> updateRule -> stochasticUpdate for one cell, writing the
+ * The update pass: perceive -> updateRule -> stochasticUpdate for one cell, writing the
  * updated (not yet masked) state. Uniforms: state0.., rotation (cos, sin), stepIndex, seed,
  * fireRate, and fireMask with `fireTexture`.
  */
-export function updateRuleSource(model: ShaderModel, options: UpdateRuleOptions = {}): string {
+export function updatePassSource(model: EngineModel, options: UpdatePassOptions = {}): string {
   const { config, params } = model;
   const c = config.channels;
   const hidden = config.hidden;
@@ -270,7 +267,7 @@ ${lines.join('\n')}
  * Which tiles of TILE x TILE cells the step must compute (pre-post masking only): those with a
  * cell of alpha > threshold within 2 cells (through the padding). Elsewhere every cell is dead
  * before the update and so is each of its neighbours, so the step sets them to 0 whatever
- * their update: the updateRule pass skips them and the aliveMask pass writes their zeros.
+ * their update: the update pass skips them and the aliveMask pass writes their zeros.
  * Output: one texel per tile, red 1 (compute) or 0 (skip). Uniform: state0.
  */
 export function tileActivitySource(config: NcaConfig, tile: number): string {

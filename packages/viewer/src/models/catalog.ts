@@ -1,6 +1,6 @@
 // The models the app offers: the project's bundled models (models/index.json) and, where the
 // converter has written them, the Distill reference models (models/distill/index.json).
-import { readModel } from '@nca-studio/weights-format';
+import { isPlainObject, readModel } from '@nca-studio/weights-format';
 import type { NcaModel } from '@nca-studio/weights-format';
 
 export interface CatalogModel {
@@ -27,9 +27,6 @@ export class ModelFetchError extends Error {
   override name = 'ModelFetchError';
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
@@ -40,12 +37,12 @@ function positiveInteger(value: unknown): number | undefined {
  * relative to the manifest. Throws an Error naming the manifest and the bad entry.
  */
 export function parseManifest(json: unknown, manifestUrl: string): CatalogGroup {
-  if (!isRecord(json) || !Array.isArray(json['models'])) {
+  if (!isPlainObject(json) || !Array.isArray(json['models'])) {
     throw new Error(`${manifestUrl}: expected {"title": ..., "models": [...]}`);
   }
   const title = typeof json['title'] === 'string' ? json['title'] : manifestUrl;
   const models = json['models'].map((entry: unknown, i): CatalogModel => {
-    if (!isRecord(entry) || typeof entry['file'] !== 'string' || entry['file'] === '') {
+    if (!isPlainObject(entry) || typeof entry['file'] !== 'string' || entry['file'] === '') {
       throw new Error(`${manifestUrl}: models[${i}] needs a "file"`);
     }
     const file = entry['file'];

@@ -1,15 +1,16 @@
 // <nca-viewer src="model.safetensors" autoplay interactive steps-per-frame="1" brush-radius="8"
 //             background="transparent" grid-size="72">
-// A thin skin over createViewer, like the app: the same controller, player and gestures.
+// A thin skin over createViewer and createSession, like the app: the same controller, player,
+// gestures and keys.
+import { parseGridSize } from '@nca-studio/weights-format';
 import { fetchModel } from '../models/catalog.ts';
 import { parseBackground } from '../ui/colour.ts';
-import { handleKey } from '../ui/keys.ts';
-import { createPlayer, parseSpeed, watchVisibility } from '../ui/player.ts';
+import { parseSpeed } from '../ui/player.ts';
 import type { Player } from '../ui/player.ts';
-import { attachPointer } from '../ui/pointer.ts';
+import { createSession, type Session } from '../ui/session.ts';
 import { createViewer, WHITE } from '../viewer.ts';
 import type { Viewer } from '../viewer.ts';
-import { parseFlag, parseGridSize, parsePositive } from './attributes.ts';
+import { parseFlag, parsePositive } from './attributes.ts';
 
 const STYLE = `
 :host { display: inline-block; position: relative; width: 288px; max-width: 100%; line-height: 0; }
@@ -44,7 +45,7 @@ export class NcaViewerElement extends HTMLElement {
   #message: HTMLDivElement;
   #viewer: Viewer | null = null;
   #player: Player | null = null;
-  #cleanups: (() => void)[] = [];
+  #session: Session | null = null;
   #load = 0;
   /** A load is in flight: an upgrade calls attributeChangedCallback and then connectedCallback, which must not load again. */
   #loading = false;
@@ -151,9 +152,8 @@ export class NcaViewerElement extends HTMLElement {
   }
 
   #teardown(): void {
-    this.#cleanups.forEach((cleanup) => cleanup());
-    this.#cleanups = [];
-    this.#player?.dispose();
+    this.#session?.dispose();
+    this.#session = null;
     this.#player = null;
     this.#viewer?.dispose();
     this.#viewer = null;
@@ -174,7 +174,7 @@ export class NcaViewerElement extends HTMLElement {
     }
     viewer.setBackground(parseBackground(this.getAttribute('background')) ?? WHITE);
     this.#player?.setSpeed(parseSpeed(this.getAttribute('steps-per-frame'), 1));
-    const grid = parseGridSize(this.getAttribute('grid-size'));
+    const grid = parseGridSize(this.getAttribute('grid-size') ?? '');
     if (grid !== null && (grid.width !== viewer.info.width || grid.height !== viewer.info.height)) {
       viewer.setGrid(grid.width, grid.height);
       viewer.reset();
@@ -206,7 +206,7 @@ export class NcaViewerElement extends HTMLElement {
       if (stale()) {
         return;
       }
-      const grid = parseGridSize(this.getAttribute('grid-size'));
+      const grid = parseGridSize(this.getAttribute('grid-size') ?? '');
       if (this.#viewer === null) {
         const viewer = await createViewer(this.#canvas, model, {
           ...(grid === null ? {} : grid),
@@ -249,36 +249,15 @@ export class NcaViewerElement extends HTMLElement {
   }
 
   #start(viewer: Viewer): void {
-    const player = createPlayer(viewer, { speed: parseSpeed(this.getAttribute('steps-per-frame'), 1) });
-    this.#player = player;
-    const interactive = (): boolean => parseFlag(this.getAttribute('interactive'));
-    this.#cleanups.push(
-      attachPointer(this.#canvas, {
-        grid: () => ({ width: viewer.info.width, height: viewer.info.height }),
-        brushRadius: () => parsePositive(this.getAttribute('brush-radius'), 8),
-        damage: (x, y, r) => {
-          if (interactive()) {
-            viewer.damage(x, y, r);
-            player.redraw();
-          }
-        },
-        plant: (x, y) => {
-          if (interactive()) {
-            viewer.plant(x, y);
-            player.redraw();
-          }
-        },
-      }),
-      watchVisibility(this.#canvas, player),
-    );
-    const onKey = (event: KeyboardEvent): void => {
-      if (interactive()) {
-        handleKey(event, { toggle: () => player.toggle(), step: () => player.stepOnce(), reset: () => this.reset() });
-      }
-    };
-    this.addEventListener('keydown', onKey);
-    this.#cleanups.push(() => this.removeEventListener('keydown', onKey));
-    player.redraw();
+    this.#session = createSession(viewer, {
+      speed: parseSpeed(this.getAttribute('steps-per-frame'), 1),
+      canvas: this.#canvas,
+      keys: this,
+      visible: this.#canvas,
+      brushRadius: () => parsePositive(this.getAttribute('brush-radius'), 8),
+      interactive: () => parseFlag(this.getAttribute('interactive')),
+    });
+    this.#player = this.#session.player;
   }
 }
 

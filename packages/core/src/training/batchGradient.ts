@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+import { paramsToTensors } from '../params.ts';
+import { trainingStep } from '../trainingStep.ts';
+import { overflowPenalty, perSampleLoss } from './loss.ts';
+
+/** One shard of a training batch: everything a worker needs, as plain arrays. */
+export interface GradientTask {
+  config: NcaConfig;
+  params: NcaParams;
+  /** [count, H, W, C] starting states. */
+  states: Float32Array;
+  count: number;
+  steps: number;
+  /** Fire draws, one byte per cell: [steps, count, H, W]. */
+  fire: Uint8Array;
+  /** [H, W, 4] premultiplied target. */
+  target: Float32Array;
+  /** The whole batch's size: shard losses are divided by it, so shard gradients add up. */
+  batch: number;
+  /** Weight of the overflow penalty (0: none); it steers the gradient but is not in `losses`. */
+  overflowWeight: number;
+}
+
+export interface GradientResult {
+  /** d(batch loss)/d(param) contributed by this shard, in PARAM_NAMES order. */
+  grads: Float32Array[];
+  /** Per-sample losses of this shard (after the rollout). */
+  losses: Float32Array;
+  /** [count, H, W, C] final states, for the pool. */
+  final: Float32Array;
+}
+
+/**
+ * The rollout and its gradient for one shard of a batch, on whatever tfjs backend is active.
+ * The main thread and every worker run this same function, so splitting a batch over workers
+ * changes only the float summation order.
+ */
+export async function batchGradient(task: GradientTask): Promise<GradientResult> {
+  const { config, count, steps } = task;
+  const h = config.gridHeight;
+  const w = config.gridWidth;
+  const c = config.channels;
+  const cells = count * h * w;
+  const params = paramsToTensors(task.params, config);
+  const target = tf.tensor3d(task.target, [h, w, 4]);
+  const x0 = tf.tensor4d(task.states, [count, h, w, c]);
+  const fires: tf.Tensor4D[] = [];
+  for (let s = 0; s < steps; s++) {
+    fires.push(tf.tensor4d(Float32Array.from(task.fire.subarray(s * cells, (s + 1) * cells)), [count, h, w, 1]));
+  }
+  let final: tf.Tensor4D | null = null;
+  let losses: tf.Tensor1D | null = null;
+  const inputs = [params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias];
+  const grads = tf.grads((w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
+    const p = { dense1Weight: w1 as tf.Tensor2D, dense1Bias: b1 as tf.Tensor1D, dense2Weight: w2 as tf.Tensor2D, dense2Bias: b2 as tf.Tensor1D };
+    let x = x0;
+    for (let s = 0; s < steps; s++) {
+      x = trainingStep(x, p, config, fires[s]!);
+    }
+    final = tf.keep(x);
+    const perSample = perSampleLoss(x, target);
+    losses = tf.keep(perSample);
+    const loss = tf.div(tf.sum(perSample), task.batch) as tf.Scalar;
+    // The penalty is a mean over this shard: weighted by its share so shards still add up.
+    return task.overflowWeight > 0 ? tf.add(loss, tf.mul(overflowPenalty(x), (task.overflowWeight * count) / task.batch)) : loss;
+  })(inputs);
+  const result: GradientResult = {
+    grads: await Promise.all(grads.map(async (g) => new Float32Array(await g.data()))),
+    losses: new Float32Array(await losses!.data()),
+    final: new Float32Array(await final!.data()),
+  };
+  tf.dispose([...grads, ...inputs, target, x0, ...fires, final!, losses!]);
+  return result;
+}

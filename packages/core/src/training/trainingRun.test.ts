@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../presets.ts';
+import { freshTrainingState, TrainingError, TrainingRun, type TrainingRecipe } from './trainingRun.ts';
+
+const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 16, gridWidth: 12, gridHeight: 12 };
+const recipe = (iterations: number, pool = 8): TrainingRecipe => ({
+  config,
+  seed: 3,
+  training: { ...PRESETS.regenerating.training, iterations, batch: 2, pool, damaged: 1, stepsMin: 6, stepsMax: 10, lr: 4e-3, lrDecayAt: null, padding: 2, targetSize: 8 },
+});
+
+/** A 6x6 square of half-transparent orange in the middle of the 12x12 grid. */
+function squareTarget(): Float32Array {
+  const target = new Float32Array(12 * 12 * 4);
+  for (let y = 3; y < 9; y++) {
+    for (let x = 3; x < 9; x++) {
+      target.set([0.5, 0.25, 0, 0.5], (y * 12 + x) * 4);
+    }
+  }
+  return target;
+}
+
+describe('TrainingRun', () => {
+  it('resumed from a snapshot, continues bit for bit as the unbroken run; no tensor is left behind', async () => {
+    const before = tf.memory().numTensors;
+    const start = freshTrainingState(recipe(4), squareTarget());
+    const straight = new TrainingRun(recipe(4), start);
+    while (!straight.done) {
+      await straight.iterate();
+    }
+    const a = await straight.snapshot();
+    straight.dispose();
+
+    const first = new TrainingRun(recipe(4), start);
+    await first.iterate();
+    await first.iterate();
+    const middle = await first.snapshot();
+    first.dispose();
+    const second = new TrainingRun(recipe(4), middle);
+    while (!second.done) {
+      await second.iterate();
+    }
+    const b = await second.snapshot();
+    second.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+
+    expect(b.iteration).toBe(4);
+    expect(b.losses).toEqual(a.losses);
+    expect(b.rngState).toBe(a.rngState);
+    expect(Array.from(b.params.dense1Weight)).toEqual(Array.from(a.params.dense1Weight));
+    expect(Array.from(b.adam.v[2]!)).toEqual(Array.from(a.adam.v[2]!));
+    expect(Array.from(b.pool!)).toEqual(Array.from(a.pool!));
+  });
+
+  it('learns: the loss of the last iterations is below the first ones', async () => {
+    const before = tf.memory().numTensors;
+    const run = new TrainingRun(recipe(40, 0), freshTrainingState(recipe(40, 0), squareTarget()));
+    const losses: number[] = [];
+    while (!run.done) {
+      losses.push((await run.iterate()).loss);
+    }
+    run.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(mean(losses.slice(-5))).toBeLessThan(0.7 * mean(losses.slice(0, 5)));
+  });
+
+  it('refuses a state that does not fit the recipe', () => {
+    const state = freshTrainingState(recipe(2), squareTarget());
+    expect(() => new TrainingRun(recipe(2), { ...state, target: new Float32Array(10) })).toThrow(TrainingError);
+    expect(() => new TrainingRun(recipe(2, 4), state)).toThrow(/the pool has/);
+  });
+});

@@ -1,0 +1,23 @@
+// The trainer's side of core's resource budget: this machine's memory, and the wasm heap of the
+// backend in use. Every command checks before it does any work.
+import { totalmem } from 'node:os';
+import { checkBudget, checkTrainingBudget, MACHINE_SHARE, WASM_HEAP_BYTES, type GridSize, type MemoryEstimate, type TrainingSettings } from '@nca-studio/core';
+import { type NcaConfig } from '@nca-studio/weights-format';
+
+/** One CA run without gradients on `backend`: the wasm heap, and this machine's memory. */
+export function guardInference(task: string, estimate: MemoryEstimate, backend: string): void {
+  if (backend === 'wasm') {
+    checkBudget(task, estimate, WASM_HEAP_BYTES, 'the wasm backend can hold');
+  }
+  checkBudget(task, estimate, totalmem() * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);
+}
+
+/** The resource budget of a run (core's checkTrainingBudget) for this backend and machine. */
+export function guardTraining(config: NcaConfig, training: TrainingSettings, grid: GridSize, workers: number, backend: string): void {
+  checkTrainingBudget(config, training, grid, {
+    workers,
+    ...(backend === 'wasm' ? { perWorkerLimit: WASM_HEAP_BYTES } : {}),
+    machineBytes: totalmem(),
+  });
+}
+

@@ -1,0 +1,3 @@
+// The backend names alone, for the CLI's flags: importing them loads no tfjs.
+export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];

@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, damageDisc, disposeParams, inferenceMemory, paramsToTensors, perSampleLoss, randomCentre, run, seedState, trainingStep, type CaParams, type Disc, type Rng } from '@nca-studio/core';
+import { MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
+import { selectBackend } from '../backends/backend.ts';
+import { guardInference } from '../backends/budget.ts';
+import type { BackendName } from '../backends/names.ts';
+import { EXIT_OK, NcaError } from '../errors.ts';
+import { loadTarget, targetFromFlags } from '../images/target.ts';
+import type { CommandIo } from './io.ts';
+import { loadModel } from './inspect.ts';
+
+export interface EvalOptions {
+  /** Independent runs averaged (one batch sample each). */
+  seeds?: number;
+  /** Steps for the persistence figure. */
+  persistenceSteps?: number;
+  /** First RNG seed. */
+  seed?: number;
+}
+
+/** `nca eval` figures: RGBA MSE against the model's stored target (SPEC §4's loss). */
+export interface EvalReport {
+  seeds: number;
+  steps: { min: number; max: number };
+  gridWidth: number;
+  gridHeight: number;
+  /** After growing from a seed for a step count drawn from the training range. */
+  growth: number;
+  /** After `persistenceSteps` steps from a seed. */
+  persistence: number;
+  persistenceSteps: number;
+  /** Grown, a disc of radius 0.25 x grid size erased at the centre, the same steps again. */
+  regrowth: number;
+  /** The same with the disc at a random place in the middle half of the grid. */
+  regrowthOffCentre: number;
+  /** Alpha-mask IoU of the grown pattern against the target (alpha > MATURE_ALPHA in both / in either). */
+  growthIou: number;
+  damageRadius: number;
+  /** regrowth / growth: near 1 means the damage heals completely. */
+  ratio: number;
+  /** A figure is NaN or infinite: the state blew up. */
+  diverged: boolean;
+}
+
+/** The step range the model was trained with, from its metadata; the Distill range otherwise. */
+export function trainingStepRange(model: NcaModel): { min: number; max: number } {
+  const settings = (model.training?.settings ?? {}) as { stepsMin?: unknown; stepsMax?: unknown };
+  if (typeof settings.stepsMin === 'number' && typeof settings.stepsMax === 'number') {
+    return { min: settings.stepsMin, max: settings.stepsMax };
+  }
+  return { min: 64, max: 96 };
+}
+
+/**
+ * Growth, persistence and regrowth of a model, each averaged over `seeds` runs batched
+ * together. Forward only, with core's trainingStep (tested equal to `step`).
+ */
+export async function evaluate(model: NcaModel, options: EvalOptions = {}): Promise<EvalReport> {
+  if (model.target === undefined) {
+    throw new NcaError('BAD_MODEL', 'this model file stores no target image, so there is nothing to compare with (train it with nca train, which stores one)');
+  }
+  const config = model.config;
+  const { width, height } = model.target;
+  if (width !== config.gridWidth || height !== config.gridHeight) {
+    throw new NcaError('BAD_MODEL', `the stored target is ${width}x${height} but the model's grid is ${config.gridWidth}x${config.gridHeight}`);
+  }
+  const seeds = options.seeds ?? 8;
+  const persistenceSteps = options.persistenceSteps ?? 1000;
+  // Held at once: the grown batch, and the centre and off-centre damaged batches.
+  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * seeds, '--seeds (or run the model on a smaller grid)'), tf.getBackend());
+  const range = trainingStepRange(model);
+  const rng = createRng(options.seed ?? 1);
+  // Training puts the loss after a step count drawn from its range; the upper end is where
+  // every sample of training had to be right, so growth and regrowth are measured there.
+  const steps = range.max;
+  const params = paramsToTensors(model.params, config);
+  const target = tf.tidy(() => tf.div(tf.tensor3d(model.target!.data, [height, width, 4], 'float32'), 255) as tf.Tensor3D);
+  const grid = { height, width, channels: config.channels };
+  const radius = 0.25 * Math.min(width, height);
+  try {
+    const grown = advance(seedState(grid, seeds), params, config, steps, rng);
+    const growth = await meanLoss(grown, target);
+    const growthIou = alphaIou(await grown.data(), model.target!.data, seeds, config.channels);
+
+    const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
+    const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ ...randomCentre(grid, rng), radius }));
+    const damaged = tf.tidy(() => tf.concat([damageDisc(grown, centre), damageDisc(grown, offCentre)], 0) as tf.Tensor4D);
+    const regrown = advance(damaged, params, config, steps, rng);
+    const perSample = await tf.tidy(() => perSampleLoss(regrown, target)).data();
+    const regrowth = mean(Array.from(perSample.subarray(0, seeds)));
+    const regrowthOffCentre = mean(Array.from(perSample.subarray(seeds)));
+    tf.dispose([regrown, damaged]);
+
+    const persisted = advance(grown, params, config, Math.max(0, persistenceSteps - steps), rng);
+    const persistence = await meanLoss(persisted, target);
+    tf.dispose([persisted, grown]);
+    return {
+      seeds,
+      steps: range,
+      gridWidth: width,
+      gridHeight: height,
+      growth,
+      growthIou,
+      persistence,
+      persistenceSteps,
+      regrowth,
+      regrowthOffCentre,
+      damageRadius: radius,
+      ratio: regrowth / growth,
+      diverged: ![growth, persistence, regrowth, regrowthOffCentre].every(Number.isFinite),
+    };
+  } finally {
+    disposeParams(params);
+    target.dispose();
+  }
+}
+
+/**
+ * The alpha-mask IoU of grown states [seeds, H, W, C] against the target's RGBA bytes: cells
+ * with alpha > MATURE_ALPHA in both over cells with it in either, averaged over the seeds (1 where
+ * both masks are empty).
+ */
+export function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
+  const cells = target.length / 4;
+  let sum = 0;
+  for (let s = 0; s < seeds; s++) {
+    let both = 0;
+    let either = 0;
+    for (let cell = 0; cell < cells; cell++) {
+      const grown = states[(s * cells + cell) * channels + 3]! > MATURE_ALPHA;
+      const wanted = target[cell * 4 + 3]! / 255 > MATURE_ALPHA;
+      both += grown && wanted ? 1 : 0;
+      either += grown || wanted ? 1 : 0;
+    }
+    sum += either === 0 ? 1 : both / either;
+  }
+  return sum / seeds;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+async function meanLoss(state: tf.Tensor4D, target: tf.Tensor3D): Promise<number> {
+  const losses = tf.tidy(() => perSampleLoss(state, target));
+  const values = await losses.data();
+  losses.dispose();
+  return mean(Array.from(values));
+}
+
+/** Core's run loop with trainingStep (equal to `step`, faster forward); the input is left alone. */
+function advance(state: tf.Tensor4D, params: CaParams, config: NcaConfig, steps: number, rng: Rng): tf.Tensor4D {
+  return run(state, params, config, Math.round(steps), rng, { step: trainingStep });
+}
+
+export function formatEval(path: string, r: EvalReport): string {
+  const e = (v: number): string => v.toExponential(3);
+  return [
+    `${path}: ${r.gridWidth}x${r.gridHeight}, ${r.seeds} seeds, ${r.steps.max} steps of growth and of regrowth (RGBA MSE vs the stored target)`,
+    `  growth loss                 ${e(r.growth)}`,
+    `  growth alpha-mask IoU       ${r.growthIou.toFixed(3)}   cells with alpha > ${MATURE_ALPHA} in both / in either`,
+    `  persistence loss            ${e(r.persistence)}   after ${r.persistenceSteps} steps`,
+    `  regrowth loss, centre       ${e(r.regrowth)}   disc of radius ${r.damageRadius.toFixed(1)} erased`,
+    `  regrowth loss, off-centre   ${e(r.regrowthOffCentre)}`,
+    `  regrowth / growth           ${r.ratio.toFixed(2)}`,
+  ].join('\n');
+}
+
+/** `nca eval`'s flags, as the CLI parses them. */
+export interface EvalFlags {
+  seeds: number;
+  persistenceSteps: number;
+  seed: number;
+  backend: BackendName;
+  json?: boolean;
+  emoji?: string;
+  target?: string;
+  padding: number;
+}
+
+/**
+ * `nca eval MODEL`: the model's figures against its stored target, or against --emoji /
+ * --target placed in its grid with --padding. Exit 1 when a figure diverged.
+ */
+export async function evalCommand(path: string, flags: EvalFlags, io: CommandIo): Promise<number> {
+  const { model } = await loadModel(path);
+  const source = targetFromFlags(flags);
+  if (source !== undefined) {
+    const size = Math.min(model.config.gridWidth, model.config.gridHeight) - 2 * flags.padding;
+    if (size < 4) {
+      throw new NcaError('BAD_FLAG', `--padding ${flags.padding} leaves no room for a target on a ${model.config.gridWidth}x${model.config.gridHeight} grid`);
+    }
+    const target = await loadTarget(source, { size, padding: flags.padding });
+    if (target.width !== model.config.gridWidth || target.height !== model.config.gridHeight) {
+      throw new NcaError('BAD_FLAG', `the target comes out ${target.width}x${target.height}, the model's grid is ${model.config.gridWidth}x${model.config.gridHeight}; adjust --padding`);
+    }
+    model.target = { width: target.width, height: target.height, data: target.rgba8 };
+  }
+  await selectBackend(flags.backend);
+  const report = await evaluate(model, { seeds: flags.seeds, persistenceSteps: flags.persistenceSteps, seed: flags.seed });
+  io.log(flags.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));
+  if (report.diverged) {
+    throw new NcaError('DIVERGED', `warning: ${path} diverged: a loss is not finite (the state blew up to NaN or infinity)`);
+  }
+  return EXIT_OK;
+}

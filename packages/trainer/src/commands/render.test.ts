@@ -1,0 +1,215 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, disposeParams, paramsToTensors, run, seedState } from '@nca-studio/core';
+import { DEFAULT_CONFIG, writeModel, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../backends/backend.ts';
+import { nca } from '../testing/cli.ts';
+import { decodeNpy } from '../files/npy.ts';
+import { parseDamage } from './choices.ts';
+import { nonZeroBox, renderModel } from './render.ts';
+
+const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 4, hidden: 2, gridWidth: 16, gridHeight: 12 };
+
+/** Every alive cell adds ds = [0.1, 0.2, 0.3, 0.4] each step (hidden unit 0 is a constant 1). */
+const constant: NcaModel = {
+  config,
+  params: {
+    dense1Weight: new Float32Array(12 * 2),
+    dense1Bias: Float32Array.from([1, 0]),
+    dense2Weight: Float32Array.from([0.1, 0.2, 0.3, 0.4, 9, 9, 9, 9]),
+    dense2Bias: new Float32Array(4),
+  },
+};
+
+/** A model with random weights (a fixed seed), whose cells all do different things. */
+function randomModel(overrides: Partial<NcaConfig> = {}): NcaModel {
+  const random = createRng(3);
+  const c: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 16, gridWidth: 24, gridHeight: 20, ...overrides };
+  const fill = (n: number, spread: number): Float32Array => Float32Array.from({ length: n }, () => (random.next() * 2 - 1) * spread);
+  return { config: c, params: { dense1Weight: fill(24 * 16, 0.5), dense1Bias: fill(16, 0.1), dense2Weight: fill(16 * 8, 0.2), dense2Bias: fill(8, 0.02) } };
+}
+
+/** core's step on the whole grid, `steps` times, every cell firing. */
+function fullGrid(model: NcaModel, steps: number): Float32Array {
+  const c = { ...model.config, fireRate: 1 };
+  const params = paramsToTensors(model.params, c);
+  const seed = seedState({ height: c.gridHeight, width: c.gridWidth, channels: c.channels });
+  const state = run(seed, params, c, steps, createRng(0));
+  const data = new Float32Array(state.dataSync());
+  tf.dispose([seed, state]);
+  disposeParams(params);
+  return data;
+}
+
+const alphaAt = (state: Float32Array, x: number, y: number, width = 16): number => state[(y * width + x) * 4 + 3]!;
+
+let dir: string;
+let modelFile: string;
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'nca-render-'));
+  modelFile = join(dir, 'constant.safetensors');
+  await writeFile(modelFile, writeModel(constant));
+  await writeFile(join(dir, 'not-a-model.safetensors'), 'hello');
+}, 60_000);
+
+describe('renderModel', () => {
+  it('grows the constant model as computed by hand: alpha 0.4 (n - d + 1) at distance d after n steps', () => {
+    const { state, width, height } = renderModel(constant, { steps: 3, fireRate: 1 });
+    expect([width, height]).toEqual([16, 12]);
+    // The seed is at (8, 6).
+    expect(alphaAt(state, 8, 6)).toBeCloseTo(1 + 3 * 0.4, 5);
+    expect(alphaAt(state, 9, 6)).toBeCloseTo(1.2, 5);
+    expect(alphaAt(state, 10, 4)).toBeCloseTo(0.8, 5);
+    expect(alphaAt(state, 11, 9)).toBeCloseTo(0.4, 5);
+    expect(alphaAt(state, 12, 6)).toBe(0);
+    expect(nonZeroBox(state, 16, 12, 4)).toEqual({ x0: 5, y0: 3, x1: 11, y1: 9 });
+  });
+
+  it('steps only a window of the grid, with exactly the full grid\'s result', () => {
+    for (const steps of [1, 4, 9]) {
+      const model = randomModel();
+      const windowed = renderModel(model, { steps, fireRate: 1 }).state;
+      const full = fullGrid(model, steps);
+      expect(nonZeroBox(full, 24, 20, 8)).not.toBeNull();
+      expect(Math.max(...windowed.map((v, i) => Math.abs(v - full[i]!)))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('steps the whole grid where the border or the mask makes a window wrong', () => {
+    for (const overrides of [{ padding: 'wrap' }, { aliveMasking: 'post' }] as const) {
+      const model = randomModel(overrides);
+      const rendered = renderModel(model, { steps: 5, fireRate: 1 }).state;
+      const full = fullGrid(model, 5);
+      expect(Math.max(...rendered.map((v, i) => Math.abs(v - full[i]!)))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('erases each damage disc after its step, then lets it regrow', () => {
+    const damage = [{ x: 8, y: 6, radius: 1.5, step: 4 }];
+    const erased = renderModel(constant, { steps: 4, fireRate: 1, damage }).state;
+    expect([alphaAt(erased, 8, 6), alphaAt(erased, 9, 7), alphaAt(erased, 10, 6)]).toEqual([0, 0, expect.closeTo(1.2, 5)]);
+    const regrown = renderModel(constant, { steps: 6, fireRate: 1, damage }).state;
+    expect(alphaAt(regrown, 8, 6)).toBeGreaterThan(0.1);
+  });
+
+  it('leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    renderModel(randomModel(), { steps: 6, damage: [{ x: 12, y: 10, radius: 2, step: 3 }], frameEvery: 2 });
+    renderModel(randomModel({ padding: 'wrap' }), { steps: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('continues from a start state', () => {
+    const model = randomModel();
+    const two = renderModel(model, { steps: 2, fireRate: 1 }).state;
+    expect(renderModel(model, { steps: 3, fireRate: 1, start: two }).state).toEqual(renderModel(model, { steps: 5, fireRate: 1 }).state);
+    expect(() => renderModel(model, { steps: 1, start: new Float32Array(7) })).toThrow(/the start state has 7 values, expected 20 x 24 x 8/);
+  });
+
+  it('takes its randomness from the seed, and fire rate 0 changes nothing', () => {
+    const a = renderModel(constant, { steps: 5, seed: 1 }).state;
+    expect(renderModel(constant, { steps: 5, seed: 1 }).state).toEqual(a);
+    expect(renderModel(constant, { steps: 5, seed: 2 }).state).not.toEqual(a);
+    const still = renderModel(constant, { steps: 5, fireRate: 0 });
+    expect(still.state).toEqual(tf.tidy(() => seedState({ height: 12, width: 16, channels: 4 }).dataSync()));
+    expect(still.config.fireRate).toBe(0);
+  });
+
+  it('runs on another grid size and keeps a frame every N steps and the last', () => {
+    const result = renderModel(constant, { steps: 7, width: 9, height: 30, frameEvery: 3 });
+    expect([result.width, result.height, result.state.length]).toEqual([9, 30, 9 * 30 * 4]);
+    expect(result.frames.map((f) => [f.width, f.height])).toEqual([[9, 30], [9, 30], [9, 30], [9, 30]]);
+  });
+
+  it.each([
+    [{ steps: -1 }, /--steps must be a non-negative integer/],
+    [{ steps: 5, width: 2 }, /--size: width must be an integer from 3 to 2048, got 2/],
+    [{ steps: 5, fireRate: 1.5 }, /--fire-rate must be a number from 0 to 1/],
+    [{ steps: 5, damage: [{ x: 16, y: 1, radius: 2, step: 1 }] }, /--damage 16,1,2@1: the centre is outside the 16x12 grid/],
+    [{ steps: 5, damage: [{ x: 1, y: 1, radius: 2, step: 6 }] }, /--damage 1,1,2@6: needs a radius > 0 and a step from 0 to 5/],
+  ])('refuses %o', (options, message) => {
+    expect(() => renderModel(constant, options)).toThrow(message);
+  });
+});
+
+describe('flag parsers', () => {
+  it('parse X,Y,R@STEP', () => {
+    expect(parseDamage('36,36,12@300')).toEqual({ x: 36, y: 36, radius: 12, step: 300 });
+    expect(parseDamage('1.5, 2, 3.25 @ 0')).toEqual({ x: 1.5, y: 2, radius: 3.25, step: 0 });
+    expect(parseDamage('36,36,12')).toBeNull();
+    expect(parseDamage('36,36@3')).toBeNull();
+  });
+});
+
+describe('nca render', () => {
+  it('writes the final frame over white, the growth GIF and the state as .npy', async () => {
+    const png = join(dir, 'out', 'final.png');
+    const gif = join(dir, 'out', 'growth.gif');
+    const npy = join(dir, 'out', 'state.npy');
+    const { code, out, err } = await nca('render', modelFile, '--steps', '4', '--fire-rate', '1', '--scale', '3', '--png', png, '--gif', gif, '--gif-every', '2', '--state', npy);
+    expect([code, err]).toEqual([0, []]);
+    expect(out[0]).toMatch(/^rendered .*constant\.safetensors: 4 steps on 16x12 \(fire rate 1, seed 1, wasm\) in [\d.]+ s; 81 cells with alpha > 0\.1$/);
+    expect(out.slice(1)).toEqual([
+      `wrote ${png} (48x36, final state over white)`,
+      `wrote ${gif} (3 frames, one every 2 steps)`,
+      `wrote ${npy} (float32 [12, 16, 4])`,
+    ]);
+
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([48, 36]);
+    const pixel = (x: number, y: number): number[] => Array.from(data.subarray((y * 48 + x) * info.channels, (y * 48 + x) * info.channels + 3));
+    expect(pixel(0, 0)).toEqual([255, 255, 255]);
+    // The seed cell (8, 6), upscaled x3: rgb 0.4, 0.8, 1.2 plus (1 - 1) * white, clamped.
+    expect(pixel(8 * 3 + 1, 6 * 3 + 1)).toEqual([102, 204, 255]);
+
+    const meta = await sharp(gif, { animated: true }).metadata();
+    expect([meta.format, meta.pages, meta.width, meta.pageHeight]).toEqual(['gif', 3, 48, 36]);
+
+    const state = decodeNpy(await readFile(npy));
+    expect(state.shape).toEqual([12, 16, 4]);
+    expect(state.data).toEqual(renderModel(constant, { steps: 4, fireRate: 1 }).state);
+  });
+
+  it('applies --size, --seed and repeated --damage flags', async () => {
+    const npy = join(dir, 'damaged.npy');
+    const { code } = await nca('render', modelFile, '--steps', '5', '--size', '20x10', '--seed', '9', '--damage', '10,5,1@3', '--damage', '12,5,1@5', '--state', npy);
+    expect(code).toBe(0);
+    const state = decodeNpy(await readFile(npy));
+    expect(state.shape).toEqual([10, 20, 4]);
+    const expected = renderModel(constant, { steps: 5, width: 20, height: 10, seed: 9, damage: [{ x: 10, y: 5, radius: 1, step: 3 }, { x: 12, y: 5, radius: 1, step: 5 }] });
+    expect(state.data).toEqual(expected.state);
+    expect(alphaAt(state.data, 12, 5, 20)).toBe(0);
+  });
+
+  it('gives the same picture on the cpu backend', async () => {
+    const [wasm, cpu] = [join(dir, 'wasm.npy'), join(dir, 'cpu.npy')];
+    expect((await nca('render', modelFile, '--steps', '3', '--state', wasm)).code).toBe(0);
+    expect((await nca('render', modelFile, '--steps', '3', '--state', cpu, '--backend', 'cpu')).code).toBe(0);
+    await selectBackend('wasm');
+    const [a, b] = [decodeNpy(await readFile(wasm)).data, decodeNpy(await readFile(cpu)).data];
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    [['missing.safetensors'], /^nca: model file not found: .*missing\.safetensors$/],
+    [['not-a-model.safetensors'], /^nca: .*not-a-model\.safetensors: /],
+    [['constant.safetensors', '--size', '2x2'], /--size.*expected WxH with each side from 3 to 2048/],
+    [['constant.safetensors', '--size', 'big'], /--size.*got "big"/],
+    [['constant.safetensors', '--damage', '1,2@3'], /--damage.*expected X,Y,R@STEP/],
+    [['constant.safetensors', '--damage', '99,2,3@1'], /^nca: --damage 99,2,3@1: the centre is outside the 16x12 grid$/],
+    [['constant.safetensors', '--fire-rate', '2'], /--fire-rate.*expected a number from 0 to 1/],
+    [['constant.safetensors', '--steps', '-3'], /--steps/],
+  ])('bad input %j: exit code 2 and a clear message', async (args, message) => {
+    const [file, ...rest] = args;
+    const { code, out, err } = await nca('render', join(dir, file!), ...rest);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join('\n')).toMatch(message);
+    expect(err.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readModel } from '@nca-studio/weights-format';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../backends/backend.ts';
+import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
+import { NcaError } from '../errors.ts';
+import { choosePreset, chooseWorkers, train, type TrainRequest } from './train.ts';
+import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
+import { discPng } from '../testing/images.ts';
+
+let dir: string;
+let targetPath: string;
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'nca-train-'));
+  targetPath = join(dir, 'disc.png');
+  await writeFile(targetPath, await discPng(32));
+});
+
+const quiet = { log: () => {}, progress: 'none' as const };
+
+/** A tiny regenerating run: 8 px target + 2 px padding = 12x12 grid. */
+function tiny(out: string, iterations: number, extra: Partial<TrainRequest> = {}): TrainRequest {
+  return {
+    target: { kind: 'file', path: targetPath },
+    preset: 'regenerating',
+    training: { targetSize: 8, padding: 2, batch: 3, pool: 8, damaged: 1, stepsMin: 6, stepsMax: 10, iterations },
+    config: { hidden: 16 },
+    seed: 7,
+    backend: 'wasm',
+    out,
+    checkpointEvery: 2,
+    ...extra,
+  };
+}
+
+describe('train', () => {
+  it('refuses a folder that holds a run unless --resume or --force, and --force replaces it', async () => {
+    const out = join(dir, 'kept');
+    await train(tiny(out, 2), quiet);
+    const before = await readFile(join(out, 'model.safetensors'));
+    const error = await train(tiny(out, 2, { seed: 8 }), quiet).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).code).toBe('RUN_EXISTS');
+    expect(await readFile(join(out, 'model.safetensors'))).toEqual(before);
+    await train(tiny(out, 2, { seed: 8, force: true }), quiet);
+    expect(await readFile(join(out, 'model.safetensors'))).not.toEqual(before);
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
+  });
+
+  it('an I/O failure names the file, says the checkpoint is intact and how to go on (exit 1)', async () => {
+    const out = join(dir, 'blocked');
+    await train(tiny(out, 2), quiet);
+    // Something in the way of the model file when the resumed run finishes.
+    await rm(join(out, 'model.safetensors'));
+    await mkdir(join(out, 'model.safetensors'));
+    const error = await train({ ...tiny(out, 4), target: undefined, resume: out }, quiet).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).exitCode).toBe(1);
+    expect((error as NcaError).message).toBe(
+      `could not write ${join(out, 'model.safetensors')}: a folder is in the way (EISDIR); the last checkpoint in ${out} is intact: free some space (or fix the folder), then continue with --resume ${out}`,
+    );
+    expect((await readCheckpoint(out)).iteration).toBe(4);
+  });
+
+  it('a run of 2N iterations equals a run of N resumed for N more, bit for bit', async () => {
+    // Re-seeding every other iteration and an overflow penalty: a resume at an odd iteration
+    // must pick up both where they were.
+    const settings = (out: string, iterations: number): TrainRequest => {
+      const request = tiny(out, iterations);
+      return { ...request, training: { ...request.training, reseedEvery: 2, overflowWeight: 0.5 } };
+    };
+    const whole = await train(settings(join(dir, 'whole'), 6), quiet);
+    await train(settings(join(dir, 'split'), 3), quiet);
+    const resumed = await train({ ...settings(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
+    expect(resumed.iterations).toBe(6);
+    expect(resumed.losses).toEqual(whole.losses);
+    const a = readModel(await readFile(join(dir, 'whole', 'model.safetensors')));
+    const b = readModel(await readFile(join(dir, 'split', 'model.safetensors')));
+    expect(b.params.dense1Weight).toEqual(a.params.dense1Weight);
+    expect(b.params.dense2Weight).toEqual(a.params.dense2Weight);
+    expect(b.params.dense2Bias).toEqual(a.params.dense2Bias);
+    // And training did change the weights.
+    expect(a.params.dense2Weight.some((v) => v !== 0)).toBe(true);
+    const ca = await readCheckpoint(join(dir, 'whole'));
+    const cb = await readCheckpoint(join(dir, 'split'));
+    expect(cb.pool).toEqual(ca.pool);
+    expect(cb.rngState).toBe(ca.rngState);
+  });
+
+  it('writes every output of a run folder', async () => {
+    const out = join(dir, 'outputs');
+    await train(tiny(out, 2), quiet);
+    for (const file of ['model.safetensors', CHECKPOINT_FILE, 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json']) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(run.backend).toMatchObject({ name: 'wasm' });
+    expect(run.iterations).toBe(2);
+    expect((await readFile(join(out, 'loss.csv'), 'utf8')).trim().split('\n')).toHaveLength(3);
+    const model = readModel(await readFile(join(out, 'model.safetensors')));
+    expect(model.target?.width).toBe(12);
+    expect(model.training).toMatchObject({ preset: 'regenerating', iterations: 2, backend: 'wasm' });
+    expect((await readFile(join(out, 'loss.svg'), 'utf8')).startsWith('<svg')).toBe(true);
+    expect((await readFile(join(out, 'growth.png')).then((b) => b.subarray(1, 4).toString()))).toBe('PNG');
+  });
+
+  it('an interrupted run writes a checkpoint and can be resumed', async () => {
+    const out = join(dir, 'interrupted');
+    const controller = new AbortController();
+    let seen = 0;
+    const request = tiny(out, 50);
+    const summary = await train(request, {
+      ...quiet,
+      progress: 'lines',
+      logEvery: 1,
+      signal: controller.signal,
+      log: () => {
+        seen += 1;
+        if (seen === 4) {
+          controller.abort();
+        }
+      },
+    });
+    expect(summary.interrupted).toBe(true);
+    expect(summary.iterations).toBeLessThan(50);
+    expect((await readCheckpoint(out)).iteration).toBe(summary.iterations);
+    const resumed = await train({ ...request, target: undefined, resume: out, training: { iterations: summary.iterations + 2 } }, quiet);
+    expect(resumed.interrupted).toBe(false);
+    expect(resumed.iterations).toBe(summary.iterations + 2);
+    expect(resumed.losses.slice(0, summary.iterations)).toEqual(summary.losses);
+  });
+
+  it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
+    const out = join(dir, 'nan');
+    const request = tiny(out, 4);
+    const { planRun } = await import('./train.ts');
+    const plan = planRun({ ...request, preset: 'regenerating', config: { hidden: 16, gridWidth: 12, gridHeight: 12 } }, 'disc');
+    const start = freshCheckpoint(plan, new Float32Array(12 * 12 * 4));
+    // Every update adds 1e38 to every channel: the state overflows at once.
+    start.params.dense2Bias.fill(3e38);
+    await writeCheckpoint(out, start);
+    const before = await readFile(join(out, CHECKPOINT_FILE));
+    const error = await trainLoop(out, start).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NcaError);
+    expect((error as NcaError).code).toBe('NON_FINITE_LOSS');
+    expect((error as NcaError).message).toMatch(/last good checkpoint \(iteration 0\)/);
+    expect(await readFile(join(out, CHECKPOINT_FILE))).toEqual(before);
+  });
+
+  it("reads a checkpoint written before the newer settings existed with the article's values", async () => {
+    const out = join(dir, 'old');
+    const { planRun } = await import('./train.ts');
+    const plan = planRun({ ...tiny(out, 2), preset: 'quick' }, 'disc');
+    const start = freshCheckpoint(plan, new Float32Array(32 * 32 * 4));
+    const { damageRadius: _r, reseedEvery: _s, overflowWeight: _o, ...older } = plan.training;
+    await writeCheckpoint(out, { ...start, plan: { ...plan, training: older as typeof plan.training } });
+    const read = await readCheckpoint(out);
+    // quick's own values differ from the article's, so these come from the fallback.
+    expect(plan.training.reseedEvery).not.toBe(1);
+    expect(read.plan.training).toMatchObject({ damageRadius: { min: 0.05, max: 0.2 }, reseedEvery: 1, overflowWeight: 0, batch: 3 });
+  });
+
+  it('refuses to resume from a folder without a checkpoint', async () => {
+    const error = await train({ ...tiny(join(dir, 'none'), 2), target: undefined, resume: join(dir, 'none') }, quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as NcaError).code).toBe('BAD_CHECKPOINT');
+  });
+});
+
+describe('choosePreset and chooseWorkers', () => {
+  const backend = (name: string, accelerated: boolean) => ({ name, detail: '', accelerated });
+
+  it('picks regenerating on a GPU or native TensorFlow and quick elsewhere, unless asked', () => {
+    expect(choosePreset('auto', backend('webgpu', true))).toBe('regenerating');
+    expect(choosePreset('auto', backend('tensorflow', true))).toBe('regenerating');
+    expect(choosePreset('auto', backend('webgpu', false))).toBe('quick');
+    expect(choosePreset('auto', backend('wasm', false))).toBe('quick');
+    expect(choosePreset('persistent', backend('wasm', false))).toBe('persistent');
+  });
+
+  it('uses worker threads on the CPU backends only', () => {
+    expect(chooseWorkers(4, 'wasm', 8)).toBe(4);
+    expect(chooseWorkers(4, 'wasm', 2)).toBe(2);
+    expect(chooseWorkers(4, 'webgpu', 8)).toBe(1);
+    expect(chooseWorkers(undefined, 'tensorflow', 8)).toBe(1);
+  });
+});

@@ -1,0 +1,395 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { PRESETS, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { writeModel, type NcaConfig } from '@nca-studio/weights-format';
+import { selectBackend, type BackendInfo } from '../backends/backend.ts';
+import { guardTraining } from '../backends/budget.ts';
+import type { BackendName } from '../backends/names.ts';
+import { EXIT_INTERRUPTED, EXIT_OK, NcaError } from '../errors.ts';
+import { writeFileAtomic } from '../files/atomicWrite.ts';
+import { loadTarget, targetFromFlags, targetName, type TargetSource } from '../images/target.ts';
+import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint, type RunPlan } from '../training/checkpoint.ts';
+import { GradientWorkers } from '../training/gradientWorkers.ts';
+import { progressBar, progressLines, type Progress } from '../training/progress.ts';
+import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
+import { claimRunFolder, type RunFolderLock } from '../training/runFolder.ts';
+import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
+import { TOOL_VERSION } from '../version.ts';
+import type { CommandIo } from './io.ts';
+
+export interface TrainRequest {
+  /** Required unless resuming. */
+  target?: TargetSource;
+  /** 'auto': `regenerating` on a native TensorFlow backend, `quick` on the CPU ones. */
+  preset: PresetName | 'auto';
+  /** Settings that override the preset's. */
+  training?: Partial<TrainingSettings>;
+  config?: Partial<NcaConfig>;
+  seed: number;
+  backend: BackendName;
+  /** Run folder; default runs/<target>-<timestamp>. */
+  out?: string;
+  checkpointEvery: number;
+  /** Continue the run in this folder from its checkpoint. */
+  resume?: string;
+  /** Replace a run that `out` already holds (otherwise that is refused). */
+  force?: boolean;
+  background?: string;
+  /** Gradient worker threads for the CPU backends; 0 or undefined: one per core, up to the batch. */
+  workers?: number;
+}
+
+export interface TrainIo {
+  log(line: string): void;
+  progress: 'bar' | 'lines' | 'none';
+  logEvery?: number;
+  stream?: NodeJS.WriteStream;
+  signal?: AbortSignal;
+}
+
+export interface TrainSummary {
+  dir: string;
+  backend: BackendInfo;
+  workers: number;
+  iterations: number;
+  finalLoss: number;
+  seconds: number;
+  iterationsPerSecond: number;
+  interrupted: boolean;
+  losses: number[];
+}
+
+/** Builds a run plan from a preset and overrides (flags), without touching any file. */
+export function planRun(request: TrainRequest & { preset: PresetName }, name: string): RunPlan {
+  const preset = PRESETS[request.preset];
+  const training: TrainingSettings = { ...preset.training, ...request.training };
+  const config: NcaConfig = { ...preset.config, ...request.config };
+  if (training.stepsMin > training.stepsMax) {
+    throw new NcaError('BAD_FLAG', `--steps: minimum ${training.stepsMin} is above maximum ${training.stepsMax}`);
+  }
+  if (training.pool > 0 && training.pool < training.batch) {
+    throw new NcaError('BAD_FLAG', `--pool ${training.pool} is smaller than --batch ${training.batch}`);
+  }
+  if (training.damaged >= training.batch && training.pool > 0) {
+    throw new NcaError('BAD_FLAG', `--damage ${training.damaged} must be below --batch ${training.batch} (the worst sample is re-seeded)`);
+  }
+  return {
+    preset: request.preset,
+    config,
+    training,
+    seed: request.seed,
+    target: request.target!,
+    targetName: name,
+    ...(request.background === undefined ? {} : { background: request.background }),
+    checkpointEvery: request.checkpointEvery,
+  };
+}
+
+/**
+ * Data-parallel workers pay off on the single-threaded CPU backends only (tfjs-node and GPUs
+ * parallelise inside each op), and never beyond one sample per worker.
+ */
+export function chooseWorkers(requested: number | undefined, backend: string, batch: number): number {
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    return 1;
+  }
+  if (requested !== undefined && requested > 0) {
+    return Math.min(requested, batch);
+  }
+  return Math.max(1, Math.min(availableParallelism(), batch));
+}
+
+/** SPEC §4: without a preset flag, pick what this machine can train in reasonable time. */
+export function choosePreset(requested: PresetName | 'auto', backend: BackendInfo): PresetName {
+  if (requested !== 'auto') {
+    return requested;
+  }
+  return backend.accelerated ? 'regenerating' : 'quick';
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
+
+/** `nca train`: SPEC §4 end to end, from a target (or a checkpoint) to a run folder. */
+export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSummary> {
+  let start: Checkpoint;
+  let dir: string;
+  let folder: RunFolderLock;
+  const backend = await selectBackend(request.backend);
+  // Logged once the input is known good, so a bad target prints one error line and nothing else.
+  const notes: string[] = [`backend: ${backend.name} (${backend.detail})`];
+  if (request.resume !== undefined) {
+    dir = request.resume;
+    folder = await claimRunFolder(dir, 'resume');
+    try {
+      start = await readCheckpoint(dir);
+      const { config, training } = start.plan;
+      guardTraining(config, training, { width: config.gridWidth, height: config.gridHeight }, chooseWorkers(request.workers, backend.name, training.batch), backend.name);
+    } catch (error) {
+      await folder.release();
+      throw error;
+    }
+    if (request.training?.iterations !== undefined) {
+      start.plan.training.iterations = request.training.iterations;
+    }
+    notes.push(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
+  } else {
+    if (request.target === undefined) {
+      throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
+    }
+    const name = targetName(request.target);
+    const presetName = choosePreset(request.preset, backend);
+    if (request.preset === 'auto') {
+      notes.push(
+        presetName === 'quick'
+          ? `preset: quick (${backend.name} is no GPU or native TensorFlow backend; the full regenerating recipe takes hours to days on a CPU: pass --preset regenerating to run it anyway)`
+          : `preset: regenerating (${backend.name === 'webgpu' ? 'a WebGPU GPU adapter' : 'the native TensorFlow backend'} is in use)`,
+      );
+    }
+    const preset = PRESETS[presetName];
+    const size = request.training?.targetSize ?? preset.training.targetSize;
+    const padding = request.training?.padding ?? preset.training.padding;
+    // The grid is at most size + 2 padding on a side: checked before the image is even read.
+    guardTraining({ ...preset.config, ...request.config }, { ...preset.training, ...request.training }, { width: size + 2 * padding, height: size + 2 * padding }, chooseWorkers(request.workers, backend.name, request.training?.batch ?? preset.training.batch), backend.name);
+    const target = await loadTarget(request.target, { size, padding, ...(request.background === undefined ? {} : { background: request.background }) });
+    const plan = planRun(
+      { ...request, preset: presetName, config: { ...request.config, gridWidth: target.width, gridHeight: target.height } },
+      name,
+    );
+    dir = request.out ?? join('runs', `${name}-${timestamp()}`);
+    folder = await claimRunFolder(dir, request.force === true ? 'force' : 'new');
+    try {
+      await writeFileAtomic(join(dir, 'target.png'), await targetPng(target.rgba8, target.width, target.height));
+    } catch (error) {
+      await folder.release();
+      throw error;
+    }
+    start = freshCheckpoint(plan, target.rgba);
+  }
+  if (folder.removedTemps.length > 0) {
+    notes.push(`removed ${folder.removedTemps.length} temp file(s) a stopped run left in ${dir}`);
+  }
+  try {
+    return await trainInFolder(dir, start, request, io, backend, notes);
+  } catch (error) {
+    throw error instanceof NcaError && error.code === 'IO' ? withNextStep(error, dir) : error;
+  } finally {
+    await folder.release();
+  }
+}
+
+/** An I/O failure during a run: what is safe on disk, and how to go on. */
+function withNextStep(error: NcaError, dir: string): NcaError {
+  const saved = existsSync(join(dir, CHECKPOINT_FILE))
+    ? `the last checkpoint in ${dir} is intact: free some space (or fix the folder), then continue with --resume ${dir}`
+    : `no checkpoint was written yet: free some space (or fix the folder), then start again`;
+  return new NcaError('IO', `${error.message}; ${saved}`);
+}
+
+async function trainInFolder(dir: string, start: Checkpoint, request: TrainRequest, io: TrainIo, backend: BackendInfo, notes: string[]): Promise<TrainSummary> {
+  const { plan } = start;
+  notes.forEach((line) => io.log(line));
+  io.log(
+    `preset ${plan.preset}: grid ${plan.config.gridWidth}x${plan.config.gridHeight}, batch ${plan.training.batch}, pool ${plan.training.pool}, ` +
+      `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${plan.training.iterations} iterations -> ${dir}`,
+  );
+  let progress: Progress | null = null;
+  if (io.progress === 'bar' && io.stream) {
+    progress = progressBar(io.stream, start, plan.training.iterations);
+  } else if (io.progress === 'lines') {
+    progress = progressLines(io.log, io.logEvery ?? 10, start);
+  }
+  const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
+  const workers = await GradientWorkers.start(workerCount, backend.name as BackendName);
+  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'})`);
+  const startedAt = start.seconds;
+  const startIteration = start.iteration;
+  let result;
+  try {
+    result = await trainLoop(dir, start, {
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      workers,
+      onIteration: (info) => progress?.update(info),
+    });
+  } finally {
+    progress?.stop();
+    await workers.stop();
+  }
+  const end = result.checkpoint;
+  const tail = end.losses.slice(-10);
+  const finalLoss = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
+  const ranSeconds = end.seconds - startedAt;
+  const summary: TrainSummary = {
+    dir,
+    backend,
+    workers: workers.size,
+    iterations: end.iteration,
+    finalLoss,
+    seconds: end.seconds,
+    iterationsPerSecond: (end.iteration - startIteration) / Math.max(1e-9, ranSeconds),
+    interrupted: result.interrupted,
+    losses: end.losses,
+  };
+  await writeOutputs(dir, end, summary);
+  io.log(
+    result.interrupted
+      ? `interrupted at iteration ${end.iteration}: checkpoint written; continue with --resume ${dir}`
+      : `done: ${end.iteration} iterations, final loss ${finalLoss.toExponential(3)}, ${summary.iterationsPerSecond.toFixed(2)} it/s -> ${join(dir, 'model.safetensors')}`,
+  );
+  return summary;
+}
+
+async function targetPng(rgba8: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const sharp = (await import('sharp')).default;
+  return sharp(rgba8, { raw: { width, height, channels: 4, premultiplied: true } }).png().toBuffer();
+}
+
+/** model.safetensors, loss.csv, loss.svg, growth.png and run.json (SPEC §4). */
+async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary): Promise<void> {
+  const { plan } = end;
+  const rgba8 = new Uint8Array(end.target.length);
+  end.target.forEach((v, i) => (rgba8[i] = Math.round(Math.min(1, Math.max(0, v)) * 255)));
+  const training = {
+    preset: plan.preset,
+    iterations: end.iteration,
+    final_loss: summary.finalLoss,
+    backend: summary.backend.name,
+    backend_detail: summary.backend.detail,
+    seed: plan.seed,
+    seconds: Math.round(end.seconds * 10) / 10,
+    date: new Date().toISOString(),
+    tool_version: TOOL_VERSION,
+    settings: plan.training,
+  };
+  const model = writeModel({
+    config: plan.config,
+    params: end.params,
+    target: {
+      width: plan.config.gridWidth,
+      height: plan.config.gridHeight,
+      data: rgba8,
+      name: plan.targetName,
+      size: plan.training.targetSize,
+      padding: plan.training.padding,
+    },
+    training,
+  });
+  await writeFileAtomic(join(dir, 'model.safetensors'), model);
+  await writeFileAtomic(join(dir, 'loss.csv'), lossCsv(end.losses));
+  await writeFileAtomic(join(dir, 'loss.svg'), lossSvg(end.losses, `${plan.targetName}: ${plan.preset}, ${end.iteration} iterations`));
+  const regrow = plan.training.damaged > 0;
+  await writeFileAtomic(join(dir, 'growth.png'), await growthStrip(end.params, plan.config, { regrow, seed: plan.seed + 1 }));
+  const run = {
+    status: summary.interrupted ? 'interrupted' : 'finished',
+    target: plan.targetName,
+    preset: plan.preset,
+    config: plan.config,
+    training: plan.training,
+    seed: plan.seed,
+    backend: summary.backend,
+    workers: summary.workers,
+    iterations: end.iteration,
+    seconds: Math.round(end.seconds * 100) / 100,
+    iterations_per_second: Math.round(summary.iterationsPerSecond * 1000) / 1000,
+    final_loss: summary.finalLoss,
+    tool_version: TOOL_VERSION,
+    outputs: ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json'],
+  };
+  await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+}
+
+/** `nca train`'s flags, as the CLI parses them. */
+export interface TrainFlags {
+  target?: string;
+  emoji?: string;
+  background?: string;
+  preset: PresetName | 'auto';
+  targetSize?: number;
+  padding?: number;
+  iterations?: number;
+  batch?: number;
+  pool?: number;
+  reseedEvery?: number;
+  damage?: number;
+  damageRadius?: DamageRadius;
+  steps?: [number, number];
+  overflowWeight?: number;
+  lr?: number;
+  lrDecayAt?: number;
+  hidden?: number;
+  channels?: number;
+  fireRate?: number;
+  seed: number;
+  backend: BackendName;
+  out?: string;
+  checkpointEvery: number;
+  resume?: string;
+  force?: boolean;
+  logEvery: number;
+  workers: number;
+}
+
+/** The request the flags make: each given flag overrides its preset's setting. */
+export function trainRequest(flags: TrainFlags): TrainRequest {
+  const target = targetFromFlags(flags);
+  if (target === undefined && flags.resume === undefined) {
+    throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
+  }
+  const given = <T extends object>(entries: Record<string, unknown>): Partial<T> =>
+    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as Partial<T>;
+  const training = given<TrainingSettings>({
+    targetSize: flags.targetSize,
+    padding: flags.padding,
+    iterations: flags.iterations,
+    batch: flags.batch,
+    pool: flags.pool,
+    reseedEvery: flags.reseedEvery,
+    damaged: flags.damage,
+    damageRadius: flags.damageRadius,
+    lr: flags.lr,
+    overflowWeight: flags.overflowWeight,
+    ...(flags.lrDecayAt === undefined ? {} : { lrDecayAt: flags.lrDecayAt, lrDecayFactor: 0.1 }),
+    ...(flags.steps === undefined ? {} : { stepsMin: flags.steps[0], stepsMax: flags.steps[1] }),
+  });
+  const config = given<NcaConfig>({ hidden: flags.hidden, channels: flags.channels, fireRate: flags.fireRate });
+  return {
+    ...(target === undefined ? {} : { target }),
+    preset: flags.preset,
+    training,
+    config,
+    seed: flags.seed,
+    backend: flags.backend,
+    ...(flags.out === undefined ? {} : { out: flags.out }),
+    checkpointEvery: flags.checkpointEvery,
+    ...(flags.resume === undefined ? {} : { resume: flags.resume }),
+    force: flags.force === true,
+    ...(flags.background === undefined ? {} : { background: flags.background }),
+    workers: flags.workers,
+  };
+}
+
+/** `nca train`: the run, with Ctrl-C writing a checkpoint first; exit 130 when interrupted. */
+export async function trainCommand(flags: TrainFlags, io: CommandIo): Promise<number> {
+  const request = trainRequest(flags);
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    io.error('interrupt: writing a checkpoint after this iteration (Ctrl-C again to quit at once)');
+    process.off('SIGINT', onSigint);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await train(request, {
+      log: io.log,
+      progress: process.stderr.isTTY ? 'bar' : 'lines',
+      stream: process.stderr,
+      logEvery: flags.logEvery,
+      signal: controller.signal,
+    });
+    return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

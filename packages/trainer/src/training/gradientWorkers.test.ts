@@ -1,0 +1,51 @@
+import type { GradientTask } from '@nca-studio/core';
+import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../backends/backend.ts';
+import { GradientWorkers } from './gradientWorkers.ts';
+import { gradientTask, relativeError } from '../testing/gradientTask.ts';
+
+const config: NcaConfig = { ...DEFAULT_CONFIG, hidden: 24, gridWidth: 12, gridHeight: 10 };
+let workers: GradientWorkers;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  workers = await GradientWorkers.start(2, 'wasm');
+});
+afterAll(async () => {
+  await workers.stop();
+});
+
+const task = (): GradientTask => gradientTask(config, 5, 6);
+
+describe('GradientWorkers', () => {
+  it('two workers give the single-thread gradient, losses and final states (up to float rounding)', async () => {
+    expect(workers.size).toBe(2);
+    const one = await GradientWorkers.inline().gradient(task());
+    const two = await workers.gradient(task());
+    one.grads.forEach((g, i) => {
+      expect(g.some((v) => v !== 0)).toBe(true);
+      expect(relativeError(two.grads[i]!, g)).toBeLessThan(1e-5);
+    });
+    Array.from(one.losses).forEach((l, n) => expect(two.losses[n]).toBeCloseTo(l, 6));
+    let maxDiff = 0;
+    one.final.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - two.final[j]!))));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('the overflow penalty steers the gradient, not the reported losses, and splits over workers', async () => {
+    // A seed of 3s instead of 1s: every live value starts beyond [-1, 1].
+    const overflowing = (weight: number): GradientTask => {
+      const t = gradientTask(config, 5, 6, 4, weight);
+      return { ...t, states: t.states.map((v) => v * 3) };
+    };
+    const plain = await GradientWorkers.inline().gradient(overflowing(0));
+    const penalised = await GradientWorkers.inline().gradient(overflowing(10));
+    const split = await workers.gradient(overflowing(10));
+    expect(Array.from(penalised.losses)).toEqual(Array.from(plain.losses));
+    penalised.grads.forEach((g, i) => {
+      expect(relativeError(g, plain.grads[i]!)).toBeGreaterThan(1e-2);
+      expect(relativeError(split.grads[i]!, g)).toBeLessThan(1e-5);
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from '../backends/backend.ts';
+import { batchGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
+import { NcaError } from '../errors.ts';
+
+type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: false; message: string };
+
+/**
+ * Data-parallel training on the CPU: the batch is split into contiguous shards, one per worker
+ * thread (each with its own single-threaded wasm backend), and the shard gradients are summed.
+ * With one worker everything runs on the calling thread.
+ */
+export class GradientWorkers {
+  private constructor(private readonly workers: Worker[]) {}
+
+  /** No worker threads: every gradient on the calling thread. */
+  static inline(): GradientWorkers {
+    return new GradientWorkers([]);
+  }
+
+  static async start(count: number, backend: BackendName): Promise<GradientWorkers> {
+    if (count <= 1) {
+      return GradientWorkers.inline();
+    }
+    const workers = Array.from(
+      { length: count },
+      () => new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData: { backend } }),
+    );
+    try {
+      await Promise.all(workers.map((w) => reply(w)));
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+    return new GradientWorkers(workers);
+  }
+
+  get size(): number {
+    return Math.max(1, this.workers.length);
+  }
+
+  /** The gradient of the whole batch: shards computed in parallel, then summed in a fixed order. */
+  async gradient(task: GradientTask): Promise<GradientResult> {
+    if (this.workers.length === 0 || task.count < 2) {
+      return batchGradient(task);
+    }
+    const { config, count } = task;
+    const cellsPerSample = config.gridHeight * config.gridWidth;
+    const stateSize = cellsPerSample * config.channels;
+    const shards = Math.min(this.workers.length, count);
+    const bounds = Array.from({ length: shards + 1 }, (_, k) => Math.round((k * count) / shards));
+    const results = await Promise.all(
+      Array.from({ length: shards }, (_, k) => {
+        const [lo, hi] = [bounds[k]!, bounds[k + 1]!];
+        const fire = new Uint8Array(task.steps * (hi - lo) * cellsPerSample);
+        for (let s = 0; s < task.steps; s++) {
+          const from = (s * count + lo) * cellsPerSample;
+          fire.set(task.fire.subarray(from, from + (hi - lo) * cellsPerSample), s * (hi - lo) * cellsPerSample);
+        }
+        const shard: GradientTask = { ...task, count: hi - lo, states: task.states.slice(lo * stateSize, hi * stateSize), fire };
+        const worker = this.workers[k]!;
+        const answer = reply(worker);
+        worker.postMessage(shard, [shard.states.buffer as ArrayBuffer, fire.buffer]);
+        return answer.then((r) => {
+          if (!('ok' in r) || !r.ok) {
+            throw new NcaError('WORKER_FAILED', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`);
+          }
+          return r.result;
+        });
+      }),
+    );
+    const grads = results[0]!.grads.map((g) => new Float32Array(g.length));
+    for (const r of results) {
+      r.grads.forEach((g, i) => g.forEach((v, j) => (grads[i]![j]! += v)));
+    }
+    const losses = new Float32Array(count);
+    const final = new Float32Array(count * stateSize);
+    results.forEach((r, k) => {
+      losses.set(r.losses, bounds[k]!);
+      final.set(r.final, bounds[k]! * stateSize);
+    });
+    return { grads, losses, final };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function reply(worker: Worker): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (m: Reply): void => {
+      cleanup();
+      resolve(m);
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(new NcaError('WORKER_FAILED', `gradient worker crashed: ${e.message}`));
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new NcaError('WORKER_FAILED', `gradient worker exited with code ${code}`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}

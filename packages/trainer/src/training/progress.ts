@@ -1,0 +1,68 @@
+import cliProgress from 'cli-progress';
+import type { IterationInfo } from '@nca-studio/core';
+
+export interface Progress {
+  update(info: IterationInfo): void;
+  stop(): void;
+}
+
+/** Where this process took the run up: iteration and training seconds so far (0 for a new run). */
+export interface RunStart {
+  iteration: number;
+  seconds: number;
+}
+
+/** Rate over this process's iterations only, so a resumed run does not count the earlier ones. */
+function iterationsPerSecond(start: RunStart, info: IterationInfo): number {
+  const seconds = info.seconds - start.seconds;
+  return seconds > 0 ? (info.iteration - start.iteration) / seconds : 0;
+}
+
+/** A live bar (iteration, loss, it/s, ETA) on a terminal. */
+export function progressBar(stream: NodeJS.WriteStream, start: RunStart, total: number): Progress {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'train [{bar}] {value}/{total} | loss {loss} | {rate} it/s | ETA {eta_formatted}',
+      barsize: 24,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, start.iteration, { loss: '-', rate: '-' });
+  return {
+    update(info) {
+      const rate = iterationsPerSecond(start, info);
+      bar.update(info.iteration, { loss: info.loss.toExponential(3), rate: rate.toFixed(2) });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** One plain line every `every` iterations, for logs (CI, files, pipes). */
+export function progressLines(write: (line: string) => void, every: number, start: RunStart): Progress {
+  return {
+    update(info) {
+      if (info.iteration % every !== 0 && info.iteration !== info.total) {
+        return;
+      }
+      const rate = iterationsPerSecond(start, info);
+      const eta = (info.total - info.iteration) / Math.max(1e-9, rate);
+      write(
+        `iteration ${info.iteration}/${info.total}  loss ${info.loss.toExponential(4)}  lr ${info.lr.toExponential(1)}  ${rate.toFixed(2)} it/s  ETA ${formatSeconds(eta)}`,
+      );
+    },
+    stop() {},
+  };
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) {
+    return '?';
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.round(s % 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}

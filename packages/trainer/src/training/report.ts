@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, damageDisc, paramsToTensors, disposeParams, run, seedState } from '@nca-studio/core';
+import { type NcaConfig, type NcaParams } from '@nca-studio/weights-format';
+import { encodePng, stateToFrame, tile, upscale, type Frame } from '../images/picture.ts';
+
+/** loss.csv: one row per iteration. */
+export function lossCsv(losses: readonly number[]): string {
+  return ['iteration,loss', ...losses.map((loss, i) => `${i + 1},${loss}`)].join('\n') + '\n';
+}
+
+/** A small standalone SVG of the loss on a log scale, with decade grid lines. */
+export function lossSvg(losses: readonly number[], title: string): string {
+  const width = 640;
+  const height = 320;
+  const m = { left: 60, right: 16, top: 28, bottom: 36 };
+  const finite = losses.filter((l) => Number.isFinite(l) && l > 0);
+  const lo = Math.floor(Math.log10(Math.min(...finite, 1)));
+  const hi = Math.ceil(Math.log10(Math.max(...finite, 10 ** (lo + 1))));
+  const x = (i: number): number => m.left + ((width - m.left - m.right) * i) / Math.max(1, losses.length - 1);
+  const y = (v: number): number => m.top + ((height - m.top - m.bottom) * (hi - Math.log10(v))) / Math.max(1, hi - lo);
+  const grid: string[] = [];
+  for (let d = lo; d <= hi; d++) {
+    grid.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(10 ** d).toFixed(1)}" y2="${y(10 ** d).toFixed(1)}" stroke="#ddd"/>`);
+    grid.push(`<text x="${m.left - 6}" y="${(y(10 ** d) + 4).toFixed(1)}" text-anchor="end" font-size="11">1e${d}</text>`);
+  }
+  const points = losses
+    .map((l, i) => (Number.isFinite(l) && l > 0 ? `${x(i).toFixed(1)},${y(l).toFixed(1)}` : null))
+    .filter((p): p is string => p !== null)
+    .join(' ');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`,
+    ...grid,
+    `<polyline fill="none" stroke="#1f6feb" stroke-width="1.2" points="${points}"/>`,
+    `<text x="${width / 2}" y="${height - 8}" text-anchor="middle" font-size="11">iteration (1..${losses.length})</text>`,
+    `<text x="14" y="${height / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 14 ${height / 2})">loss (log)</text>`,
+    `</svg>`,
+  ].join('\n');
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}
+
+export const GROWTH_STEPS = [0, 20, 40, 60, 100, 200] as const;
+
+/**
+ * growth.png: the model grown from a seed, a frame at each of GROWTH_STEPS; with `regrow`, a
+ * second row: the grown pattern with a disc erased at its centre, then regrowing.
+ */
+export async function growthStrip(params: NcaParams, config: NcaConfig, options: { regrow: boolean; seed: number; scale?: number }): Promise<Buffer> {
+  const rng = createRng(options.seed);
+  const tensors = paramsToTensors(params, config);
+  const grid = { height: config.gridHeight, width: config.gridWidth, channels: config.channels };
+  const scale = options.scale ?? 3;
+  const frameOf = (state: tf.Tensor4D): Frame => upscale(stateToFrame(state.dataSync() as Float32Array, grid.height, grid.width, grid.channels), scale);
+  /** Runs from `start` (left alone), a frame at each step count of `at`. */
+  const framesAt = (start: tf.Tensor4D, at: readonly number[]): { frames: Frame[]; end: tf.Tensor4D } => {
+    const frames: Frame[] = [];
+    const end = run(start, tensors, config, Math.max(...at), rng, { each: (state, t) => void (at.includes(t) && frames.push(frameOf(state))) });
+    return { frames, end };
+  };
+  const seed = seedState(grid);
+  const grown = framesAt(seed, GROWTH_STEPS);
+  const rows: Frame[][] = [grown.frames];
+  if (options.regrow) {
+    const damaged = damageDisc(grown.end, [{ x: grid.width / 2, y: grid.height / 2, radius: Math.min(grid.width, grid.height) / 5 }]);
+    const regrown = framesAt(damaged, [0, ...GROWTH_STEPS.slice(2)]);
+    rows.push(regrown.frames);
+    tf.dispose([damaged, regrown.end]);
+  }
+  tf.dispose([seed, grown.end]);
+  disposeParams(tensors);
+  return encodePng(tile(rows));
+}

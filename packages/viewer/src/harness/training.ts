@@ -1,0 +1,34 @@
+// Core's training algorithm on this page, on tfjs-backend-webgl (the viewer's GPU context):
+// the proof that training needs no Node, and the start of training in the browser.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Every WebGL kernel (the viewer registers only those its step runs): training runs many more.
+import '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels';
+import * as tf from '@tensorflow/tfjs-core';
+import { freshTrainingState, TrainingRun, type TrainingRecipe } from '@nca-studio/core';
+import { getGpu } from '../engine/gpu.ts';
+
+export interface PageTraining {
+  backend: string;
+  losses: number[];
+  /** Live tensors before the run and after it was disposed: equal when nothing leaks. */
+  tensorsBefore: number;
+  tensorsAfter: number;
+  seconds: number;
+}
+
+/** Trains `recipe` for its iterations on `target` ([H, W, 4] premultiplied), from a fresh state. */
+export async function trainOnPage(recipe: TrainingRecipe, target: Float32Array): Promise<PageTraining> {
+  await getGpu();
+  const tensorsBefore = tf.memory().numTensors;
+  const began = performance.now();
+  const run = new TrainingRun(recipe, freshTrainingState(recipe, target));
+  const losses: number[] = [];
+  try {
+    while (!run.done) {
+      losses.push((await run.iterate()).loss);
+    }
+  } finally {
+    run.dispose();
+  }
+  return { backend: tf.getBackend(), losses, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - began) / 1000 };
+}
