@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nca } from './testing/cli.ts';
 import { hugePng, opaquePng } from './testing/images.ts';
@@ -101,5 +103,26 @@ describe('nca flags', () => {
     expect(code).toBe(2);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(/safetensors/);
+  });
+});
+
+describe('nca loads only what the command needs', () => {
+  const probe = fileURLToPath(new URL('./testing/loadProbe.mjs', import.meta.url));
+  const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+  const lizard = fileURLToPath(new URL('../../viewer/public/models/lizard.safetensors', import.meta.url));
+  const loads = (...args: string[]): { code: number; tfjs: boolean; sharp: boolean } =>
+    JSON.parse(execFileSync(process.execPath, [probe, cli, ...args], { encoding: 'utf8' }).trim().split('\n').at(-1)!);
+
+  it('inspect (a model and a checkpoint) and --help load neither tfjs nor sharp', async () => {
+    expect(loads('inspect', lizard)).toEqual({ code: 0, tfjs: false, sharp: false });
+    expect(loads('--help')).toEqual({ code: 0, tfjs: false, sharp: false });
+    const run = join(dir, 'inspect-run');
+    const { code } = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '2', '--batch', '2', '--pool', '4', '--damage', '1', '--backend', 'wasm', '--out', run);
+    expect(code).toBe(0);
+    expect(loads('inspect', run)).toEqual({ code: 0, tfjs: false, sharp: false });
+  });
+
+  it('render loads both (the probe sees them)', () => {
+    expect(loads('render', lizard, '--steps', '2', '--png', join(dir, 'probe.png'))).toEqual({ code: 0, tfjs: true, sharp: true });
   });
 });
