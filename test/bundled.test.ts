@@ -1,5 +1,5 @@
 // The viewer's bundled models (packages/viewer/public/models): each loads, regrows and holds
-// as its manifest says, checked with a reduced-seed `nca eval` (SPEC §4 quick preset, issue 7).
+// as its manifest says, checked with a reduced-seed `nca eval` (SPEC §4 quick preset).
 import { readFile } from 'node:fs/promises';
 import { evaluate } from '@nca-studio/trainer';
 import { readModel } from '@nca-studio/weights-format';

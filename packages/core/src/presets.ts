@@ -85,24 +85,18 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       targetSize: 24,
       padding: 4,
       batch: 4,
-      // A small pool ages its states as fast as the article's 1024 with batch 8 over 8000
-      // iterations (each sample drawn ~50 times).
+      // As the article's 1024 with batch 8 over 8000 iterations: each sample drawn ~50 times.
       pool: 64,
-      // Re-seeding every other iteration (1 sample in 8, the article's rate with batch 8) lets
-      // pool states live about twice as long: on the 800-iteration lizard it took regrowth/growth
-      // from 2.34 to 1.29. See the README's bundled-model notes for the runs.
+      // 1 sample in 8 re-seeded, the article's rate with batch 8: pool states live longer.
       reseedEvery: 2,
-      // `nca eval` erases a disc of radius 0.25 x grid; at 32x32 that is a third of the target,
-      // larger than any of the article's discs, so quick trains on discs of 0.15..0.35 x grid,
-      // on two of the four samples. With 0.1..0.3 the same lizard exploded by step 1000
-      // (persistence loss 23); with these discs it held (2.2e-2).
+      // Larger discs than the article's: on a 32x32 grid `nca eval`'s disc (0.25 x grid) is a
+      // third of the target (docs/recipes.md has the runs).
       damaged: 2,
       damageRadius: { min: 0.15, max: 0.35 },
       stepsMin: 32,
       stepsMax: 48,
       lr: 2e-3,
-      // 800 iterations: 12-14 minutes at the 0.94-1.1 iterations/s measured on this project's
-      // 2-core machine (wasm, 2 worker threads).
+      // About a quarter of an hour on 2 CPU cores (docs/recipes.md).
       lrDecayAt: 560,
       lrDecayFactor: 0.1,
       iterations: 800,

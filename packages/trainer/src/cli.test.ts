@@ -107,7 +107,7 @@ describe('nca flags', () => {
 });
 
 describe('nca loads only what the command needs', () => {
-  const probe = fileURLToPath(new URL('./testing/loadProbe.mjs', import.meta.url));
+  const probe = fileURLToPath(new URL('./testing/loadProbe.js', import.meta.url));
   const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
   const lizard = fileURLToPath(new URL('../../viewer/public/models/lizard.safetensors', import.meta.url));
   const loads = (...args: string[]): { code: number; tfjs: boolean; sharp: boolean } =>

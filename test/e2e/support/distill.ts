@@ -1,6 +1,6 @@
 // Converts the Distill article's quantized WebGL models (../shared/fixtures/distill-models,
-// CC BY 4.0: read at test time, never copied into the repo) into NCA weights files, for the
-// browser tests to serve until the project ships its own converted or trained models.
+// CC BY 4.0: read at test time, never copied into the repo) into NCA weights files, which the
+// browser tests also run where ../shared is there.
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -1,6 +1,6 @@
-// The bench's same-run reference: the naive op-by-op tfjs-webgl step the reference
-// figures were measured with (depthwiseConv2d, two matMuls, masks; about a dozen ops, its fire
-// mask drawn on the CPU and uploaded every step). Only its speed matters: its perception
+// The bench's same-run reference: the op-by-op tfjs-webgl step a straightforward port runs
+// (depthwiseConv2d, two matMuls, masks; about a dozen ops, its fire mask drawn on the CPU and
+// uploaded every step), which the fused engine is measured against. Only its speed matters: its perception
 // channels are interleaved per channel, not in core's filter-major order.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerKernel } from '@tensorflow/tfjs-core';

@@ -1,6 +1,6 @@
 // Runs the CLI in this fresh process and prints what it loaded: whether tfjs made its engine
 // (tfjs-core sets globalThis._tfengine when imported) and whether sharp's native library is
-// mapped. Usage: node loadProbe.mjs CLI_TS ARG...
+// mapped. Usage: node loadProbe.js CLI_TS ARG...
 import { register } from 'tsx/esm/api';
 register();
 const [cli, ...argv] = process.argv.slice(2);
