@@ -146,7 +146,7 @@ export class TrainingRun {
   async iterate(): Promise<IterationInfo> {
     const { config, training } = this.recipe;
     const grid = gridOf(config);
-    const began = performance.now();
+    const began = tf.util.now();
     this.adam.learningRate = learningRate(training, this.current);
     let indices: number[] = [];
     let batch: Float32Array;
@@ -187,7 +187,7 @@ export class TrainingRun {
     if (this.pool !== null) {
       this.pool.scatter(indices, result.final);
     }
-    this.seconds += (performance.now() - began) / 1000;
+    this.seconds += (tf.util.now() - began) / 1000;
     if (!Number.isFinite(loss)) {
       throw new TrainingError('NON_FINITE_LOSS', `loss became ${loss} at iteration ${this.current + 1}`);
     }

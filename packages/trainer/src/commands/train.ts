@@ -300,12 +300,10 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary)
   await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
 }
 
-/** `nca train`'s flags, as the CLI parses them. */
-export interface TrainFlags {
+/** `nca train`'s flags, as the CLI parses them: the request's own fields, and the settings one by one. */
+export interface TrainFlags extends Pick<TrainRequest, 'preset' | 'seed' | 'backend' | 'out' | 'checkpointEvery' | 'resume' | 'force' | 'background'> {
   target?: string;
   emoji?: string;
-  background?: string;
-  preset: PresetName | 'auto';
   targetSize?: number;
   padding?: number;
   iterations?: number;
@@ -321,12 +319,6 @@ export interface TrainFlags {
   hidden?: number;
   channels?: number;
   fireRate?: number;
-  seed: number;
-  backend: BackendName;
-  out?: string;
-  checkpointEvery: number;
-  resume?: string;
-  force?: boolean;
   logEvery: number;
   workers: number;
 }

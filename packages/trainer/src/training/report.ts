@@ -54,19 +54,22 @@ export async function growthStrip(params: NcaParams, config: NcaConfig, options:
   const tensors = paramsToTensors(params, config);
   const grid = { height: config.gridHeight, width: config.gridWidth, channels: config.channels };
   const scale = options.scale ?? 3;
-  const frameOf = (state: tf.Tensor4D): Frame => upscale(stateToFrame(state.dataSync() as Float32Array, grid.height, grid.width, grid.channels), scale);
-  /** Runs from `start` (left alone), a frame at each step count of `at`. */
-  const framesAt = (start: tf.Tensor4D, at: readonly number[]): { frames: Frame[]; end: tf.Tensor4D } => {
-    const frames: Frame[] = [];
-    const end = run(start, tensors, config, Math.max(...at), rng, { each: (state, t) => void (at.includes(t) && frames.push(frameOf(state))) });
+  const frameOf = async (state: tf.Tensor4D): Promise<Frame> =>
+    upscale(stateToFrame((await state.data()) as Float32Array, grid.height, grid.width, grid.channels), scale);
+  /** Runs from `start` (left alone), a frame at each step count of `at` (read back after the run: a GPU backend reads asynchronously). */
+  const framesAt = async (start: tf.Tensor4D, at: readonly number[]): Promise<{ frames: Frame[]; end: tf.Tensor4D }> => {
+    const kept: tf.Tensor4D[] = [];
+    const end = run(start, tensors, config, Math.max(...at), rng, { each: (state, t) => void (at.includes(t) && kept.push(tf.clone(state))) });
+    const frames = await Promise.all(kept.map(frameOf));
+    tf.dispose(kept);
     return { frames, end };
   };
   const seed = seedState(grid);
-  const grown = framesAt(seed, GROWTH_STEPS);
+  const grown = await framesAt(seed, GROWTH_STEPS);
   const rows: Frame[][] = [grown.frames];
   if (options.regrow) {
     const damaged = damageDisc(grown.end, [{ x: grid.width / 2, y: grid.height / 2, radius: Math.min(grid.width, grid.height) / 5 }]);
-    const regrown = framesAt(damaged, [0, ...GROWTH_STEPS.slice(2)]);
+    const regrown = await framesAt(damaged, [0, ...GROWTH_STEPS.slice(2)]);
     rows.push(regrown.frames);
     tf.dispose([damaged, regrown.end]);
   }
