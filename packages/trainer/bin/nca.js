@@ -1,15 +1,7 @@
 #!/usr/bin/env node
-// The `nca` command. The CLI is TypeScript run through tsx, so a fresh clone needs no build step.
+// The `nca` command in this repository: TypeScript through tsx, so a fresh clone needs no build
+// step. The published package runs the compiled dist/nca.js instead (publishConfig.bin).
 import { register } from 'tsx/esm/api';
 
-// `nca inspect m.safetensors | head` closes the pipe early: that is not an error.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') {
-    process.exit(0);
-  }
-  throw error;
-});
-
 register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/nca.ts');

@@ -1,5 +1,5 @@
-// Entry of a gradient worker thread. Workers do not inherit the main thread's TypeScript
-// loader, so register tsx here, as bin/nca.js does.
+// Entry of a gradient worker thread run from the sources: workers do not inherit the main
+// thread's TypeScript loader, so register tsx here, as bin/nca.js does.
 import { register } from 'tsx/esm/api';
 
 register();

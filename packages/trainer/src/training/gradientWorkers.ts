@@ -3,6 +3,12 @@ import type { BackendName } from '../backends/backend.ts';
 import { batchGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
 import { NcaError } from '../errors.ts';
 
+/**
+ * A worker's entry: from the sources, a bootstrap that registers tsx (workers do not inherit the
+ * main thread's loader); from the built package, the compiled module itself.
+ */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './gradientWorker.js' : './gradientWorkerMain.js', import.meta.url);
+
 type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: false; message: string };
 
 /**
@@ -24,7 +30,7 @@ export class GradientWorkers {
     }
     const workers = Array.from(
       { length: count },
-      () => new Worker(new URL('./gradientWorker.js', import.meta.url), { workerData: { backend } }),
+      () => new Worker(WORKER_ENTRY, { workerData: { backend } }),
     );
     try {
       await Promise.all(workers.map((w) => reply(w)));

@@ -38,6 +38,32 @@ export interface NcaErrorDetail {
   code?: string;
 }
 
+/** The events <nca-viewer> dispatches, for typed `addEventListener`. */
+export interface NcaViewerEventMap extends Omit<HTMLElementEventMap, 'error'> {
+  /** A model loaded and runs (also after `src` changes). */
+  load: CustomEvent<NcaLoadDetail>;
+  /** A model could not be loaded or run; the element shows the message. */
+  error: CustomEvent<NcaErrorDetail>;
+}
+
+/** The attributes <nca-viewer> reads, as written in HTML. */
+export interface NcaViewerAttributes {
+  /** URL of a .safetensors model, relative to the page. */
+  src?: string;
+  /** Start playing once loaded. */
+  autoplay?: boolean | '';
+  /** Drag to erase, double-click or shift-click to plant a seed, space / s / r keys. */
+  interactive?: boolean | '';
+  /** CA steps per frame: a number, or "max". */
+  'steps-per-frame'?: string;
+  /** Radius of the erasing brush, in cells. */
+  'brush-radius'?: string;
+  /** "white", "black", "transparent", a CSS hex colour. */
+  background?: string;
+  /** "72" or "96x64"; default the model's training size. */
+  'grid-size'?: string;
+}
+
 export class NcaViewerElement extends HTMLElement {
   static readonly observedAttributes = ['src', 'autoplay', 'interactive', 'steps-per-frame', 'brush-radius', 'background', 'grid-size'];
 
@@ -72,6 +98,26 @@ export class NcaViewerElement extends HTMLElement {
       }
     });
     root.append(style, this.#canvas, this.#message);
+  }
+
+  override addEventListener<K extends keyof NcaViewerEventMap>(
+    type: K,
+    listener: (this: NcaViewerElement, event: NcaViewerEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  override removeEventListener<K extends keyof NcaViewerEventMap>(
+    type: K,
+    listener: (this: NcaViewerElement, event: NcaViewerEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options);
   }
 
   /** The last error message, or null. */

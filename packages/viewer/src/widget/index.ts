@@ -2,7 +2,7 @@
 import { NcaViewerElement } from './element.ts';
 
 export { NcaViewerElement };
-export type { NcaErrorDetail, NcaLoadDetail } from './element.ts';
+export type { NcaErrorDetail, NcaLoadDetail, NcaViewerAttributes, NcaViewerEventMap } from './element.ts';
 
 if (typeof customElements !== 'undefined' && customElements.get('nca-viewer') === undefined) {
   customElements.define('nca-viewer', NcaViewerElement);
