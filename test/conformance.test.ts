@@ -3,7 +3,8 @@
 // on the conformance matrix (seeded random weights, every option combination; always runs), and
 // on the weights of the Distill regenerating lizard (when ../shared is there).
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, disposeParams, trainingStep, paramsToTensors, seedState, step } from '@nca-studio/core';
+import { batchGradient, createRng, disposeParams, RolloutKernel, trainingStep, paramsToTensors, seedState, step } from '@nca-studio/core';
+import type { GradientTask } from '@nca-studio/core';
 import type { CaParams } from '@nca-studio/core';
 import type { NcaConfig, NcaModel, Padding } from '@nca-studio/weights-format';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
@@ -159,6 +160,57 @@ describe('the conformance matrix: seeded random weights, every option combinatio
     const reference = final({});
     for (const overrides of [{ padding: 'wrap' }, { padding: 'reflect' }, { angle: 0.7 }, { tanh: true }, { aliveMasking: 'post' }, { clampRgba: true }] as const) {
       expect(maxAbsDifference(final(overrides), reference), JSON.stringify(overrides)).toBeGreaterThan(1e-3);
+    }
+  });
+});
+
+describe('the rollout kernel (wasm) = batchGradient (tfjs) and the oracle, on the conformance matrix', () => {
+  const cases = matrixCases();
+  let kernel: RolloutKernel;
+  beforeAll(async () => {
+    kernel = await RolloutKernel.load();
+  });
+
+  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: final states = oracle, losses and gradients = batchGradient, over 4 steps', async (_, { config }, i) => {
+    const model = randomModel(config, 1000 + i);
+    const starts = [randomState(config, 2000 + i), randomState(config, 4000 + i)];
+    const cells = config.gridWidth * config.gridHeight;
+    const masks = [0, 1].map((n) => randomFireMasks(config, cells, 4, 3000 + 100 * n + i));
+    const fire = new Uint8Array(4 * 2 * cells);
+    for (let s = 0; s < 4; s++) {
+      masks.forEach((sample, n) => fire.set(sample[s]!, (s * 2 + n) * cells));
+    }
+    const rng = createRng(6000 + i);
+    const task: GradientTask = {
+      config,
+      params: model.params,
+      states: Float32Array.from([...starts[0]!, ...starts[1]!]),
+      count: 2,
+      steps: 4,
+      fire,
+      target: Float32Array.from({ length: cells * 4 }, () => rng.next()),
+      batch: 2,
+      overflowWeight: 0.5,
+    };
+    const reference = await batchGradient(task);
+    for (const storeHidden of [true, false]) {
+      const result = kernel.gradient(task, { storeHidden });
+      starts.forEach((start, n) => {
+        const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
+        const oracle = masks[n]!.reduce((state, mask) => oracleStep(state, grid, model.params, config, mask), start);
+        expect(maxAbsDifference(result.final.subarray(n * cells * config.channels, (n + 1) * cells * config.channels), oracle)).toBeLessThanOrEqual(TOLERANCE);
+      });
+      expect(maxAbsDifference(result.losses, reference.losses)).toBeLessThanOrEqual(TOLERANCE);
+      reference.grads.forEach((g, k) => {
+        let diff = 0;
+        let norm = 0;
+        g.forEach((v, j) => {
+          diff += (result.grads[k]![j]! - v) ** 2;
+          norm += v * v;
+        });
+        expect(norm).toBeGreaterThan(0);
+        expect(Math.sqrt(diff / norm)).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+      });
     }
   });
 });

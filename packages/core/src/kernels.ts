@@ -21,3 +21,18 @@ export function sobelY(scale: number): Kernel3x3 {
   const x = sobelX(scale);
   return [0, 1, 2].map((i) => [0, 1, 2].map((j) => x[j]![i]!)) as unknown as Kernel3x3;
 }
+
+/**
+ * The three filters of SPEC §3.1 with the rotation folded in (it is linear in the kernels):
+ * [row][column][filter], filters identity, x-gradient, y-gradient.
+ */
+export function rotatedKernels(config: { sobelScale: number; angle: number }): number[][][] {
+  const kx = sobelX(config.sobelScale);
+  const ky = sobelY(config.sobelScale);
+  const cos = Math.cos(config.angle);
+  const sin = Math.sin(config.angle);
+  const id = identityKernel();
+  return [0, 1, 2].map((i) =>
+    [0, 1, 2].map((j) => [id[i]![j]!, cos * kx[i]![j]! - sin * ky[i]![j]!, sin * kx[i]![j]! + cos * ky[i]![j]!]),
+  );
+}

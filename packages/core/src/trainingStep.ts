@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NcaConfig, Padding } from '@nca-studio/weights-format';
 import { aliveMask } from './aliveMask.ts';
-import { identityKernel, sobelX, sobelY } from './kernels.ts';
+import { rotatedKernels } from './kernels.ts';
 import { padState } from './pad.ts';
 import type { CaParams } from './params.ts';
 import { clampRgba } from './step.ts';
@@ -85,18 +85,6 @@ function interleavedOrder(channels: number): { forward: Int32Array; inverse: Int
     }
   }
   return { forward, inverse };
-}
-
-/** The three filters of SPEC §3.1 with the rotation folded in (it is linear in the kernels). */
-function rotatedKernels(config: Pick<NcaConfig, 'sobelScale' | 'angle'>): number[][][] {
-  const kx = sobelX(config.sobelScale);
-  const ky = sobelY(config.sobelScale);
-  const cos = Math.cos(config.angle);
-  const sin = Math.sin(config.angle);
-  const id = identityKernel();
-  return [0, 1, 2].map((i) =>
-    [0, 1, 2].map((j) => [id[i]![j]!, cos * kx[i]![j]! - sin * ky[i]![j]!, sin * kx[i]![j]! + cos * ky[i]![j]!]),
-  );
 }
 
 /** Perception by one depthwise convolution, channel-major: output channel c * 3 + filter. */

@@ -16,9 +16,9 @@ interface Bundled {
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const BUNDLED: Bundled[] = [
-  { id: 'lizard', name: '🦎 lizard', args: ['--emoji', '🦎', '--preset', 'quick', '--seed', '1'] },
-  { id: 'butterfly', name: '🦋 butterfly', args: ['--emoji', '🦋', '--preset', 'quick', '--seed', '1'] },
-  { id: 'flower', name: 'flower (docs/targets/flower.svg)', args: ['--target', 'docs/targets/flower.svg', '--preset', 'quick', '--seed', '1'] },
+  { id: 'lizard', name: '🦎 lizard', args: ['--emoji', '🦎', '--preset', 'cpu', '--seed', '1'] },
+  { id: 'butterfly', name: '🦋 butterfly', args: ['--emoji', '🦋', '--preset', 'cpu', '--seed', '1'] },
+  { id: 'flower', name: 'flower (docs/targets/flower.svg)', args: ['--target', 'docs/targets/flower.svg', '--preset', 'cpu', '--seed', '1'] },
 ];
 
 const models = join(repo, 'packages/viewer/public/models');

@@ -5,7 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { DamageRadius, TrainingSettings } from '@nca-studio/core';
 import { PRESETS } from '@nca-studio/core/presets';
 import { GRID_SIDE, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
-import { BACKEND_NAMES } from './backends/names.ts';
+import { BACKEND_NAMES, GRADIENT_ROUTES } from './backends/names.ts';
 import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
 import { errorExitCode, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
@@ -101,6 +101,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--force', 'replace the run that --out already holds (without it, that is refused)')
     .option('--log-every <n>', 'when not on a terminal, print a line every N iterations', integer(1), 10)
     .option('--workers <n>', 'gradient worker threads on the CPU backends (0: one per core, up to the batch)', integer(0, 256), 0)
+    .addOption(gradientOption())
     .action(async (flags) => exit(await (await import('./commands/train.ts')).trainCommand(flags, io)));
 
   program
@@ -153,6 +154,8 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--no-torch', 'do not run ../shared/bench/torch_baseline.py')
     .option('--profile', 'profile one more iteration with tf.profile and print the top kernels (kernels of worker threads are not seen: use --workers 1)')
     .option('--workers <n>', 'gradient worker threads, as for nca train (0: one per core, up to the batch)', integer(0, 256), 0)
+    .addOption(gradientOption())
+    .addOption(new Option('--mode <mode>', 'batches from seeds (a fresh run), from a pool of grown patterns (mid-run), or both in turn').choices(['seed', 'pool', 'both']).default('both'))
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action(async (flags) => exit(await (await import('./commands/bench.ts')).benchCommand(flags, io)));
 
@@ -172,6 +175,9 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   return program;
 }
+
+const gradientOption = (): Option =>
+  new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends) or tfjs (op by op on the backend; default on the others)").choices([...GRADIENT_ROUTES]);
 
 const size = (text: string): { width: number; height: number } => {
   const grid = parseGridSize(text);

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { benchTrainer, formatBench } from './bench.ts';
+import { benchTrainer, formatBench, grownPool } from './bench.ts';
 import { main } from '../cli.ts';
 
 // Tiny configs: these check the arithmetic and the output contract, never the speed.
 describe('benchTrainer', () => {
-  it('times real training iterations and counts cell-steps without the warm-up', async () => {
-    const result = await benchTrainer({ size: 12, batch: 1, steps: 4, iterations: 3, torch: false, backend: 'wasm', profile: true });
-    expect(result).toMatchObject({ size: 12, padding: 3, targetPx: 6, batch: 1, steps: 4, iterations: 3, ratio: null });
+  it('times real training iterations in both modes and counts cell-steps without the warm-up', async () => {
+    const result = await benchTrainer({ size: 12, batch: 2, steps: 4, iterations: 3, torch: false, backend: 'wasm', workers: 1 });
+    expect(result).toMatchObject({ size: 12, padding: 3, targetPx: 6, batch: 2, steps: 4, iterations: 3, gradient: 'kernel' });
     expect(result.torch.cellStepsPerSecond).toBeNull();
-    expect(result.seconds).toHaveLength(3);
-    expect(result.cellStepsPerSecond).toBeGreaterThan(0);
-    expect(Number.isFinite(result.cellStepsPerSecond)).toBe(true);
-    // 12 x 12 cells x 4 steps x batch 1, over iterations 2 and 3 only.
-    const timed = result.seconds[1]! + result.seconds[2]!;
-    expect(result.cellStepsPerSecond).toBeCloseTo((144 * 4 * 2) / timed, 6);
+    expect(result.modes.map((m) => m.mode)).toEqual(['seed', 'pool']);
+    for (const mode of result.modes) {
+      expect(mode.seconds).toHaveLength(3);
+      expect(mode.ratio).toBeNull();
+      // 12 x 12 cells x 4 steps x batch 2, over iterations 2 and 3 only.
+      const timed = mode.seconds[1]! + mode.seconds[2]!;
+      expect(mode.cellStepsPerSecond).toBeCloseTo((144 * 4 * 2 * 2) / timed, 6);
+    }
+    expect(formatBench(result).at(-1)).toBe(`cell_steps_per_s ${Math.round(result.modes[1]!.cellStepsPerSecond)}`);
+  });
+
+  it('profiles the tfjs route by kernel', async () => {
+    const result = await benchTrainer({ size: 12, batch: 1, steps: 4, iterations: 2, torch: false, backend: 'wasm', gradient: 'tfjs', mode: 'seed', profile: true });
+    expect(result.modes.map((m) => m.mode)).toEqual(['seed']);
     const profile = result.profile!;
     expect(profile.kernels.length).toBeGreaterThan(0);
     expect(profile.kernels.map((k) => k.ms)).toEqual([...profile.kernels.map((k) => k.ms)].sort((a, b) => b - a));
@@ -21,7 +29,16 @@ describe('benchTrainer', () => {
     // Op scopes (customGrad's forward) are not kernels: their time would be counted twice.
     expect(profile.kernels.map((k) => k.kernel)).not.toContain('forward');
     expect(profile.kernels.map((k) => k.kernel)).toContain('_FusedMatMul');
-    expect(formatBench(result).at(-1)).toBe(`cell_steps_per_s ${Math.round(result.cellStepsPerSecond)}`);
+  });
+
+  it('fills the pool mode with grown patterns: the target where it is visible, hidden channels random', () => {
+    const target = new Float32Array([0, 0, 0, 0, 0.5, 0.25, 0, 0.5]);
+    const pool = grownPool(target, 2, 6, 1);
+    expect(Array.from(pool.subarray(0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(pool.subarray(6, 10))).toEqual([0.5, 0.25, 0, 0.5]);
+    expect(Math.abs(pool[10]!)).toBeGreaterThan(0);
+    expect(Math.abs(pool[10]!)).toBeLessThanOrEqual(0.5);
+    expect(Array.from(pool.subarray(18, 22))).toEqual([0.5, 0.25, 0, 0.5]);
   });
 
   it('refuses a grid with no room for the target', async () => {

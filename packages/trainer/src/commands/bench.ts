@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { PRESETS, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { createRng, PRESETS, rolloutProfile, type PresetName, type RolloutProfile, type TrainingSettings } from '@nca-studio/core';
 import { selectBackend, type BackendInfo, type BackendName } from '../backends/backend.ts';
+import type { GradientRoute } from '../backends/names.ts';
 import type { Checkpoint } from '../training/checkpoint.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import { BENCH_DEFAULTS } from './choices.ts';
 import type { CommandIo } from './io.ts';
 import { decodeTarget } from '../images/target.ts';
-import { GradientWorkers } from '../training/gradientWorkers.ts';
+import { GradientWorkers, gradientRoute } from '../training/gradientWorkers.ts';
 import { chooseWorkers, planRun } from './train.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 
@@ -44,6 +45,27 @@ export interface BenchOptions {
   seed?: number;
   /** Gradient worker threads, as `nca train --workers` (0: one per core, up to the batch). */
   workers?: number;
+  /** How the gradient is computed, as `nca train --gradient`; default the backend's. */
+  gradient?: GradientRoute;
+  /** Where batches come from: seeds, a pool of grown states, or both in turn (default). */
+  mode?: BenchMode | 'both';
+}
+
+/**
+ * `seed`: a fresh run, its pool full of seeds (a model's first iterations, when little has
+ * grown). `pool`: the pool filled with grown patterns (the target's RGBA with random hidden
+ * channels) as it is for most of a run, so every iteration computes a grown pattern.
+ */
+export type BenchMode = 'seed' | 'pool';
+
+export interface BenchModeResult {
+  mode: BenchMode;
+  /** Training seconds of every iteration, the warm-up first. */
+  seconds: number[];
+  /** Cell-steps per second over iterations 2..N. */
+  cellStepsPerSecond: number;
+  /** ours / torch; null without a torch figure. */
+  ratio: number | null;
 }
 
 export interface KernelTime {
@@ -60,8 +82,11 @@ export interface BenchProfile {
   steps: number;
   /** Wall time of the profiled iteration (profiling adds overhead). */
   seconds: number;
+  /** The tfjs route: time per tfjs kernel. */
   kernelMs: number;
   kernels: KernelTime[];
+  /** The kernel route: time per pass of core's rollout kernel (one thread). */
+  passes: RolloutProfile | null;
 }
 
 export interface TorchResult {
@@ -83,13 +108,11 @@ export interface BenchResult {
   pool: number;
   steps: number;
   iterations: number;
-  /** Training seconds of every iteration, the warm-up first. */
-  seconds: number[];
-  /** Cell-steps per second over iterations 2..N. */
-  cellStepsPerSecond: number;
+  gradient: GradientRoute;
+  workers: number;
+  /** One entry per mode, in the order run. */
+  modes: BenchModeResult[];
   torch: TorchResult;
-  /** ours / torch; null without a torch figure. */
-  ratio: number | null;
   profile: BenchProfile | null;
 }
 
@@ -116,7 +139,9 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
   if (iterations < 2) {
     throw new NcaError('BAD_FLAG', `--iterations ${iterations}: at least 2 (the first is a warm-up and is not timed)`);
   }
-  const pool = preset.training.pool > 0 ? Math.max(batch, Math.min(preset.training.pool, BENCH_POOL)) : 0;
+  const wantsPool = options.mode === undefined || options.mode !== 'seed';
+  // The pool mode needs a pool even for a recipe without one (the notebook's).
+  const pool = preset.training.pool > 0 || wantsPool ? Math.max(batch, Math.min(preset.training.pool || BENCH_POOL, BENCH_POOL)) : 0;
   const training: Partial<TrainingSettings> = {
     targetSize: targetPx,
     padding,
@@ -155,31 +180,43 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       `bench: preset ${presetName}, grid ${size}x${size} (${targetPx} px + ${padding} padding), batch ${batch}, hidden ${plan.config.hidden}, ` +
         `channels ${plan.config.channels}, pool ${pool}, ${steps} steps per iteration, ${iterations} iterations (the first is a warm-up)`,
     );
-    const workers = await GradientWorkers.start(chooseWorkers(options.workers, backend.name, batch), backend.name as BackendName);
-    log(`backend: ${backend.name} (${backend.detail}), ${workers.size} worker thread(s)`);
+    const route = gradientRoute(backend.name, options.gradient);
+    const workers = await GradientWorkers.start(chooseWorkers(options.workers, backend.name, batch), backend.name as BackendName, route);
+    log(`backend: ${backend.name} (${backend.detail}), ${workers.size} worker thread(s), gradient: ${route}`);
 
-    const seconds: number[] = [];
-    let previous = 0;
-    const runDir = join(dir, 'run');
-    const { checkpoint } = await trainLoop(runDir, freshCheckpoint(plan, target.rgba), {
-      workers,
-      onIteration: (info) => {
-        const took = info.seconds - previous;
-        previous = info.seconds;
-        seconds.push(took);
-        log(`iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
-      },
-    });
-    await workers.stop();
-    const timed = seconds.slice(1).reduce((a, b) => a + b, 0);
-    const cellStepsPerSecond = (cellsPerStep * steps * (iterations - 1)) / Math.max(timed, 1e-9);
-    log(`ours: cell_steps_per_s ${Math.round(cellStepsPerSecond)} (${backend.name}, ${iterations - 1} timed iterations, ${timed.toFixed(2)} s)`);
-
-    const profile = options.profile ? await profileIteration(runDir, checkpoint, steps) : null;
-    if (profile !== null) {
-      for (const line of formatProfile(profile)) {
-        log(line);
+    const runs: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }> = [];
+    let profile: BenchProfile | null = null;
+    try {
+      for (const mode of options.mode === undefined || options.mode === 'both' ? (['seed', 'pool'] as const) : [options.mode]) {
+        const start = freshCheckpoint(plan, target.rgba);
+        if (mode === 'pool') {
+          start.pool = grownPool(target.rgba, pool, plan.config.channels, plan.seed);
+        }
+        const seconds: number[] = [];
+        let previous = 0;
+        const runDir = join(dir, `run-${mode}`);
+        const { checkpoint } = await trainLoop(runDir, start, {
+          workers,
+          onIteration: (info) => {
+            const took = info.seconds - previous;
+            previous = info.seconds;
+            seconds.push(took);
+            log(`${mode} iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
+          },
+        });
+        const timed = seconds.slice(1).reduce((a, b) => a + b, 0);
+        const cellStepsPerSecond = (cellsPerStep * steps * (iterations - 1)) / Math.max(timed, 1e-9);
+        log(`ours (${mode}): cell_steps_per_s ${Math.round(cellStepsPerSecond)} (${backend.name}, ${route}, ${iterations - 1} timed iterations, ${timed.toFixed(2)} s)`);
+        runs.push({ mode, seconds, cellStepsPerSecond });
+        if (options.profile && profile === null) {
+          profile = await profileIteration(runDir, checkpoint, steps, route);
+          for (const line of formatProfile(profile)) {
+            log(line);
+          }
+        }
       }
+    } finally {
+      await workers.stop();
     }
 
     let torch: TorchResult = { cellStepsPerSecond: null, skipped: 'not asked (--no-torch)' };
@@ -198,15 +235,39 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       pool,
       steps,
       iterations,
-      seconds,
-      cellStepsPerSecond,
+      gradient: route,
+      workers: workers.size,
+      modes: runs.map((r) => ({ ...r, ratio: torch.cellStepsPerSecond === null ? null : r.cellStepsPerSecond / torch.cellStepsPerSecond })),
       torch,
-      ratio: torch.cellStepsPerSecond === null ? null : cellStepsPerSecond / torch.cellStepsPerSecond,
       profile,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A pool of grown patterns: in every sample, the target's premultiplied RGBA where it is
+ * visible and random hidden channels in [-0.5, 0.5) there, empty elsewhere: the work of a
+ * pool in mid-training, without training a model first.
+ */
+export function grownPool(target: Float32Array, size: number, channels: number, seed: number): Float32Array {
+  const rng = createRng(seed + 7919);
+  const cells = target.length / 4;
+  const pool = new Float32Array(size * cells * channels);
+  for (let n = 0; n < size; n++) {
+    for (let cell = 0; cell < cells; cell++) {
+      if (target[cell * 4 + 3]! <= 0) {
+        continue;
+      }
+      const at = (n * cells + cell) * channels;
+      pool.set(target.subarray(cell * 4, cell * 4 + 4), at);
+      for (let ch = 4; ch < channels; ch++) {
+        pool[at + ch] = rng.next() - 0.5;
+      }
+    }
+  }
+  return pool;
 }
 
 /** A filled disc on transparent ground, `px` square: the same picture for us and for torch. */
@@ -216,14 +277,24 @@ async function discPng(px: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-/** One more iteration of the same run under `tf.profile`, kernels summed by name and first input shape. */
-async function profileIteration(dir: string, after: Checkpoint, steps: number): Promise<BenchProfile> {
+/**
+ * One more iteration of the same run on this thread: on the tfjs route under `tf.profile`,
+ * kernels summed by name and first input shape; on the kernel route, the kernel's own time
+ * per pass.
+ */
+async function profileIteration(dir: string, after: Checkpoint, steps: number, route: GradientRoute): Promise<BenchProfile> {
   const next: Checkpoint = { ...after, plan: { ...after.plan, training: { ...after.plan.training, iterations: after.iteration + 1 } } };
   let seconds = 0;
+  const iterate = (): Promise<unknown> => trainLoop(dir, next, { workers: GradientWorkers.inline(route), onIteration: (i) => (seconds = i.seconds - after.seconds) });
+  if (route === 'kernel') {
+    await rolloutProfile();
+    await iterate();
+    return { steps, seconds, kernelMs: 0, kernels: [], passes: await rolloutProfile() };
+  }
   const info = await tf.profile(async () => {
-    await trainLoop(dir, next, { onIteration: (i) => (seconds = i.seconds - after.seconds) });
+    await iterate();
   });
-  return { steps, seconds, ...rankKernels(info.kernels, tf.getBackend()) };
+  return { steps, seconds, ...rankKernels(info.kernels, tf.getBackend()), passes: null };
 }
 
 type KernelRecord = Awaited<ReturnType<typeof tf.profile>>['kernels'][number];
@@ -257,6 +328,21 @@ export function rankKernels(records: readonly KernelRecord[], backend: string): 
 }
 
 export function formatProfile(profile: BenchProfile, top = 10): string[] {
+  const passes = profile.passes;
+  if (passes !== null) {
+    const named: Array<[string, number]> = [
+      ['update rule, forward (matrix products)', passes.updateForward],
+      ['update rule, backward (hidden rows + gradient products)', passes.updateBackward],
+      ['perception of active cells (forward and backward)', passes.perceive],
+      ['perception adjoint (gradient spread to neighbours)', passes.perceiveAdjoint],
+      ['alive masks and masking', passes.masks],
+      ['the rest (copies, loss, pass bookkeeping)', passes.total - passes.updateForward - passes.updateBackward - passes.perceive - passes.perceiveAdjoint - passes.masks],
+    ];
+    return [
+      `profile: one iteration (${profile.steps} steps) on one thread, ${profile.seconds.toFixed(2)} s wall, ${(passes.total / 1000).toFixed(2)} s in the rollout kernel:`,
+      ...named.map(([name, ms]) => `  ${name.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms  ${((ms / Math.max(passes.total, 1e-9)) * 100).toFixed(1).padStart(5)}%`),
+    ];
+  }
   const rows = profile.kernels.slice(0, top);
   const width = Math.max(...rows.map((k) => `${k.kernel} ${k.shape}`.length), 24);
   return [
@@ -320,11 +406,13 @@ async function runTorchBaseline(
   return { cellStepsPerSecond: Number(last[1]) };
 }
 
-/** The summary lines of `nca bench`; the last is always `cell_steps_per_s N`. */
+/** The summary lines of `nca bench`; the last is always `cell_steps_per_s N` (of the last mode run). */
 export function formatBench(result: BenchResult): string[] {
   const lines: string[] = [];
-  const ours = Math.round(result.cellStepsPerSecond);
-  lines.push(`ours   cell_steps_per_s ${ours} (${result.backend.name}, preset ${result.preset}, ${result.size}x${result.size} batch ${result.batch}, ${result.steps} steps)`);
+  const shape = `${result.size}x${result.size} batch ${result.batch} hidden ${result.hidden}, ${result.steps} steps`;
+  for (const mode of result.modes) {
+    lines.push(`ours (${mode.mode.padEnd(4)}) cell_steps_per_s ${Math.round(mode.cellStepsPerSecond)} (${result.backend.name}, gradient ${result.gradient}, ${result.workers} worker(s), preset ${result.preset}, ${shape})`);
+  }
   if (result.torch.cellStepsPerSecond === null) {
     lines.push(`torch  not run: ${result.torch.skipped ?? 'unknown reason'}`);
   } else {
@@ -332,9 +420,11 @@ export function formatBench(result: BenchResult): string[] {
     if (result.preset !== 'notebook' || result.hidden !== 128 || result.channels !== 16) {
       lines.push(`note: torch trains the notebook model (reflect, tanh, fire 0.75, hidden 128, no pool); ours trains preset ${result.preset}, hidden ${result.hidden}`);
     }
-    lines.push(`ratio ${result.ratio!.toFixed(2)} (ours / torch)`);
+    for (const mode of result.modes) {
+      lines.push(`ratio (${mode.mode}) ${mode.ratio!.toFixed(2)} (ours / torch)`);
+    }
   }
-  lines.push(`cell_steps_per_s ${ours}`);
+  lines.push(`cell_steps_per_s ${Math.round(result.modes.at(-1)!.cellStepsPerSecond)}`);
   return lines;
 }
 

@@ -5,12 +5,12 @@ import { PRESETS, type DamageRadius, type PresetName, type TrainingSettings } fr
 import { writeModel, type NcaConfig } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import { guardTraining } from '../backends/budget.ts';
-import type { BackendName } from '../backends/names.ts';
+import type { BackendName, GradientRoute } from '../backends/names.ts';
 import { EXIT_INTERRUPTED, EXIT_OK, NcaError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
 import { loadTarget, targetFromFlags, targetName, type TargetSource } from '../images/target.ts';
 import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint, type RunPlan } from '../training/checkpoint.ts';
-import { GradientWorkers } from '../training/gradientWorkers.ts';
+import { GradientWorkers, gradientRoute } from '../training/gradientWorkers.ts';
 import { progressBar, progressLines, type Progress } from '../training/progress.ts';
 import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
 import { claimRunFolder, type RunFolderLock } from '../training/runFolder.ts';
@@ -21,7 +21,7 @@ import type { CommandIo } from './io.ts';
 export interface TrainRequest {
   /** Required unless resuming. */
   target?: TargetSource;
-  /** 'auto': `regenerating` on a native TensorFlow backend, `quick` on the CPU ones. */
+  /** 'auto': `regenerating` on a GPU or native TensorFlow, `cpu` on the CPU backends (see choosePreset). */
   preset: PresetName | 'auto';
   /** Settings that override the preset's. */
   training?: Partial<TrainingSettings>;
@@ -38,6 +38,8 @@ export interface TrainRequest {
   background?: string;
   /** Gradient worker threads for the CPU backends; 0 or undefined: one per core, up to the batch. */
   workers?: number;
+  /** How the gradient is computed; default the backend's (the wasm kernel on the CPU backends). */
+  gradient?: GradientRoute;
 }
 
 export interface TrainIo {
@@ -100,12 +102,19 @@ export function chooseWorkers(requested: number | undefined, backend: string, ba
   return Math.max(1, Math.min(availableParallelism(), batch));
 }
 
-/** SPEC §4: without a preset flag, pick what this machine can train in reasonable time. */
-export function choosePreset(requested: PresetName | 'auto', backend: BackendInfo): PresetName {
+/**
+ * SPEC §4: without a preset flag, pick what this machine can train in reasonable time: the
+ * article's recipe on a GPU or native TensorFlow, `cpu` (its model and 40 px target in half an
+ * hour) where the wasm rollout kernel computes the gradient, `quick` on anything slower.
+ */
+export function choosePreset(requested: PresetName | 'auto', backend: BackendInfo, route: GradientRoute = gradientRoute(backend.name)): PresetName {
   if (requested !== 'auto') {
     return requested;
   }
-  return backend.accelerated ? 'regenerating' : 'quick';
+  if (backend.accelerated) {
+    return 'regenerating';
+  }
+  return route === 'kernel' ? 'cpu' : 'quick';
 }
 
 function timestamp(): string {
@@ -140,12 +149,15 @@ export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSu
       throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
     }
     const name = targetName(request.target);
-    const presetName = choosePreset(request.preset, backend);
+    const presetName = choosePreset(request.preset, backend, gradientRoute(backend.name, request.gradient));
     if (request.preset === 'auto') {
+      const cpuNote = `${backend.name} is no GPU or native TensorFlow backend; the full regenerating recipe takes hours on a CPU: pass --preset regenerating to run it anyway`;
       notes.push(
-        presetName === 'quick'
-          ? `preset: quick (${backend.name} is no GPU or native TensorFlow backend; the full regenerating recipe takes hours to days on a CPU: pass --preset regenerating to run it anyway)`
-          : `preset: regenerating (${backend.name === 'webgpu' ? 'a WebGPU GPU adapter' : 'the native TensorFlow backend'} is in use)`,
+        presetName === 'regenerating'
+          ? `preset: regenerating (${backend.name === 'webgpu' ? 'a WebGPU GPU adapter' : 'the native TensorFlow backend'} is in use)`
+          : presetName === 'cpu'
+            ? `preset: cpu, the article's model and 40 px target in about 30 minutes on 2 cores (${cpuNote})`
+            : `preset: quick (${cpuNote}; the tfjs gradient is too slow for the cpu preset)`,
       );
     }
     const preset = PRESETS[presetName];
@@ -202,8 +214,9 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
     progress = progressLines(io.log, io.logEvery ?? 10, start);
   }
   const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
-  const workers = await GradientWorkers.start(workerCount, backend.name as BackendName);
-  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'})`);
+  const route = gradientRoute(backend.name, request.gradient);
+  const workers = await GradientWorkers.start(workerCount, backend.name as BackendName, route);
+  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${route === 'kernel' ? "core's wasm rollout kernel" : `tfjs on ${backend.name}`}`);
   const startedAt = start.seconds;
   const startIteration = start.iteration;
   let result;
@@ -301,7 +314,7 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary)
 }
 
 /** `nca train`'s flags, as the CLI parses them: the request's own fields, and the settings one by one. */
-export interface TrainFlags extends Pick<TrainRequest, 'preset' | 'seed' | 'backend' | 'out' | 'checkpointEvery' | 'resume' | 'force' | 'background'> {
+export interface TrainFlags extends Pick<TrainRequest, 'preset' | 'seed' | 'backend' | 'out' | 'checkpointEvery' | 'resume' | 'force' | 'background' | 'gradient'> {
   target?: string;
   emoji?: string;
   targetSize?: number;
@@ -359,6 +372,7 @@ export function trainRequest(flags: TrainFlags): TrainRequest {
     force: flags.force === true,
     ...(flags.background === undefined ? {} : { background: flags.background }),
     workers: flags.workers,
+    ...(flags.gradient === undefined ? {} : { gradient: flags.gradient }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/backend.ts';
-import { batchGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
+import type { GradientRoute } from '../backends/names.ts';
+import { batchGradient, kernelBatchGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
 import { NcaError } from '../errors.ts';
 
 /**
@@ -8,6 +9,15 @@ import { NcaError } from '../errors.ts';
  * main thread's loader); from the built package, the compiled module itself.
  */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './gradientWorker.js' : './gradientWorkerMain.js', import.meta.url);
+
+/** The route a backend trains on unless asked otherwise: the kernel on the CPU backends. */
+export function gradientRoute(backend: string, requested?: GradientRoute): GradientRoute {
+  return requested ?? (backend === 'wasm' || backend === 'cpu' ? 'kernel' : 'tfjs');
+}
+
+export function gradientFunction(route: GradientRoute): (task: GradientTask) => Promise<GradientResult> {
+  return route === 'kernel' ? kernelBatchGradient : batchGradient;
+}
 
 type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: false; message: string };
 
@@ -17,20 +27,23 @@ type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: fals
  * With one worker everything runs on the calling thread.
  */
 export class GradientWorkers {
-  private constructor(private readonly workers: Worker[]) {}
+  private constructor(
+    private readonly workers: Worker[],
+    readonly route: GradientRoute,
+  ) {}
 
   /** No worker threads: every gradient on the calling thread. */
-  static inline(): GradientWorkers {
-    return new GradientWorkers([]);
+  static inline(route: GradientRoute = 'tfjs'): GradientWorkers {
+    return new GradientWorkers([], route);
   }
 
-  static async start(count: number, backend: BackendName): Promise<GradientWorkers> {
+  static async start(count: number, backend: BackendName, route: GradientRoute = gradientRoute(backend)): Promise<GradientWorkers> {
     if (count <= 1) {
-      return GradientWorkers.inline();
+      return GradientWorkers.inline(route);
     }
     const workers = Array.from(
       { length: count },
-      () => new Worker(WORKER_ENTRY, { workerData: { backend } }),
+      () => new Worker(WORKER_ENTRY, { workerData: { backend, route } }),
     );
     try {
       await Promise.all(workers.map((w) => reply(w)));
@@ -38,7 +51,7 @@ export class GradientWorkers {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
     }
-    return new GradientWorkers(workers);
+    return new GradientWorkers(workers, route);
   }
 
   get size(): number {
@@ -48,7 +61,7 @@ export class GradientWorkers {
   /** The gradient of the whole batch: shards computed in parallel, then summed in a fixed order. */
   async gradient(task: GradientTask): Promise<GradientResult> {
     if (this.workers.length === 0 || task.count < 2) {
-      return batchGradient(task);
+      return gradientFunction(this.route)(task);
     }
     const { config, count } = task;
     const cellsPerSample = config.gridHeight * config.gridWidth;

@@ -1,0 +1,209 @@
+import type { Padding } from '@nca-studio/weights-format';
+import { rotatedKernels } from '../kernels.ts';
+import type { GradientResult, GradientTask } from '../training/batchGradient.ts';
+import { ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
+
+// The part of the WebAssembly JS API used here: it is a global in Node and in every browser,
+// but core builds against ES2022 alone (no DOM or Node types).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmExports {
+  memory: WasmMemory;
+  nca_arena(bytes: number): number;
+  nca_scratch_bytes(cells: number, channels: number, hidden: number, steps: number): number;
+  nca_rollout(task: number): void;
+  nca_profile(): number;
+}
+declare const WebAssembly: {
+  instantiate(bytes: Uint8Array, imports: { env: { now: () => number } }): Promise<{ instance: { exports: unknown } }>;
+};
+declare const performance: { now(): number };
+
+/** Milliseconds spent in each pass of the kernel (SPEC §3's parts of a step, forward and backward). */
+export interface RolloutProfile {
+  /** Alive masks before and after the update, and the masking itself. */
+  masks: number;
+  /** Perception of the active cells (forward, and again in the backward pass). */
+  perceive: number;
+  /** The update rule's matrix products, forward. */
+  updateForward: number;
+  /** The update rule backward: hidden rows (kept or recomputed) and the gradient products. */
+  updateBackward: number;
+  /** The adjoint of perception: each active cell's gradient spread onto its neighbourhood. */
+  perceiveAdjoint: number;
+  /** Whole rollouts, everything above included. */
+  total: number;
+}
+
+export type RolloutKernelErrorCode = 'KERNEL_MEMORY';
+
+export class RolloutKernelError extends Error {
+  constructor(
+    readonly code: RolloutKernelErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RolloutKernelError';
+  }
+}
+
+const PADDING: Record<Padding, number> = { zero: 0, wrap: 1, reflect: 2 };
+/** Int32 fields of the C `Task` struct, in its order. */
+const HEADER_FIELDS = 32;
+/** wasm32 addresses memory below 4 GiB; what one rollout may ask of it. */
+const MAX_ARENA_BYTES = 3.5 * 2 ** 30;
+
+/**
+ * The training rollout and its gradient as one wasm kernel (rollout.c): the same result as
+ * `batchGradient` (tested equal on the conformance matrix) without tfjs, computing only the
+ * cells that fire and, with pre-post masking, have a mature neighbour. Runs wherever
+ * WebAssembly with SIMD128 does: Node >= 16, every current browser.
+ */
+export class RolloutKernel {
+  private constructor(private readonly exports: WasmExports) {}
+
+  static async load(): Promise<RolloutKernel> {
+    const { instance } = await WebAssembly.instantiate(decodeBase64(ROLLOUT_WASM_BASE64), { env: { now: () => performance.now() } });
+    return new RolloutKernel(instance.exports as WasmExports);
+  }
+
+  /**
+   * `storeHidden: false` recomputes the hidden layer in the backward pass instead of keeping
+   * the forward pass's (which it does while memory allows): the same result, more work.
+   */
+  /** Time per pass since the last call, which resets it. */
+  profile(): RolloutProfile {
+    const at = this.exports.nca_profile();
+    const ms = new Float64Array(this.exports.memory.buffer, at, 6);
+    return { masks: ms[0]!, perceive: ms[1]!, updateForward: ms[2]!, updateBackward: ms[3]!, perceiveAdjoint: ms[4]!, total: ms[5]! };
+  }
+
+  gradient(task: GradientTask, options: { storeHidden?: boolean } = {}): GradientResult {
+    const { config, count, steps } = task;
+    const c = config.channels;
+    const hidden = config.hidden;
+    const cells = config.gridHeight * config.gridWidth;
+    const sizes = {
+      header: HEADER_FIELDS * 4,
+      kernel: 27 * 4,
+      w1: 3 * c * hidden * 4,
+      b1: hidden * 4,
+      w2: hidden * c * 4,
+      b2: c * 4,
+      states: count * cells * c * 4,
+      fire: steps * count * cells,
+      target: cells * 4 * 4,
+      dw1: 3 * c * hidden * 4,
+      db1: hidden * 4,
+      dw2: hidden * c * 4,
+      db2: c * 4,
+      losses: count * 4,
+      final: count * cells * c * 4,
+      // The C side's own layout: asked only once the request is known to fit, so its 32-bit
+      // sum cannot wrap.
+      scratch: 0,
+    };
+    const history = (steps + 3) * cells * c * 4;
+    if (history > MAX_ARENA_BYTES) {
+      throw memoryError(task, history);
+    }
+    sizes.scratch = this.exports.nca_scratch_bytes(cells, c, hidden, steps);
+    const offsets: Record<keyof typeof sizes, number> = { ...sizes };
+    let total = 0;
+    for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
+      offsets[key] = total;
+      total += Math.ceil(sizes[key] / 16) * 16;
+    }
+    if (total > MAX_ARENA_BYTES) {
+      throw memoryError(task, total);
+    }
+    const base = this.exports.nca_arena(total);
+    if (base === 0) {
+      throw new RolloutKernelError('KERNEL_MEMORY', `the rollout kernel could not grow its memory to ${(total / 2 ** 20).toFixed(0)} MiB`);
+    }
+    const buffer = this.exports.memory.buffer;
+    const at = (key: keyof typeof sizes): number => base + offsets[key];
+    const floats = (key: keyof typeof sizes, length: number): Float32Array => new Float32Array(buffer, at(key), length);
+
+    floats('kernel', 27).set(rotatedKernels(config).flat(2));
+    floats('w1', 3 * c * hidden).set(task.params.dense1Weight);
+    floats('b1', hidden).set(task.params.dense1Bias);
+    floats('w2', hidden * c).set(task.params.dense2Weight);
+    floats('b2', c).set(task.params.dense2Bias);
+    floats('states', count * cells * c).set(task.states);
+    new Uint8Array(buffer, at('fire'), steps * count * cells).set(task.fire);
+    floats('target', cells * 4).set(task.target);
+
+    const header = new Int32Array(buffer, at('header'), HEADER_FIELDS);
+    const headerFloats = new Float32Array(buffer, at('header'), HEADER_FIELDS);
+    header.set([count, config.gridHeight, config.gridWidth, c, hidden, steps, PADDING[config.padding], flag(config.tanh), flag(config.aliveMasking === 'pre-post'), flag(config.clampRgba), flag(options.storeHidden ?? true)]);
+    headerFloats[11] = config.aliveThreshold;
+    // d/dx of sum(per-sample MSE) / batch, and of the overflow penalty's share of the batch.
+    headerFloats[12] = 2 / (cells * 4 * task.batch);
+    headerFloats[13] = (2 * task.overflowWeight) / (task.batch * cells * c);
+    header.set(
+      (['kernel', 'w1', 'b1', 'w2', 'b2', 'states', 'fire', 'target', 'dw1', 'db1', 'dw2', 'db2', 'losses', 'final', 'scratch'] as const).map(at),
+      14,
+    );
+    this.exports.nca_rollout(at('header'));
+    // The kernel may have grown its memory (stored hidden rows): read through a fresh view.
+    const grown = this.exports.memory.buffer;
+    const result = (key: keyof typeof sizes, length: number): Float32Array => new Float32Array(grown, at(key), length).slice();
+
+    return {
+      grads: [result('dw1', 3 * c * hidden), result('db1', hidden), result('dw2', hidden * c), result('db2', c)],
+      losses: result('losses', count),
+      final: result('final', count * cells * c),
+    };
+  }
+}
+
+/** The shared kernel's time per pass since the last call (which resets it). */
+export async function rolloutProfile(): Promise<RolloutProfile> {
+  shared ??= RolloutKernel.load();
+  return (await shared).profile();
+}
+
+function memoryError(task: GradientTask, bytes: number): RolloutKernelError {
+  const { config } = task;
+  return new RolloutKernelError(
+    'KERNEL_MEMORY',
+    `a rollout of ${task.count} x ${config.gridWidth}x${config.gridHeight} x ${task.steps} steps needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than wasm32 can address; use a smaller batch, grid or fewer steps`,
+  );
+}
+
+function flag(value: boolean): number {
+  return value ? 1 : 0;
+}
+
+let shared: Promise<RolloutKernel> | null = null;
+
+/** `batchGradient` on the wasm rollout kernel (one instance per thread, loaded once). */
+export async function kernelBatchGradient(task: GradientTask): Promise<GradientResult> {
+  shared ??= RolloutKernel.load();
+  return (await shared).gradient(task);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function decodeBase64(text: string): Uint8Array {
+  const value = new Uint8Array(128);
+  for (let i = 0; i < BASE64.length; i++) {
+    value[BASE64.charCodeAt(i)] = i;
+  }
+  const clean = text.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    acc = (acc << 6) | value[clean.charCodeAt(i)]!;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
