@@ -164,11 +164,12 @@ describe('the conformance matrix: seeded random weights, every option combinatio
   });
 });
 
-describe('the rollout kernel (wasm) = batchGradient (tfjs) and the oracle, on the conformance matrix', () => {
+describe('the rollout kernel (wasm, both builds) = batchGradient (tfjs) and the oracle, on the conformance matrix', () => {
   const cases = matrixCases();
-  let kernel: RolloutKernel;
+  // Both builds: plain SIMD128, and relaxed SIMD's fused multiply-add (vitest.config.ts turns it on).
+  let kernels: RolloutKernel[];
   beforeAll(async () => {
-    kernel = await RolloutKernel.load();
+    kernels = [await RolloutKernel.load('simd'), await RolloutKernel.load('relaxed-simd')];
   });
 
   it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: final states = oracle, losses and gradients = batchGradient, over 4 steps', async (_, { config }, i) => {
@@ -193,7 +194,7 @@ describe('the rollout kernel (wasm) = batchGradient (tfjs) and the oracle, on th
       overflowWeight: 0.5,
     };
     const reference = await batchGradient(task);
-    for (const storeHidden of [true, false]) {
+    for (const [kernel, storeHidden] of kernels.flatMap((k) => [[k, true], [k, false]] as const)) {
       const result = kernel.gradient(task, { storeHidden });
       starts.forEach((start, n) => {
         const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };

@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Files run in parallel, one per core: the fixture runs are split over two files for that.
     maxWorkers: 2,
+    // Relaxed SIMD, as `nca` turns it on, for the rollout kernel's fused build.
+    execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });

@@ -3,7 +3,7 @@
 // first iterations agree with the same run in Node.
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { freshTrainingState, PRESETS, TrainingRun, type TrainingRecipe } from '@nca-studio/core';
+import { createParams, createRng, drawFire, freshTrainingState, PRESETS, RolloutKernel, seedArray, TrainingRun, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
 import { loadTarget } from '@nca-studio/trainer';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
@@ -58,5 +58,58 @@ describe('training in the browser', () => {
     }
     run.dispose();
     node.forEach((loss, i) => expect(Math.abs(loss - result.losses[i]!) / loss).toBeLessThan(1e-2));
+  });
+
+  it("runs core's wasm rollout kernel on the page: the same bits as in Node, and a run on it learns", async () => {
+    const config = { ...DEFAULT_CONFIG, channels: 12, hidden: 32, gridWidth: 16, gridHeight: 16 };
+    const rng = createRng(5);
+    const params = createParams(config, rng);
+    params.dense2Weight.forEach((_, i) => (params.dense2Weight[i] = (rng.next() - 0.5) * 0.2));
+    const cells = 16 * 16;
+    const task: GradientTask = {
+      config,
+      params,
+      states: seedArray({ height: 16, width: 16, channels: 12 }, 2),
+      count: 2,
+      steps: 12,
+      fire: drawFire(rng, 12 * 2 * cells, config.fireRate),
+      target: new Float32Array(cells * 4).map(() => rng.next()),
+      batch: 2,
+      overflowWeight: 1,
+    };
+    const node = (await RolloutKernel.load('simd')).gradient(task);
+    const plain = { ...task, params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v)])), states: Array.from(task.states), fire: Array.from(task.fire), target: Array.from(task.target) };
+    const onPage = (variant?: RolloutVariant) =>
+      page.evaluate(
+        async ({ t, variant }) => {
+          const task = { ...t, params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])), states: Float32Array.from(t.states), fire: Uint8Array.from(t.fire), target: Float32Array.from(t.target) };
+          const result = await window.nca.kernelGradientOnPage(task as unknown as Parameters<typeof window.nca.kernelGradientOnPage>[0], variant);
+          return { variant: result.variant, grads: result.grads.map((g) => Array.from(g)), losses: Array.from(result.losses), final: Array.from(result.final) };
+        },
+        { t: plain, variant },
+      );
+    // The plain build: one wasm module, IEEE float32 arithmetic, so identical on both engines.
+    const simd = await onPage('simd');
+    expect(simd.losses).toEqual(Array.from(node.losses));
+    expect(simd.final).toEqual(Array.from(node.final));
+    simd.grads.forEach((g, i) => expect(g).toEqual(Array.from(node.grads[i]!)));
+    // Chromium validates relaxed SIMD: the page's own pick is the fused build, equal up to rounding.
+    const best = await onPage();
+    expect(best.variant).toBe('relaxed-simd');
+    best.grads.forEach((g, i) => {
+      const ref = node.grads[i]!;
+      const diff = Math.sqrt(g.reduce((a, v, j) => a + (v - ref[j]!) ** 2, 0));
+      const norm = Math.sqrt(ref.reduce((a, v) => a + v * v, 0));
+      expect(diff / norm).toBeLessThan(1e-4);
+    });
+
+    const target = await loadTarget({ kind: 'emoji', char: '🦎' }, { size: 12, padding: 2 });
+    const result = await page.evaluate(
+      async ({ recipe, target }) => window.nca.trainOnPage(recipe, Float32Array.from(target), 'kernel'),
+      { recipe: recipe(80), target: Array.from(target.rgba) },
+    );
+    const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(mean(result.losses.slice(-8))).toBeLessThan(0.75 * mean(result.losses.slice(0, 8)));
+    expect(result.tensorsAfter).toBe(result.tensorsBefore);
   });
 });

@@ -29,7 +29,7 @@ export { Adam } from './training/adam.ts';
 export { perSampleLoss, overflowPenalty } from './training/loss.ts';
 export { SamplePool, prepareBatch } from './training/samplePool.ts';
 export { batchGradient } from './training/batchGradient.ts';
-export { RolloutKernel, RolloutKernelError, kernelBatchGradient, rolloutProfile } from './wasm/rolloutKernel.ts';
+export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, rolloutProfile } from './wasm/rolloutKernel.ts';
 export { TrainingRun, TrainingError, freshTrainingState, learningRate, gridOf } from './training/trainingRun.ts';
 
 export type { Kernel3x3 } from './kernels.ts';
@@ -42,5 +42,5 @@ export type { GridSize, MemoryEstimate, MemoryPart, TrainingShape } from './budg
 export type { DamageRadius, Preset, PresetName, TrainingSettings } from './presets.ts';
 export type { AdamState } from './training/adam.ts';
 export type { GradientResult, GradientTask } from './training/batchGradient.ts';
-export type { RolloutKernelErrorCode, RolloutProfile } from './wasm/rolloutKernel.ts';
+export type { RolloutKernelErrorCode, RolloutProfile, RolloutVariant } from './wasm/rolloutKernel.ts';
 export type { GradientFunction, IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './training/trainingRun.ts';

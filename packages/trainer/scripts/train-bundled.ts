@@ -68,6 +68,7 @@ for (const model of BUNDLED.filter((m) => wanted.length === 0 || wanted.includes
     eval: {
       seeds: report.seeds,
       growth: report.growth,
+      growth_iou: report.growthIou,
       persistence: report.persistence,
       regrowth: report.regrowth,
       regrowth_off_centre: report.regrowthOffCentre,

@@ -45,14 +45,16 @@ describe('nca flags', () => {
     expect(help).toMatch(/regenerating 8000/);
     expect(help).toMatch(/notebook 64\.\.96/);
     expect(help).toMatch(/quick 800/);
+    expect(help).toMatch(/cpu 1400/);
   });
 
-  it('without a preset flag on the CPU picks quick and says why', async () => {
+  it('without a preset flag on the CPU picks cpu and says why', async () => {
     const dir2 = join(dir, 'auto');
     const { code, out } = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--out', dir2);
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/preset: quick \(wasm is no GPU or native TensorFlow backend/);
-    expect(out.join('\n')).toMatch(/grid 32x32/);
+    expect(out.join('\n')).toMatch(/preset: cpu, the article's model and 40 px target .*wasm is no GPU or native TensorFlow backend/);
+    expect(out.join('\n')).toMatch(/grid 56x56/);
+    expect(out.join('\n')).toMatch(/gradient: core's wasm rollout kernel/);
   });
 
   it('refuses a malformed number with exit 2', async () => {
@@ -91,11 +93,11 @@ describe('nca flags', () => {
       const { code, out } = await nca('inspect', target);
       expect(code).toBe(0);
       expect(out.join('\n')).toMatch(/checkpoint {2}iteration 1 of 1, \d+ s of training, last loss \d\.\d{3}e[-+]\d+/);
-      expect(out.join('\n')).toMatch(/pool {8}4 samples of 32x32/);
+      expect(out.join('\n')).toMatch(/pool {8}4 samples of 56x56/);
       expect(out.join('\n')).toMatch(/stepsMax +4/);
     }
     const json = JSON.parse((await nca('inspect', run, '--json')).out.join('\n')) as Record<string, unknown>;
-    expect(json).toMatchObject({ format: 'nca-checkpoint', iteration: 1, iterations: 1, pool: 4, preset: 'quick', parameters: 48 * 64 + 64 + 64 * 16 + 16 });
+    expect(json).toMatchObject({ format: 'nca-checkpoint', iteration: 1, iterations: 1, pool: 4, preset: 'cpu', parameters: 48 * 128 + 128 + 128 * 16 + 16 });
   });
 
   it('inspect refuses a file that is not a model with exit 2 and the format error', async () => {

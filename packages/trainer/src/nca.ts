@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The `nca` command's process: arguments in, exit code out.
-import { optimiseWasmEagerly } from './backends/wasmTiering.ts';
+import { tuneWasm } from './backends/wasmFlags.ts';
 import { main } from './cli.ts';
 
-optimiseWasmEagerly();
+tuneWasm();
 
 // `nca inspect m.safetensors | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -5,7 +5,8 @@
 // runs the update rule forward or backward. The rest runs as small matrix products over chunks
 // of active cells, with the hidden layer recomputed in the backward pass instead of stored.
 //
-// Built by scripts/build-wasm.sh (clang --target=wasm32, SIMD128); no libc.
+// Built by scripts/build-wasm.sh (clang --target=wasm32, SIMD128, and a second build with relaxed
+// SIMD's fused multiply-add); no libc.
 #include <stdint.h>
 #include <wasm_simd128.h>
 
@@ -53,6 +54,14 @@ __attribute__((export_name("nca_profile"))) double *nca_profile(void) {
   return out;
 }
 
+// acc + a * b: fused where the runtime has relaxed SIMD (this file built with NCA_RELAXED; the
+// host picks that build only after WebAssembly.validate accepts it), else a multiply and an add.
+#ifdef NCA_RELAXED
+#define MADD(acc, a, b) wasm_f32x4_relaxed_madd((a), (b), (acc))
+#else
+#define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+#endif
+
 static int round8(int n) { return (n + 7) & ~7; }
 
 extern unsigned char __heap_base;
@@ -77,14 +86,14 @@ typedef struct {
   float *dw1p, *dw2p, *db1p, *db2p;
   float *p, *h, *z, *dz, *dh, *dp;  // one chunk of rows
   int32_t *rows;
-  uint8_t *pre;
+  uint8_t *pre, *mature, *across;  // [cells] each: alive masks and their row-wise pass
   float *history;  // [steps + 1][cells][C] of one sample
   uint8_t *masks;  // [steps][cells] of one sample
   float *g, *d;    // [cells][C] gradient buffers
   int32_t *active; // [cells]: one step's active cells, in row order
   int32_t *rowOf;  // [steps][cells]: where the forward pass stored a cell's hidden layer
   uint8_t *stored; // [steps]: whether it did, that step
-  float *hidden;   // grows into the memory after the scratch: stored hidden rows, [rows][hp]
+  float *hidden;   // grows into the memory after the scratch: stored rows [rows][hp + cp], h then z
   uint32_t hiddenRows, hiddenCapacity;
 } Work;
 
@@ -117,6 +126,8 @@ static uint32_t layout(Work *wk, uint8_t *at, int cells, int c, int hidden, int 
   TAKE(dp, float, CHUNK * kp);
   TAKE(rows, int32_t, CHUNK);
   TAKE(pre, uint8_t, cells);
+  TAKE(mature, uint8_t, cells);
+  TAKE(across, uint8_t, cells);
   TAKE(history, float, (steps + 1) * cells * c);
   TAKE(masks, uint8_t, steps * cells);
   TAKE(g, float, cells * c);
@@ -156,17 +167,17 @@ static void matmul(int n, int k, int m, const float *a, const float *b, const fl
         v128_t b1 = wasm_v128_load(b + q * m + j + 4);
         v128_t x;
         x = wasm_f32x4_splat(a0[q]);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
+        c00 = MADD(c00, x, b0);
+        c01 = MADD(c01, x, b1);
         x = wasm_f32x4_splat(a1[q]);
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
+        c10 = MADD(c10, x, b0);
+        c11 = MADD(c11, x, b1);
         x = wasm_f32x4_splat(a2[q]);
-        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
+        c20 = MADD(c20, x, b0);
+        c21 = MADD(c21, x, b1);
         x = wasm_f32x4_splat(a3[q]);
-        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+        c30 = MADD(c30, x, b0);
+        c31 = MADD(c31, x, b1);
       }
       if (relu) {
         c00 = wasm_f32x4_max(c00, zero);
@@ -207,17 +218,17 @@ static void matmul_at(int n, int k, int m, const float *a, const float *b, float
         v128_t b1 = wasm_v128_load(b + r * m + j + 4);
         v128_t x;
         x = wasm_f32x4_splat(ar[0]);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
+        c00 = MADD(c00, x, b0);
+        c01 = MADD(c01, x, b1);
         x = wasm_f32x4_splat(ar[1]);
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
+        c10 = MADD(c10, x, b0);
+        c11 = MADD(c11, x, b1);
         x = wasm_f32x4_splat(ar[2]);
-        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
+        c20 = MADD(c20, x, b0);
+        c21 = MADD(c21, x, b1);
         x = wasm_f32x4_splat(ar[3]);
-        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+        c30 = MADD(c30, x, b0);
+        c31 = MADD(c31, x, b1);
       }
       wasm_v128_store(o, c00);
       wasm_v128_store(o + 4, c01);
@@ -277,18 +288,33 @@ static void neighbours(int y, int x, int height, int width, int padding, int out
   }
 }
 
-// SPEC §3.4: 1 where the 3x3 max of alpha exceeds the threshold.
-static void alive(const Task *t, const float *state, uint8_t *out) {
-  int c = t->channels;
-  for (int y = 0; y < t->height; y++) {
-    for (int x = 0; x < t->width; x++) {
-      int nb[9];
-      neighbours(y, x, t->height, t->width, t->padding, nb);
-      uint8_t any = 0;
-      for (int k = 0; k < 9; k++) {
-        any |= nb[k] >= 0 && state[nb[k] * c + 3] > t->threshold;
-      }
-      out[y * t->width + x] = any;
+// SPEC §3.4: 1 where the 3x3 max of alpha exceeds the threshold. The neighbourhood is the
+// product of a row and a column range, so the max is taken along rows, then along columns.
+static void alive(const Task *t, const Work *wk, const float *state, uint8_t *out) {
+  int c = t->channels, h = t->height, w = t->width;
+  uint8_t *mature = wk->mature, *across = wk->across;
+  for (int cell = 0; cell < h * w; cell++) {
+    mature[cell] = state[cell * c + 3] > t->threshold;
+  }
+  int left = border(-1, w, t->padding), right = border(w, w, t->padding);
+  for (int y = 0; y < h; y++) {
+    const uint8_t *row = mature + y * w;
+    uint8_t *to = across + y * w;
+    for (int x = 1; x < w - 1; x++) {
+      to[x] = row[x - 1] | row[x] | row[x + 1];
+    }
+    to[0] = row[0] | row[1] | (left >= 0 ? row[left] : 0);
+    to[w - 1] = row[w - 2] | row[w - 1] | (right >= 0 ? row[right] : 0);
+  }
+  for (int y = 0; y < h; y++) {
+    int up = y > 0 ? y - 1 : border(-1, h, t->padding);
+    int down = y < h - 1 ? y + 1 : border(h, h, t->padding);
+    const uint8_t *mid = across + y * w;
+    const uint8_t *above = up >= 0 ? across + up * w : 0;
+    const uint8_t *below = down >= 0 ? across + down * w : 0;
+    uint8_t *to = out + y * w;
+    for (int x = 0; x < w; x++) {
+      to[x] = mid[x] | (above ? above[x] : 0) | (below ? below[x] : 0);
     }
   }
 }
@@ -335,10 +361,11 @@ static int reserve_hidden(Work *wk, uint32_t rows) {
   if (need <= wk->hiddenCapacity) {
     return 1;
   }
-  uintptr_t end = (uintptr_t)(wk->hidden + (uint64_t)need * wk->hp);
-  if ((uint64_t)(uintptr_t)wk->hidden + (uint64_t)need * wk->hp * 4u > 0xF0000000u) {
+  uint32_t stride = (uint32_t)(wk->hp + wk->cp);
+  if ((uint64_t)(uintptr_t)wk->hidden + (uint64_t)need * stride * 4u > 0xF0000000u) {
     return 0;
   }
+  uintptr_t end = (uintptr_t)(wk->hidden + (uint64_t)need * stride);
   uintptr_t have = __builtin_wasm_memory_size(0) * 65536u;
   if (end > have) {
     // Grows by at least a quarter, so a rollout grows its memory a few times, not every step.
@@ -349,7 +376,7 @@ static int reserve_hidden(Work *wk, uint32_t rows) {
       return 0;
     }
   }
-  wk->hiddenCapacity = (uint32_t)(((uintptr_t)__builtin_wasm_memory_size(0) * 65536u - (uintptr_t)wk->hidden) / 4u / (uint32_t)wk->hp);
+  wk->hiddenCapacity = (uint32_t)(((uintptr_t)__builtin_wasm_memory_size(0) * 65536u - (uintptr_t)wk->hidden) / 4u / stride);
   return 1;
 }
 
@@ -366,7 +393,7 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
       u[i] = x[i];
     }
     if (t->prePost) {
-      TIMED(PASS_MASKS, alive(t, x, wk->pre));
+      TIMED(PASS_MASKS, alive(t, wk, x, wk->pre));
     }
     int active = 0;
     for (int cell = 0; cell < cells; cell++) {
@@ -390,17 +417,20 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
           ur[ch] += t->tanh ? tanh_f(z[ch]) : z[ch];
         }
         if (store) {
-          float *kept = wk->hidden + (uint64_t)wk->hiddenRows * hp;
+          float *kept = wk->hidden + (uint64_t)wk->hiddenRows * (hp + wk->cp);
           const float *h = wk->h + r * hp;
           for (int j = 0; j < hp; j++) {
             kept[j] = h[j];
+          }
+          for (int ch = 0; ch < wk->cp; ch++) {
+            kept[hp + ch] = z[ch];
           }
           rowOf[wk->rows[r]] = (int32_t)wk->hiddenRows++;
         }
       }
     }
     double started = now();
-    alive(t, u, m);
+    alive(t, wk, u, m);
     for (int cell = 0; cell < cells; cell++) {
       if (t->prePost) {
         m[cell] &= wk->pre[cell];
@@ -449,16 +479,19 @@ static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
       TIMED(PASS_PERCEIVE, perceive_rows(t, wk, x, n));
       double started = now();
       if (wk->stored[s]) {
-        // The forward pass's hidden rows (pad rows, whose dz is zero, get zeros).
+        // The forward pass's hidden rows and outputs (pad rows, whose dz is zero, get zeros).
         const int32_t *rowOf = wk->rowOf + s * cells;
         for (int r = 0; r < rows; r++) {
-          const float *kept = r < n ? wk->hidden + (uint64_t)rowOf[wk->rows[r]] * hp : 0;
+          const float *kept = r < n ? wk->hidden + (uint64_t)rowOf[wk->rows[r]] * (hp + cp) : 0;
           float *h = wk->h + r * hp;
+          float *z = wk->z + r * cp;
           for (int j = 0; j < hp; j++) {
             h[j] = kept ? kept[j] : 0.0f;
           }
+          for (int ch = 0; ch < cp; ch++) {
+            z[ch] = kept ? kept[hp + ch] : 0.0f;
+          }
         }
-        matmul(rows, hp, cp, wk->h, wk->w2p, wk->b2p, wk->z, 0);
       } else {
         update_rows(wk, n);
       }

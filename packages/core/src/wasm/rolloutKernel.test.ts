@@ -4,7 +4,7 @@ import { batchGradient, type GradientTask } from '../training/batchGradient.ts';
 import { createParams } from '../params.ts';
 import { createRng } from '../rng.ts';
 import { drawFire } from '../stochasticUpdate.ts';
-import { RolloutKernel, RolloutKernelError, kernelBatchGradient } from './rolloutKernel.ts';
+import { bestVariant, RolloutKernel, RolloutKernelError, kernelBatchGradient, type RolloutVariant } from './rolloutKernel.ts';
 
 /**
  * A batch of random states (alpha spread so that cells are dead, alive and clamped), random
@@ -68,11 +68,17 @@ const configs: Array<[string, Partial<NcaConfig>]> = [
 ];
 
 describe('RolloutKernel', () => {
-  it.each(configs)('%s: final states, losses and gradients equal batchGradient (tfjs)', async (_, overrides) => {
+  it('runs its fused multiply-add build where relaxed SIMD validates (these tests turn it on)', () => {
+    expect(bestVariant()).toBe('relaxed-simd');
+  });
+
+  const variants: RolloutVariant[] = ['simd', 'relaxed-simd'];
+  it.each(configs.flatMap(([name, overrides]) => variants.map((v) => [`${name}, ${v}`, overrides, v] as const)))('%s: final states, losses and gradients equal batchGradient (tfjs)', async (_, overrides, variant) => {
     const config = { ...base, ...overrides };
     const t = task(config, 2, 6, 11);
     const reference = await batchGradient(t);
-    const kernel = await RolloutKernel.load();
+    const kernel = await RolloutKernel.load(variant);
+    expect(kernel.variant).toBe(variant);
     // Both ways of the backward pass: with the forward pass's hidden layer kept, and recomputed.
     for (const storeHidden of [true, false]) {
       const result = kernel.gradient(t, { storeHidden });

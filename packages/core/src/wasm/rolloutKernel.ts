@@ -1,7 +1,7 @@
 import type { Padding } from '@nca-studio/weights-format';
 import { rotatedKernels } from '../kernels.ts';
 import type { GradientResult, GradientTask } from '../training/batchGradient.ts';
-import { ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
+import { ROLLOUT_RELAXED_WASM_BASE64, ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
 
 // The part of the WebAssembly JS API used here: it is a global in Node and in every browser,
 // but core builds against ES2022 alone (no DOM or Node types).
@@ -16,6 +16,7 @@ interface WasmExports {
   nca_profile(): number;
 }
 declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
   instantiate(bytes: Uint8Array, imports: { env: { now: () => number } }): Promise<{ instance: { exports: unknown } }>;
 };
 declare const performance: { now(): number };
@@ -37,6 +38,15 @@ export interface RolloutProfile {
 }
 
 export type RolloutKernelErrorCode = 'KERNEL_MEMORY';
+export type RolloutVariant = 'simd' | 'relaxed-simd';
+
+let relaxedSupported: boolean | null = null;
+
+/** 'relaxed-simd' when this runtime validates that build, else 'simd'. */
+export function bestVariant(): RolloutVariant {
+  relaxedSupported ??= WebAssembly.validate(decodeBase64(ROLLOUT_RELAXED_WASM_BASE64));
+  return relaxedSupported ? 'relaxed-simd' : 'simd';
+}
 
 export class RolloutKernelError extends Error {
   constructor(
@@ -61,11 +71,21 @@ const MAX_ARENA_BYTES = 3.5 * 2 ** 30;
  * WebAssembly with SIMD128 does: Node >= 16, every current browser.
  */
 export class RolloutKernel {
-  private constructor(private readonly exports: WasmExports) {}
+  private constructor(
+    private readonly exports: WasmExports,
+    /** Which build runs: relaxed SIMD's fused multiply-add, or plain SIMD128. */
+    readonly variant: RolloutVariant,
+  ) {}
 
-  static async load(): Promise<RolloutKernel> {
-    const { instance } = await WebAssembly.instantiate(decodeBase64(ROLLOUT_WASM_BASE64), { env: { now: () => performance.now() } });
-    return new RolloutKernel(instance.exports as WasmExports);
+  /**
+   * The relaxed-SIMD build where this runtime accepts it (browsers; Node with
+   * --experimental-wasm-relaxed-simd), else the plain one; or the one asked for. Results differ
+   * between the two by float rounding only; each is deterministic on a given machine.
+   */
+  static async load(variant: RolloutVariant = bestVariant()): Promise<RolloutKernel> {
+    const bytes = decodeBase64(variant === 'relaxed-simd' ? ROLLOUT_RELAXED_WASM_BASE64 : ROLLOUT_WASM_BASE64);
+    const { instance } = await WebAssembly.instantiate(bytes, { env: { now: () => performance.now() } });
+    return new RolloutKernel(instance.exports as WasmExports, variant);
   }
 
   /**

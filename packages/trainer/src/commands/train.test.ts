@@ -179,11 +179,13 @@ describe('train', () => {
 describe('choosePreset and chooseWorkers', () => {
   const backend = (name: string, accelerated: boolean) => ({ name, detail: '', accelerated });
 
-  it('picks regenerating on a GPU or native TensorFlow and quick elsewhere, unless asked', () => {
+  it('picks regenerating on a GPU or native TensorFlow, cpu on the wasm kernel and quick elsewhere, unless asked', () => {
     expect(choosePreset('auto', backend('webgpu', true))).toBe('regenerating');
     expect(choosePreset('auto', backend('tensorflow', true))).toBe('regenerating');
     expect(choosePreset('auto', backend('webgpu', false))).toBe('quick');
-    expect(choosePreset('auto', backend('wasm', false))).toBe('quick');
+    expect(choosePreset('auto', backend('wasm', false))).toBe('cpu');
+    expect(choosePreset('auto', backend('cpu', false))).toBe('cpu');
+    expect(choosePreset('auto', backend('wasm', false), 'tfjs')).toBe('quick');
     expect(choosePreset('persistent', backend('wasm', false))).toBe('persistent');
   });
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { PRESETS, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { bestVariant, PRESETS, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import { writeModel, type NcaConfig } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import { guardTraining } from '../backends/budget.ts';
@@ -216,7 +216,7 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
   const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
   const route = gradientRoute(backend.name, request.gradient);
   const workers = await GradientWorkers.start(workerCount, backend.name as BackendName, route);
-  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${route === 'kernel' ? "core's wasm rollout kernel" : `tfjs on ${backend.name}`}`);
+  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${route === 'kernel' ? `core's wasm rollout kernel (${bestVariant()})` : `tfjs on ${backend.name}`}`);
   const startedAt = start.seconds;
   const startIteration = start.iteration;
   let result;

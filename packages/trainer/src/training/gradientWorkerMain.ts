@@ -1,12 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from '../backends/backend.ts';
-import { optimiseWasmEagerly } from '../backends/wasmTiering.ts';
+import { tuneWasm } from '../backends/wasmFlags.ts';
 import type { GradientTask } from '@nca-studio/core';
 import type { GradientRoute } from '../backends/names.ts';
 import { gradientFunction } from './gradientWorkers.ts';
 
 // One worker: its own tfjs backend (wasm has its own heap per thread), one shard per message.
-optimiseWasmEagerly();
+tuneWasm();
 const port = parentPort!;
 const { backend, route } = workerData as { backend: BackendName; route: GradientRoute };
 await selectBackend(backend);

@@ -21,7 +21,8 @@ const task = (): GradientTask => gradientTask(config, 5, 6);
 describe('GradientWorkers', () => {
   it('two workers give the single-thread gradient, losses and final states (up to float rounding)', async () => {
     expect(workers.size).toBe(2);
-    const one = await GradientWorkers.inline().gradient(task());
+    expect(workers.route).toBe('kernel');
+    const one = await GradientWorkers.inline('kernel').gradient(task());
     const two = await workers.gradient(task());
     one.grads.forEach((g, i) => {
       expect(g.some((v) => v !== 0)).toBe(true);
@@ -39,13 +40,32 @@ describe('GradientWorkers', () => {
       const t = gradientTask(config, 5, 6, 4, weight);
       return { ...t, states: t.states.map((v) => v * 3) };
     };
-    const plain = await GradientWorkers.inline().gradient(overflowing(0));
-    const penalised = await GradientWorkers.inline().gradient(overflowing(10));
+    const plain = await GradientWorkers.inline('kernel').gradient(overflowing(0));
+    const penalised = await GradientWorkers.inline('kernel').gradient(overflowing(10));
     const split = await workers.gradient(overflowing(10));
     expect(Array.from(penalised.losses)).toEqual(Array.from(plain.losses));
     penalised.grads.forEach((g, i) => {
       expect(relativeError(g, plain.grads[i]!)).toBeGreaterThan(1e-2);
       expect(relativeError(split.grads[i]!, g)).toBeLessThan(1e-5);
     });
+  });
+
+  it("the wasm kernel route gives tfjs's gradient (core's reference), on workers and inline", async () => {
+    const reference = await GradientWorkers.inline('tfjs').gradient(task());
+    for (const result of [await workers.gradient(task()), await GradientWorkers.inline('kernel').gradient(task())]) {
+      reference.grads.forEach((g, i) => expect(relativeError(result.grads[i]!, g)).toBeLessThan(1e-3));
+      Array.from(reference.losses).forEach((l, n) => expect(result.losses[n]).toBeCloseTo(l, 5));
+    }
+  });
+
+  it('tfjs route workers run the tfjs gradient', async () => {
+    const tfjs = await GradientWorkers.start(2, 'wasm', 'tfjs');
+    try {
+      expect(tfjs.route).toBe('tfjs');
+      const [split, inline] = [await tfjs.gradient(task()), await GradientWorkers.inline('tfjs').gradient(task())];
+      inline.grads.forEach((g, i) => expect(relativeError(split.grads[i]!, g)).toBeLessThan(1e-5));
+    } finally {
+      await tfjs.stop();
+    }
   });
 });

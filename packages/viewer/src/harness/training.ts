@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Every WebGL kernel (the viewer registers only those its step runs): training runs many more.
 import '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { freshTrainingState, TrainingRun, type TrainingRecipe } from '@nca-studio/core';
+import { freshTrainingState, kernelBatchGradient, RolloutKernel, TrainingRun, type GradientResult, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
 import { getGpu } from '../engine/gpu.ts';
 
 export interface PageTraining {
@@ -16,12 +16,15 @@ export interface PageTraining {
   seconds: number;
 }
 
-/** Trains `recipe` for its iterations on `target` ([H, W, 4] premultiplied), from a fresh state. */
-export async function trainOnPage(recipe: TrainingRecipe, target: Float32Array): Promise<PageTraining> {
+/**
+ * Trains `recipe` for its iterations on `target` ([H, W, 4] premultiplied), from a fresh state,
+ * with the gradient on tfjs-backend-webgl or on core's wasm rollout kernel.
+ */
+export async function trainOnPage(recipe: TrainingRecipe, target: Float32Array, gradient: 'tfjs' | 'kernel' = 'tfjs'): Promise<PageTraining> {
   await getGpu();
   const tensorsBefore = tf.memory().numTensors;
   const began = performance.now();
-  const run = new TrainingRun(recipe, freshTrainingState(recipe, target));
+  const run = new TrainingRun(recipe, freshTrainingState(recipe, target), gradient === 'kernel' ? { gradient: kernelBatchGradient } : {});
   const losses: number[] = [];
   try {
     while (!run.done) {
@@ -31,4 +34,10 @@ export async function trainOnPage(recipe: TrainingRecipe, target: Float32Array):
     run.dispose();
   }
   return { backend: tf.getBackend(), losses, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - began) / 1000 };
+}
+
+/** One rollout and its gradient on core's wasm rollout kernel (the build asked for, or this browser's best), on this page. */
+export async function kernelGradientOnPage(task: GradientTask, variant?: RolloutVariant): Promise<GradientResult & { variant: RolloutVariant }> {
+  const kernel = await RolloutKernel.load(variant);
+  return { ...kernel.gradient(task), variant: kernel.variant };
 }
