@@ -10,6 +10,7 @@ import { extname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
+import { parameterCount, readModel } from '@nca-studio/weights-format';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NcaViewerElement } from '../../packages/viewer/src/widget/element.ts';
@@ -93,7 +94,8 @@ describe('the packed packages', () => {
 
   it('npx nca inspect and npx nca render run the installed CLI on a bundled model', async () => {
     const inspect = await run('npx', ['--no-install', 'nca', 'inspect', 'lizard.safetensors', '--json'], { cwd: project });
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ parameters: 4176 });
+    const { config } = readModel(await readFile(join(project, 'lizard.safetensors')));
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ parameters: parameterCount(config), config: { gridWidth: config.gridWidth } });
     const render = await run('npx', ['--no-install', 'nca', 'render', 'lizard.safetensors', '--steps', '120', '--png', 'grown.png'], { cwd: project });
     expect(render.stdout).toMatch(/rendered lizard\.safetensors: 120 steps/);
     const { data, info } = await sharp(join(project, 'grown.png')).raw().toBuffer({ resolveWithObject: true });

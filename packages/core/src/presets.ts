@@ -78,26 +78,26 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   growing: { ...regenerating, name: 'growing', training: { ...regenerating.training, pool: 0, damaged: 0 } },
   // The article's model and 40 px target for 2 CPU cores, in at most 30 minutes with core's
   // rollout kernel: 8 cells of padding instead of 16 (the kernel's cost follows the living
-  // cells, but the pool's memory and the masks follow the grid), a pool of 256 aged as the
-  // article's 1024 is, discs sized for nca eval's damage, the overflow penalty. The runs
-  // behind it are in docs/recipes.md.
+  // cells, but the pool's memory and the masks follow the grid), batch 4 for twice the updates
+  // of batch 8 in the same time, discs sized for nca eval's damage, the overflow penalty. The
+  // runs behind it are in docs/recipes.md.
   cpu: {
     name: 'cpu',
     config: { ...DEFAULT_CONFIG, gridWidth: 56, gridHeight: 56 },
     training: {
       targetSize: 40,
       padding: 8,
-      batch: 8,
+      batch: 4,
       pool: 256,
       reseedEvery: 2,
-      damaged: 3,
+      damaged: 2,
       damageRadius: { min: 0.1, max: 0.3 },
       stepsMin: 64,
       stepsMax: 96,
       lr: 2e-3,
-      lrDecayAt: 980,
+      lrDecayAt: 1750,
       lrDecayFactor: 0.1,
-      iterations: 1400,
+      iterations: 2500,
       normalizeGradients: true,
       overflowWeight: 1,
     },

@@ -42,7 +42,7 @@ describe('the resource budget', () => {
   ])('nca train %s: exit 2 before the target is read or a folder made', async (flags, message) => {
     const out = join(dir, `run-${flags[0]}`);
     const started = performance.now();
-    expectRefused(await nca('train', '--emoji', '🦎', '--backend', 'wasm', '--out', out, ...flags), message);
+    expectRefused(await nca('train', '--emoji', '🦎', '--preset', 'quick', '--backend', 'wasm', '--out', out, ...flags), message);
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(existsSync(out)).toBe(false);
   });
