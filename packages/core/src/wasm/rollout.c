@@ -153,6 +153,36 @@ __attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int
   return layout(&wk, 0, cells, c, hidden, steps);
 }
 
+// The 4x8 register tile both products use: accumulators c00..c31 (row, half), B's two vectors
+// b0 and b1 of the current term. Macros, not functions, so that the tile stays in registers.
+#define TILE_MADD(x0, x1, x2, x3)  \
+  do {                             \
+    v128_t x;                      \
+    x = wasm_f32x4_splat(x0);      \
+    c00 = MADD(c00, x, b0);        \
+    c01 = MADD(c01, x, b1);        \
+    x = wasm_f32x4_splat(x1);      \
+    c10 = MADD(c10, x, b0);        \
+    c11 = MADD(c11, x, b1);        \
+    x = wasm_f32x4_splat(x2);      \
+    c20 = MADD(c20, x, b0);        \
+    c21 = MADD(c21, x, b1);        \
+    x = wasm_f32x4_splat(x3);      \
+    c30 = MADD(c30, x, b0);        \
+    c31 = MADD(c31, x, b1);        \
+  } while (0)
+#define TILE_STORE(o, m)                  \
+  do {                                    \
+    wasm_v128_store((o), c00);            \
+    wasm_v128_store((o) + 4, c01);        \
+    wasm_v128_store((o) + (m), c10);      \
+    wasm_v128_store((o) + (m) + 4, c11);  \
+    wasm_v128_store((o) + 2 * (m), c20);  \
+    wasm_v128_store((o) + 2 * (m) + 4, c21); \
+    wasm_v128_store((o) + 3 * (m), c30);  \
+    wasm_v128_store((o) + 3 * (m) + 4, c31); \
+  } while (0)
+
 // C[n][m] = A[n][k] B[k][m] (+ bias) (relu): n a multiple of 4, m of 8.
 static void matmul(int n, int k, int m, const float *a, const float *b, const float *bias, float *out, int relu) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
@@ -165,19 +195,7 @@ static void matmul(int n, int k, int m, const float *a, const float *b, const fl
       for (int q = 0; q < k; q++) {
         v128_t b0 = wasm_v128_load(b + q * m + j);
         v128_t b1 = wasm_v128_load(b + q * m + j + 4);
-        v128_t x;
-        x = wasm_f32x4_splat(a0[q]);
-        c00 = MADD(c00, x, b0);
-        c01 = MADD(c01, x, b1);
-        x = wasm_f32x4_splat(a1[q]);
-        c10 = MADD(c10, x, b0);
-        c11 = MADD(c11, x, b1);
-        x = wasm_f32x4_splat(a2[q]);
-        c20 = MADD(c20, x, b0);
-        c21 = MADD(c21, x, b1);
-        x = wasm_f32x4_splat(a3[q]);
-        c30 = MADD(c30, x, b0);
-        c31 = MADD(c31, x, b1);
+        TILE_MADD(a0[q], a1[q], a2[q], a3[q]);
       }
       if (relu) {
         c00 = wasm_f32x4_max(c00, zero);
@@ -190,14 +208,7 @@ static void matmul(int n, int k, int m, const float *a, const float *b, const fl
         c31 = wasm_f32x4_max(c31, zero);
       }
       float *o = out + i * m + j;
-      wasm_v128_store(o, c00);
-      wasm_v128_store(o + 4, c01);
-      wasm_v128_store(o + m, c10);
-      wasm_v128_store(o + m + 4, c11);
-      wasm_v128_store(o + 2 * m, c20);
-      wasm_v128_store(o + 2 * m + 4, c21);
-      wasm_v128_store(o + 3 * m, c30);
-      wasm_v128_store(o + 3 * m + 4, c31);
+      TILE_STORE(o, m);
     }
   }
 }
@@ -216,28 +227,9 @@ static void matmul_at(int n, int k, int m, const float *a, const float *b, float
         const float *ar = a + r * k + i;
         v128_t b0 = wasm_v128_load(b + r * m + j);
         v128_t b1 = wasm_v128_load(b + r * m + j + 4);
-        v128_t x;
-        x = wasm_f32x4_splat(ar[0]);
-        c00 = MADD(c00, x, b0);
-        c01 = MADD(c01, x, b1);
-        x = wasm_f32x4_splat(ar[1]);
-        c10 = MADD(c10, x, b0);
-        c11 = MADD(c11, x, b1);
-        x = wasm_f32x4_splat(ar[2]);
-        c20 = MADD(c20, x, b0);
-        c21 = MADD(c21, x, b1);
-        x = wasm_f32x4_splat(ar[3]);
-        c30 = MADD(c30, x, b0);
-        c31 = MADD(c31, x, b1);
+        TILE_MADD(ar[0], ar[1], ar[2], ar[3]);
       }
-      wasm_v128_store(o, c00);
-      wasm_v128_store(o + 4, c01);
-      wasm_v128_store(o + m, c10);
-      wasm_v128_store(o + m + 4, c11);
-      wasm_v128_store(o + 2 * m, c20);
-      wasm_v128_store(o + 2 * m + 4, c21);
-      wasm_v128_store(o + 3 * m, c30);
-      wasm_v128_store(o + 3 * m + 4, c31);
+      TILE_STORE(o, m);
     }
   }
 }

@@ -44,8 +44,20 @@ let relaxedSupported: boolean | null = null;
 
 /** 'relaxed-simd' when this runtime validates that build, else 'simd'. */
 export function bestVariant(): RolloutVariant {
-  relaxedSupported ??= WebAssembly.validate(decodeBase64(ROLLOUT_RELAXED_WASM_BASE64));
+  relaxedSupported ??= WebAssembly.validate(moduleBytes('relaxed-simd'));
   return relaxedSupported ? 'relaxed-simd' : 'simd';
+}
+
+const decoded = new Map<RolloutVariant, Uint8Array>();
+
+/** A build's wasm bytes, decoded once per thread. */
+function moduleBytes(variant: RolloutVariant): Uint8Array {
+  let bytes = decoded.get(variant);
+  if (bytes === undefined) {
+    bytes = decodeBase64(variant === 'relaxed-simd' ? ROLLOUT_RELAXED_WASM_BASE64 : ROLLOUT_WASM_BASE64);
+    decoded.set(variant, bytes);
+  }
+  return bytes;
 }
 
 export class RolloutKernelError extends Error {
@@ -83,15 +95,10 @@ export class RolloutKernel {
    * between the two by float rounding only; each is deterministic on a given machine.
    */
   static async load(variant: RolloutVariant = bestVariant()): Promise<RolloutKernel> {
-    const bytes = decodeBase64(variant === 'relaxed-simd' ? ROLLOUT_RELAXED_WASM_BASE64 : ROLLOUT_WASM_BASE64);
-    const { instance } = await WebAssembly.instantiate(bytes, { env: { now: () => performance.now() } });
+    const { instance } = await WebAssembly.instantiate(moduleBytes(variant), { env: { now: () => performance.now() } });
     return new RolloutKernel(instance.exports as WasmExports, variant);
   }
 
-  /**
-   * `storeHidden: false` recomputes the hidden layer in the backward pass instead of keeping
-   * the forward pass's (which it does while memory allows): the same result, more work.
-   */
   /** Time per pass since the last call, which resets it. */
   profile(): RolloutProfile {
     const at = this.exports.nca_profile();
@@ -99,6 +106,10 @@ export class RolloutKernel {
     return { masks: ms[0]!, perceive: ms[1]!, updateForward: ms[2]!, updateBackward: ms[3]!, perceiveAdjoint: ms[4]!, total: ms[5]! };
   }
 
+  /**
+   * `storeHidden: false` recomputes the hidden layer in the backward pass instead of keeping
+   * the forward pass's (which it does while memory allows): the same result, more work.
+   */
   gradient(task: GradientTask, options: { storeHidden?: boolean } = {}): GradientResult {
     const { config, count, steps } = task;
     const c = config.channels;
@@ -179,12 +190,6 @@ export class RolloutKernel {
   }
 }
 
-/** The shared kernel's time per pass since the last call (which resets it). */
-export async function rolloutProfile(): Promise<RolloutProfile> {
-  shared ??= RolloutKernel.load();
-  return (await shared).profile();
-}
-
 function memoryError(task: GradientTask, bytes: number): RolloutKernelError {
   const { config } = task;
   return new RolloutKernelError(
@@ -199,10 +204,20 @@ function flag(value: boolean): number {
 
 let shared: Promise<RolloutKernel> | null = null;
 
+/** This thread's kernel, loaded once (the best build). */
+function sharedKernel(): Promise<RolloutKernel> {
+  shared ??= RolloutKernel.load();
+  return shared;
+}
+
 /** `batchGradient` on the wasm rollout kernel (one instance per thread, loaded once). */
 export async function kernelBatchGradient(task: GradientTask): Promise<GradientResult> {
-  shared ??= RolloutKernel.load();
-  return (await shared).gradient(task);
+  return (await sharedKernel()).gradient(task);
+}
+
+/** The shared kernel's time per pass since the last call (which resets it). */
+export async function rolloutProfile(): Promise<RolloutProfile> {
+  return (await sharedKernel()).profile();
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
