@@ -31,6 +31,10 @@ export { SamplePool, prepareBatch } from './training/samplePool.ts';
 export { batchGradient } from './training/batchGradient.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, rolloutProfile } from './wasm/rolloutKernel.ts';
 export { TrainingRun, TrainingError, freshTrainingState, learningRate, gridOf } from './training/trainingRun.ts';
+export { CheckpointError, decodeCheckpoint, encodeCheckpoint, isCheckpointFile } from './training/checkpoint.ts';
+export { finalLoss, trainedModelFile } from './training/modelFile.ts';
+
+export { prepareTarget, checkPictureSize, parseColour, pictureHeader, resampleRgba, targetShape, TargetError, MAX_INPUT_PIXELS } from './target/index.ts';
 
 export type { Kernel3x3 } from './kernels.ts';
 export type { FireSource, RunOptions, StepFunction, StepHook } from './step.ts';
@@ -44,3 +48,6 @@ export type { AdamState } from './training/adam.ts';
 export type { GradientResult, GradientTask } from './training/batchGradient.ts';
 export type { RolloutKernelErrorCode, RolloutProfile, RolloutVariant } from './wasm/rolloutKernel.ts';
 export type { GradientFunction, IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './training/trainingRun.ts';
+export type { Pixels, PictureHeader, Target, TargetErrorCode, TargetOptions } from './target/index.ts';
+export type { Checkpoint, RunPlan, TargetSource } from './training/checkpoint.ts';
+export type { TrainedBy } from './training/modelFile.ts';

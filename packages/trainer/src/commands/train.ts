@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { bestVariant, PRESETS, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
-import { writeModel, type NcaConfig } from '@nca-studio/weights-format';
+import { bestVariant, finalLoss, PRESETS, trainedModelFile, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import type { NcaConfig } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import { guardTraining } from '../backends/budget.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
@@ -231,15 +231,13 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
     await workers.stop();
   }
   const end = result.checkpoint;
-  const tail = end.losses.slice(-10);
-  const finalLoss = tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
   const ranSeconds = end.seconds - startedAt;
   const summary: TrainSummary = {
     dir,
     backend,
     workers: workers.size,
     iterations: end.iteration,
-    finalLoss,
+    finalLoss: finalLoss(end.losses),
     seconds: end.seconds,
     iterationsPerSecond: (end.iteration - startIteration) / Math.max(1e-9, ranSeconds),
     interrupted: result.interrupted,
@@ -249,7 +247,7 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
   io.log(
     result.interrupted
       ? `interrupted at iteration ${end.iteration}: checkpoint written; continue with --resume ${dir}`
-      : `done: ${end.iteration} iterations, final loss ${finalLoss.toExponential(3)}, ${summary.iterationsPerSecond.toFixed(2)} it/s -> ${join(dir, 'model.safetensors')}`,
+      : `done: ${end.iteration} iterations, final loss ${summary.finalLoss.toExponential(3)}, ${summary.iterationsPerSecond.toFixed(2)} it/s -> ${join(dir, 'model.safetensors')}`,
   );
   return summary;
 }
@@ -262,33 +260,7 @@ async function targetPng(rgba8: Uint8Array, width: number, height: number): Prom
 /** model.safetensors, loss.csv, loss.svg, growth.png and run.json (SPEC §4). */
 async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary): Promise<void> {
   const { plan } = end;
-  const rgba8 = new Uint8Array(end.target.length);
-  end.target.forEach((v, i) => (rgba8[i] = Math.round(Math.min(1, Math.max(0, v)) * 255)));
-  const training = {
-    preset: plan.preset,
-    iterations: end.iteration,
-    final_loss: summary.finalLoss,
-    backend: summary.backend.name,
-    backend_detail: summary.backend.detail,
-    seed: plan.seed,
-    seconds: Math.round(end.seconds * 10) / 10,
-    date: new Date().toISOString(),
-    tool_version: TOOL_VERSION,
-    settings: plan.training,
-  };
-  const model = writeModel({
-    config: plan.config,
-    params: end.params,
-    target: {
-      width: plan.config.gridWidth,
-      height: plan.config.gridHeight,
-      data: rgba8,
-      name: plan.targetName,
-      size: plan.training.targetSize,
-      padding: plan.training.padding,
-    },
-    training,
-  });
+  const model = trainedModelFile(end, { backend: summary.backend.name, backendDetail: summary.backend.detail, toolVersion: TOOL_VERSION });
   await writeFileAtomic(join(dir, 'model.safetensors'), model);
   await writeFileAtomic(join(dir, 'loss.csv'), lossCsv(end.losses));
   await writeFileAtomic(join(dir, 'loss.svg'), lossSvg(end.losses, `${plan.targetName}: ${plan.preset}, ${end.iteration} iterations`));

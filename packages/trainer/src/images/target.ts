@@ -2,38 +2,22 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, extname, join } from 'node:path';
+import { checkPictureSize, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
+import type { TargetSource as RunTarget } from '@nca-studio/core/checkpoint';
 import sharp from 'sharp';
 import { NcaError } from '../errors.ts';
 
-/** Where a target image comes from. */
-export type TargetSource = { kind: 'file'; path: string } | { kind: 'url'; url: string } | { kind: 'emoji'; char: string };
+/** Where the CLI reads a target from: a file, a URL or an emoji (core's sources but a page's dropped picture). */
+export type TargetSource = Exclude<RunTarget, { kind: 'picture' }>;
 
-export interface TargetOptions {
-  /** Longest side after shrinking, in cells. */
-  size: number;
-  /** Empty cells on each side. */
-  padding: number;
-  /** Key out this flat background colour (CSS colour or hex) for images without transparency. */
-  background?: string;
+export type { Target };
+export { MAX_INPUT_PIXELS };
+
+export interface TargetOptions extends PictureOptions {
   /** Limits for URL targets. */
   download?: { timeoutMs: number; maxBytes: number };
 }
 
-/** The padded training target: RGB premultiplied by alpha, all in [0, 1]. */
-export interface Target {
-  name: string;
-  width: number;
-  height: number;
-  /** [H, W, 4] premultiplied RGBA floats. */
-  rgba: Float32Array;
-  /** The same as bytes, for the weights file. */
-  rgba8: Uint8Array;
-  size: number;
-  padding: number;
-}
-
-/** Refuse before decoding: a 20000x20000 PNG is 1.6 GB of pixels. */
-export const MAX_INPUT_PIXELS = 8192 * 8192;
 export const DEFAULT_DOWNLOAD = { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024 };
 
 export async function loadTarget(source: TargetSource, options: TargetOptions): Promise<Target> {
@@ -139,7 +123,7 @@ async function download(url: string, limits: { timeoutMs: number; maxBytes: numb
   return Buffer.concat(chunks);
 }
 
-/** Decodes, keys out a background if asked, shrinks to fit, pads and premultiplies. */
+/** Decodes with sharp; core's prepareTarget keys, shrinks, pads and premultiplies (as the page does). */
 export async function decodeTarget(bytes: Buffer, name: string, options: TargetOptions, label = name): Promise<Target> {
   let metadata: sharp.Metadata;
   try {
@@ -147,115 +131,38 @@ export async function decodeTarget(bytes: Buffer, name: string, options: TargetO
   } catch {
     throw new NcaError('BAD_TARGET', `${name}: not an image sharp can read (PNG, JPEG, WebP or SVG expected)`);
   }
-  const width = metadata.width ?? 0;
-  const height = metadata.height ?? 0;
-  if (width * height > MAX_INPUT_PIXELS) {
-    throw new NcaError('TARGET_TOO_LARGE', `${name}: ${width}x${height} pixels is over the ${MAX_INPUT_PIXELS} pixel limit; shrink it first`);
-  }
-  let image: { data: Buffer; info: sharp.OutputInfo };
   try {
-    image = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, density: metadata.format === 'svg' ? 288 : undefined })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    checkPictureSize(metadata.width ?? 0, metadata.height ?? 0, name);
+    let image: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      image = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, density: metadata.format === 'svg' ? SVG_DENSITY : undefined })
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw new NcaError('BAD_TARGET', `${name}: could not decode the image (${(error as Error).message})`);
+    }
+    return prepareTarget({ width: image.info.width, height: image.info.height, data: image.data }, name, options, label);
   } catch (error) {
-    throw new NcaError('BAD_TARGET', `${name}: could not decode the image (${(error as Error).message})`);
-  }
-  let rgba = image.data;
-  if (options.background !== undefined) {
-    rgba = keyOut(rgba, parseColour(options.background));
-  } else if (!hasTransparency(rgba)) {
-    throw new NcaError(
-      'TARGET_NO_ALPHA',
-      `${name}: the image has no transparency, so there is no shape to grow; give an image with an alpha channel, or key out a flat background with --background white (or its colour, e.g. --background "#20a0ff")`,
-    );
-  }
-  const scale = options.size / Math.max(image.info.width, image.info.height);
-  const w = Math.max(1, Math.round(image.info.width * scale));
-  const h = Math.max(1, Math.round(image.info.height * scale));
-  const small = await sharp(rgba, { raw: { width: image.info.width, height: image.info.height, channels: 4 } })
-    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer();
-  const p = options.padding;
-  const gw = w + 2 * p;
-  const gh = h + 2 * p;
-  const out = new Float32Array(gw * gh * 4);
-  const out8 = new Uint8Array(gw * gh * 4);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const src = (y * w + x) * 4;
-      const dst = ((y + p) * gw + x + p) * 4;
-      const a = small[src + 3]! / 255;
-      for (let c = 0; c < 3; c++) {
-        out[dst + c] = (small[src + c]! / 255) * a;
-      }
-      out[dst + 3] = a;
-      for (let c = 0; c < 4; c++) {
-        out8[dst + c] = Math.round(out[dst + c]! * 255);
-      }
-    }
-  }
-  refuseInvisible(out8, gw, gh, label);
-  return { name, width: gw, height: gh, rgba: out, rgba8: out8, size: options.size, padding: p };
-}
-
-/**
- * A target with nothing visible after resizing (an SVG whose only content is an external image,
- * which is never fetched; a fully transparent PNG) would train to "done" on an empty grid. So
- * would one whose visible part is under 2x2 cells: nothing for a CA to grow.
- */
-function refuseInvisible(rgba8: Uint8Array, width: number, height: number, label: string): void {
-  let [minX, minY, maxX, maxY] = [width, height, -1, -1];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (rgba8[(y * width + x) * 4 + 3]! > 0) {
-        [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
-      }
-    }
-  }
-  if (maxX < 0) {
-    throw new NcaError('TARGET_EMPTY', `${label}: no pixel is visible (alpha > 0) after decoding and resizing, so there is no shape to grow; external images in an SVG are not fetched`);
-  }
-  if (maxX - minX + 1 < 2 || maxY - minY + 1 < 2) {
-    throw new NcaError('TARGET_EMPTY', `${label}: the visible part is ${maxX - minX + 1}x${maxY - minY + 1} cells after resizing, under the 2x2 a shape needs; give a larger shape or a larger --target-size`);
+    throw error instanceof TargetError ? cliTargetError(error) : error;
   }
 }
 
-function hasTransparency(rgba: Buffer): boolean {
-  for (let i = 3; i < rgba.length; i += 4) {
-    if (rgba[i]! < 255) {
-      return true;
-    }
-  }
-  return false;
-}
+/** SVGs are drawn at 4x their CSS size before shrinking (the page draws them the same way). */
+export const SVG_DENSITY = 4 * 72;
 
-const NAMED: Record<string, [number, number, number]> = { white: [255, 255, 255], black: [0, 0, 0] };
-
-export function parseColour(text: string): [number, number, number] {
-  const named = NAMED[text.toLowerCase()];
-  if (named) {
-    return named;
+/** Core's refusal in the CLI's words: the same code, the flag that fixes it. */
+function cliTargetError(error: TargetError): NcaError {
+  switch (error.code) {
+    case 'TARGET_NO_ALPHA':
+      return new NcaError('TARGET_NO_ALPHA', `${error.message} with --background white (or its colour, e.g. --background "#20a0ff")`);
+    case 'BAD_COLOUR':
+      return new NcaError('BAD_FLAG', `--${error.message}`);
+    case 'TARGET_EMPTY':
+      return new NcaError('TARGET_EMPTY', error.message.replace('a larger target size', 'a larger --target-size'));
+    case 'TARGET_TOO_LARGE':
+      return new NcaError('TARGET_TOO_LARGE', error.message);
   }
-  const hex = /^#?([0-9a-f]{6})$/i.exec(text);
-  if (hex) {
-    const n = parseInt(hex[1]!, 16);
-    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-  }
-  throw new NcaError('BAD_FLAG', `--background: "${text}" is not a colour (use white, black or #rrggbb)`);
-}
-
-/** Pixels within a small distance of the background colour become transparent, with a soft edge. */
-function keyOut(rgba: Buffer, bg: [number, number, number]): Buffer {
-  const out = Buffer.from(rgba);
-  for (let i = 0; i < out.length; i += 4) {
-    const d = Math.max(Math.abs(out[i]! - bg[0]), Math.abs(out[i + 1]! - bg[1]), Math.abs(out[i + 2]! - bg[2]));
-    // Fully transparent within 16 levels, fully opaque beyond 48, linear between.
-    const keep = Math.min(1, Math.max(0, (d - 16) / 32));
-    out[i + 3] = Math.round(out[i + 3]! * keep);
-  }
-  return out;
 }
 
 /** The target a command's --target / --emoji flags name; undefined when neither is given. */

@@ -1,0 +1,6 @@
+// Target pictures, with no tfjs: the CLI and the page import this entry point alone.
+export { prepareTarget, checkPictureSize, parseColour, hasTransparency, keyOut, targetShape, TargetError, MAX_INPUT_PIXELS } from './prepareTarget.ts';
+export { resampleRgba } from './resample.ts';
+export { pictureHeader } from './imageHeader.ts';
+export type { Pixels, Target, TargetErrorCode, TargetOptions } from './prepareTarget.ts';
+export type { PictureHeader } from './imageHeader.ts';
