@@ -9,5 +9,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // Relaxed SIMD, as Chromium has it: the Train view's test resumes the page's run in Node on the same kernel build.
+    execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });

@@ -46,7 +46,20 @@ export default defineConfig({
   // Bundled at server start, so the first page load is not reloaded by a late discovery.
   // src/harness/index.ts too: the test and benchmark pages import it (the benchmark's extra
   // kernels, the gradients for training on the page).
-  optimizeDeps: { entries: ['index.html', 'src/harness/index.ts'], include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgl/dist/base', '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels'] },
+  // The Train view's worker too (src/train/trainWorker.ts): its backends are found at start.
+  optimizeDeps: {
+    entries: ['index.html', 'src/harness/index.ts', 'src/train/trainWorker.ts'],
+    include: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-backend-webgl/dist/base',
+      '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels',
+    ],
+  },
+  // The worker imports modules (ES module workers): bundled as such.
+  worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
   server: { host: '127.0.0.1' },
 });

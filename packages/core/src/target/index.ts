@@ -2,5 +2,6 @@
 export { prepareTarget, checkPictureSize, parseColour, hasTransparency, keyOut, targetShape, TargetError, MAX_INPUT_PIXELS } from './prepareTarget.ts';
 export { resampleRgba } from './resample.ts';
 export { pictureHeader } from './imageHeader.ts';
+export { emojiCodepoints, emojiTargetName } from './emojiName.ts';
 export type { Pixels, Target, TargetErrorCode, TargetOptions } from './prepareTarget.ts';
 export type { PictureHeader } from './imageHeader.ts';

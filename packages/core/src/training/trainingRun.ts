@@ -196,6 +196,11 @@ export class TrainingRun {
     return { iteration: this.current, total: training.iterations, loss, lr: this.adam.learningRate, steps, seconds: this.seconds };
   }
 
+  /** The current weights (copies), e.g. for a live preview. */
+  weights(): Promise<NcaParams> {
+    return tensorsToParams(this.params);
+  }
+
   /** The run as it stands, as plain arrays (copies: later iterations do not change them). */
   async snapshot(): Promise<TrainingState> {
     return {

@@ -100,6 +100,10 @@ export class RolloutKernel {
   }
 
   /** Time per pass since the last call, which resets it. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
   profile(): RolloutProfile {
     const at = this.exports.nca_profile();
     const ms = new Float64Array(this.exports.memory.buffer, at, 6);
@@ -213,6 +217,11 @@ function sharedKernel(): Promise<RolloutKernel> {
 /** `batchGradient` on the wasm rollout kernel (one instance per thread, loaded once). */
 export async function kernelBatchGradient(task: GradientTask): Promise<GradientResult> {
   return (await sharedKernel()).gradient(task);
+}
+
+/** The bytes of the shared kernel's wasm memory (it grows to the largest rollout, then stays). */
+export async function kernelMemoryBytes(): Promise<number> {
+  return (await sharedKernel()).memoryBytes;
 }
 
 /** The shared kernel's time per pass since the last call (which resets it). */

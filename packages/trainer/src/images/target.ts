@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, extname, join } from 'node:path';
-import { checkPictureSize, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
+import { checkPictureSize, emojiCodepoints, emojiTargetName, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
 import type { TargetSource as RunTarget } from '@nca-studio/core/checkpoint';
 import sharp from 'sharp';
 import { NcaError } from '../errors.ts';
@@ -37,7 +37,7 @@ export function targetName(source: TargetSource): string {
     case 'url':
       return basename(new URL(source.url).pathname, extname(new URL(source.url).pathname)) || 'target';
     case 'emoji':
-      return `emoji-${emojiCodepoints(source.char)}`;
+      return emojiTargetName(source.char);
   }
 }
 
@@ -64,10 +64,7 @@ async function readSource(source: TargetSource, options: TargetOptions): Promise
   return { bytes: await download(source.url, options.download ?? DEFAULT_DOWNLOAD), name };
 }
 
-/** Lower-case hex code points joined by '-', as the emoji image packages name their files. */
-export function emojiCodepoints(char: string): string {
-  return Array.from(char, (c) => c.codePointAt(0)!.toString(16)).join('-');
-}
+export { emojiCodepoints };
 
 const require = createRequire(import.meta.url);
 

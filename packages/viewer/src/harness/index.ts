@@ -5,6 +5,7 @@ export { compareWithCore } from './conformance.ts';
 export { benchmarkCase, fullState, grownState, syntheticModel } from './benchmark.ts';
 export { benchmarkNaive } from './naive.ts';
 export { kernelGradientOnPage, trainOnPage } from './training.ts';
+export { targetOnPage } from './picture.ts';
 export { PRESETS } from '@nca-studio/core';
 
 export type { ConformanceOptions, ConformanceResult } from './conformance.ts';

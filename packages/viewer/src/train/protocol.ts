@@ -1,0 +1,46 @@
+import type { RunPlan } from '@nca-studio/core/checkpoint';
+import type { RolloutVariant } from '@nca-studio/core';
+import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+
+/** How the worker computes each batch's gradient. */
+export type TrainRoute = 'kernel' | 'webgl';
+
+/** Page -> worker. */
+export type ToWorker =
+  | {
+      type: 'start';
+      id: string;
+      /** A new run: its plan and padded premultiplied target. */
+      plan?: RunPlan;
+      target?: Float32Array;
+      /** Or a saved run: its checkpoint file's bytes. */
+      checkpoint?: Uint8Array;
+      route: TrainRoute | 'auto';
+      /** The kernel build (default: this browser's best); the simd build is bit-equal to Node's. */
+      variant?: RolloutVariant;
+      checkpointSeconds: number;
+      previewSeconds: number;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+/** What the worker's memory holds, to show it stays flat over a run. */
+export interface WorkerMemory {
+  tensors: number;
+  tensorBytes: number;
+  /** JS heap in use, where the browser tells (Chromium's performance.memory). */
+  heapBytes: number | null;
+  wasmBytes: number;
+}
+
+/** Worker -> page. */
+export type FromWorker =
+  | { type: 'started'; route: TrainRoute; reason: string; iteration: number; total: number; losses: number[] }
+  | { type: 'progress'; iteration: number; total: number; loss: number; lr: number; seconds: number; iterationsPerSecond: number; memory: WorkerMemory }
+  | { type: 'preview'; iteration: number; model: { config: NcaConfig; params: NcaParams } }
+  | { type: 'saved'; iteration: number; bytes: number }
+  | { type: 'storage'; message: string }
+  | { type: 'paused'; iteration: number }
+  | { type: 'finished'; iteration: number; status: 'stopped' | 'done'; model: Uint8Array }
+  | { type: 'failed'; message: string };

@@ -1,0 +1,159 @@
+// The Train view's worker: core's TrainingRun, off the page's thread, checkpointed to
+// IndexedDB. The page sends start/pause/resume/stop; the worker reports progress, live
+// weights for the preview, saves, and the finished model file.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/core/checkpoint';
+import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, type RolloutVariant } from '@nca-studio/core';
+import type { FromWorker, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
+import { chooseRoute, detectAbilities } from './route.ts';
+import { RunStore, StorageError, type SavedRun } from './runStore.ts';
+import { VIEWER_VERSION } from '../version.ts';
+
+type StartMessage = Extract<ToWorker, { type: 'start' }>;
+
+const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
+
+let paused = false;
+let stopping = false;
+let wake: (() => void) | null = null;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgl route. */
+async function useBackend(route: TrainRoute, variant: RolloutVariant): Promise<string> {
+  if (route === 'webgl') {
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+    await import('@tensorflow/tfjs-backend-webgl');
+    if (await tf.setBackend('webgl')) {
+      return 'tfjs-backend-webgl (OffscreenCanvas)';
+    }
+    throw new Error('tfjs-backend-webgl did not start in this worker');
+  }
+  await tf.setBackend('cpu');
+  return `the wasm rollout kernel (${variant})`;
+}
+
+function memory(kernel: RolloutKernel | null): WorkerMemory {
+  const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  return {
+    tensors: tf.memory().numTensors,
+    tensorBytes: tf.memory().numBytes,
+    heapBytes: heap === undefined ? null : heap.usedJSHeapSize,
+    wasmBytes: kernel?.memoryBytes ?? 0,
+  };
+}
+
+async function train(start: StartMessage): Promise<void> {
+  const checkpoint: Checkpoint = start.checkpoint !== undefined ? decodeCheckpoint(start.checkpoint, 'the saved run') : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!) };
+  const { plan } = checkpoint;
+  const { route, reason } = chooseRoute(start.route, await detectAbilities());
+  const kernel = route === 'kernel' ? await RolloutKernel.load(start.variant ?? bestVariant()) : null;
+  const detail = await useBackend(route, kernel?.variant ?? bestVariant());
+  const run = new TrainingRun(plan, checkpoint, kernel === null ? {} : { gradient: async (task) => kernel.gradient(task) });
+  let store: RunStore | null = null;
+  try {
+    store = await RunStore.open();
+  } catch (error) {
+    post({ type: 'storage', message: describe(error) });
+  }
+  const record = (status: SavedRun['status'], bytes: number): SavedRun => ({
+    id: start.id,
+    name: plan.targetName,
+    preset: plan.preset,
+    iteration: run.iteration,
+    total: plan.training.iterations,
+    status,
+    savedAt: Date.now(),
+    bytes,
+  });
+  const save = async (status: SavedRun['status']): Promise<void> => {
+    if (store === null) {
+      return;
+    }
+    const bytes = encodeCheckpoint({ plan, ...(await run.snapshot()) });
+    try {
+      await store.save(record(status, bytes.length), bytes);
+      post({ type: 'saved', iteration: run.iteration, bytes: bytes.length });
+    } catch (error) {
+      post({ type: 'storage', message: error instanceof StorageError ? error.message : describe(error) });
+    }
+  };
+  const preview = async (): Promise<void> => {
+    post({ type: 'preview', iteration: run.iteration, model: { config: plan.config, params: await run.weights() } });
+  };
+  post({ type: 'started', route, reason: `${detail}: ${reason}`, iteration: run.iteration, total: plan.training.iterations, losses: checkpoint.losses });
+  let lastSave = performance.now();
+  let lastPreview = -Infinity;
+  let window = { at: performance.now(), iteration: run.iteration };
+  let rate = 0;
+  try {
+    await preview();
+    while (!run.done && !stopping) {
+      if (paused) {
+        await save('paused');
+        post({ type: 'paused', iteration: run.iteration });
+        await new Promise<void>((resolve) => (wake = resolve));
+        window = { at: performance.now(), iteration: run.iteration };
+        continue;
+      }
+      const info = await run.iterate();
+      const now = performance.now();
+      // Iterations/s over the last few seconds: the steps drawn per iteration vary.
+      if (now - window.at > 3000 || rate === 0) {
+        rate = (info.iteration - window.iteration) / Math.max(1e-3, (now - window.at) / 1000);
+        window = { at: now, iteration: info.iteration };
+      }
+      post({ type: 'progress', iteration: info.iteration, total: info.total, loss: info.loss, lr: info.lr, seconds: info.seconds, iterationsPerSecond: rate, memory: memory(kernel) });
+      if (now - lastPreview > start.previewSeconds * 1000) {
+        lastPreview = now;
+        await preview();
+      }
+      if (now - lastSave > start.checkpointSeconds * 1000) {
+        lastSave = now;
+        await save('training');
+      }
+    }
+    const status = run.done ? 'done' : 'stopped';
+    await save(status);
+    await preview();
+    const model = trainedModelFile({ plan, ...(await run.snapshot()) }, { backend: route === 'kernel' ? 'wasm-kernel' : 'webgl', backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
+    post({ type: 'finished', iteration: run.iteration, status, model }, [model.buffer]);
+  } catch (error) {
+    const message =
+      error instanceof TrainingError && error.code === 'NON_FINITE_LOSS' ? `${error.message}; stopped. The last saved checkpoint is kept: resume it, or start again with a lower learning rate` : describe(error);
+    post({ type: 'failed', message });
+  } finally {
+    run.dispose();
+    store?.close();
+  }
+}
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'start':
+      train(message).catch((error: unknown) => post({ type: 'failed', message: describe(error) }));
+      break;
+    case 'pause':
+      paused = true;
+      break;
+    case 'resume':
+      paused = false;
+      wake?.();
+      wake = null;
+      break;
+    case 'stop':
+      stopping = true;
+      paused = false;
+      wake?.();
+      wake = null;
+      break;
+  }
+};
