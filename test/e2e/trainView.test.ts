@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { decodeCheckpoint, RolloutKernel, TrainingRun } from '@nca-studio/core';
+import { decodeCheckpoint, RolloutKernel, shardedGradient, TrainingRun } from '@nca-studio/core';
 import { decodeTarget, emojiPath, main } from '@nca-studio/trainer';
 import { parameterCount, readModel } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
@@ -96,7 +96,7 @@ async function nca(...argv: string[]): Promise<{ code: number; out: string[]; er
 
 describe('the Train view', () => {
   it('trains a dropped picture in a worker, survives a reload, and downloads a file the CLI reads', async () => {
-    const { page, errors } = await openPage(browser, `${base}?tab=train&checkpointSeconds=1&previewSeconds=1&kernel=simd`);
+    const { page, errors } = await openPage(browser, `${base}?tab=train&checkpointSeconds=1&previewSeconds=1&kernel=simd&threads=2`);
     await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
     await drop(page, await blob(), 'blob.png', 'image/png');
     await page.waitForSelector('[data-testid=target-size]');
@@ -110,7 +110,7 @@ describe('the Train view', () => {
 
     // The worker says which route trains and why.
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 10, null, { timeout: 90_000 });
-    expect(await page.locator('[data-testid=route-line]').textContent()).toMatch(/^the wasm rollout kernel \(simd\): the fastest route here/);
+    expect(await page.locator('[data-testid=route-line]').textContent()).toMatch(/^the wasm rollout kernel \(simd, 2 threads\): the fastest route here/);
     const early = await status(page);
     const heapEarly = await heap.used();
     // The page stays responsive while the worker trains: a frame comes within a few frames' time.
@@ -175,12 +175,12 @@ describe('the Train view', () => {
 
     // Resumed exactly as the CLI resumes: core's TrainingRun in Node, from the checkpoint the
     // reload left, on the same kernel build (simd: relaxed SIMD may fuse differently in
-    // Chromium's V8 and Node's), reaches the downloaded weights bit for bit.
+    // Chromium's V8 and Node's) and the same two shards, reaches the downloaded weights bit for bit.
     const plan = { ...atReload.plan, training: { ...atReload.plan.training, iterations: stoppedAt } };
     // The page's worker runs the small ops (loss, Adam) on tfjs-backend-cpu; `nca eval` above chose wasm.
     await tf.setBackend('cpu');
     const kernel = await RolloutKernel.load('simd');
-    const resumed = new TrainingRun(plan, atReload, { gradient: async (task) => kernel.gradient(task) });
+    const resumed = new TrainingRun(plan, atReload, { gradient: (task) => shardedGradient(task, 2, async (shard) => kernel.gradient(shard)) });
     while (!resumed.done) {
       await resumed.iterate();
     }
@@ -259,6 +259,23 @@ describe('the Train view', () => {
     const diffs = onPage.rgba8.map((v, i) => Math.abs(v - cli.rgba8[i]!));
     expect(diffs.reduce((s, d) => s + d, 0) / diffs.length).toBeLessThan(1);
     expect(Math.max(...diffs)).toBeLessThanOrEqual(16);
+    await page.close();
+  });
+
+  it("trains on tfjs-backend-webgl in the worker, the route for a browser without wasm SIMD", async () => {
+    const { page, errors } = await openPage(browser, `${base}?tab=train&route=webgl`);
+    await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
+    await page.click('[data-testid=emoji-1f98e]');
+    await page.waitForSelector('[data-testid=target-size]');
+    await page.selectOption('[data-testid=preset]', 'quick');
+    await page.fill('[data-testid=target-size-input]', '8');
+    await page.locator('[data-testid=target-size-input]').dispatchEvent('change');
+    await page.fill('[data-testid=iterations]', '4');
+    await page.click('[data-testid=start]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
+    expect(await page.locator('[data-testid=route-line]').textContent()).toBe('tfjs-backend-webgl (OffscreenCanvas): chosen');
+    expect((await status(page)).iteration).toBe(4);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -29,6 +29,7 @@ export { Adam } from './training/adam.ts';
 export { perSampleLoss, overflowPenalty } from './training/loss.ts';
 export { SamplePool, prepareBatch } from './training/samplePool.ts';
 export { batchGradient } from './training/batchGradient.ts';
+export { shardedGradient } from './training/shards.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile } from './wasm/rolloutKernel.ts';
 export { TrainingRun, TrainingError, freshTrainingState, learningRate, gridOf } from './training/trainingRun.ts';
 export { CheckpointError, decodeCheckpoint, encodeCheckpoint, isCheckpointFile } from './training/checkpoint.ts';

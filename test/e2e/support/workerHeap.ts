@@ -3,7 +3,7 @@
 import type { CDPSession, Page } from 'playwright-core';
 
 export interface WorkerHeap {
-  /** Bytes in use after a full collection, in the page's newest worker. */
+  /** Bytes in use after a full collection, in the page's first worker (its own workers are not attached). */
   used(): Promise<number>;
   detach(): Promise<void>;
 }
@@ -34,7 +34,7 @@ export async function watchWorkerHeap(page: Page): Promise<WorkerHeap> {
   };
   return {
     async used() {
-      const worker = workers.at(-1);
+      const worker = workers[0];
       if (worker === undefined) {
         throw new Error('the page has no worker');
       }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/backend.ts';
 import type { GradientRoute } from '../backends/names.ts';
-import { batchGradient, kernelBatchGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
+import { batchGradient, kernelBatchGradient, shardedGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
 import { NcaError } from '../errors.ts';
 
 /**
@@ -63,42 +63,17 @@ export class GradientWorkers {
     if (this.workers.length === 0 || task.count < 2) {
       return gradientFunction(this.route)(task);
     }
-    const { config, count } = task;
-    const cellsPerSample = config.gridHeight * config.gridWidth;
-    const stateSize = cellsPerSample * config.channels;
-    const shards = Math.min(this.workers.length, count);
-    const bounds = Array.from({ length: shards + 1 }, (_, k) => Math.round((k * count) / shards));
-    const results = await Promise.all(
-      Array.from({ length: shards }, (_, k) => {
-        const [lo, hi] = [bounds[k]!, bounds[k + 1]!];
-        const fire = new Uint8Array(task.steps * (hi - lo) * cellsPerSample);
-        for (let s = 0; s < task.steps; s++) {
-          const from = (s * count + lo) * cellsPerSample;
-          fire.set(task.fire.subarray(from, from + (hi - lo) * cellsPerSample), s * (hi - lo) * cellsPerSample);
+    return shardedGradient(task, this.workers.length, (shard, k) => {
+      const worker = this.workers[k]!;
+      const answer = reply(worker);
+      worker.postMessage(shard, [shard.states.buffer as ArrayBuffer, shard.fire.buffer as ArrayBuffer]);
+      return answer.then((r) => {
+        if (!('ok' in r) || !r.ok) {
+          throw new NcaError('WORKER_FAILED', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`);
         }
-        const shard: GradientTask = { ...task, count: hi - lo, states: task.states.slice(lo * stateSize, hi * stateSize), fire };
-        const worker = this.workers[k]!;
-        const answer = reply(worker);
-        worker.postMessage(shard, [shard.states.buffer as ArrayBuffer, fire.buffer]);
-        return answer.then((r) => {
-          if (!('ok' in r) || !r.ok) {
-            throw new NcaError('WORKER_FAILED', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`);
-          }
-          return r.result;
-        });
-      }),
-    );
-    const grads = results[0]!.grads.map((g) => new Float32Array(g.length));
-    for (const r of results) {
-      r.grads.forEach((g, i) => g.forEach((v, j) => (grads[i]![j]! += v)));
-    }
-    const losses = new Float32Array(count);
-    const final = new Float32Array(count * stateSize);
-    results.forEach((r, k) => {
-      losses.set(r.losses, bounds[k]!);
-      final.set(r.final, bounds[k]! * stateSize);
+        return r.result;
+      });
     });
-    return { grads, losses, final };
   }
 
   async stop(): Promise<void> {

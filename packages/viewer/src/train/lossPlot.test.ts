@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lossPolyline, PLOT_POINTS, timeLeft } from './lossPlot.ts';
+import { lossPolyline, PLOT_POINTS, runningMean, timeLeft } from './lossPlot.ts';
 
 describe('lossPolyline', () => {
   it('spans the decades of the losses, falling losses going down the box', () => {
@@ -25,5 +25,11 @@ describe('timeLeft', () => {
     expect(timeLeft(100, 2500, 1.2)).toBe('33 min 20 s');
     expect(timeLeft(10, 40, 2)).toBe('15 s');
     expect(timeLeft(10, 40, 0)).toBe('');
+  });
+});
+
+describe('runningMean', () => {
+  it('averages the last window of losses', () => {
+    expect(runningMean([4, 2, 6, 8], 2)).toEqual([4, 3, 4, 7]);
   });
 });

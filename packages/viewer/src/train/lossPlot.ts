@@ -3,11 +3,13 @@ export const PLOT_POINTS = 400;
 
 /**
  * The loss curve as an SVG polyline's points in a `width` x `height` box, log-scaled in y
- * between the losses' own decades (a loss of 0 or less is left out: no logarithm).
+ * between the decades of `scaleOf` (a loss of 0 or less is left out: no logarithm).
  */
-export function lossPolyline(losses: readonly number[], width: number, height: number): { points: string; decades: Array<{ y: number; label: string }> } {
-  const positive = losses.map((loss, i) => ({ i, loss })).filter(({ loss }) => loss > 0 && Number.isFinite(loss));
-  if (positive.length === 0) {
+export function lossPolyline(losses: readonly number[], width: number, height: number, scaleOf: readonly number[] = losses): { points: string; decades: Array<{ y: number; label: string }> } {
+  const usable = (loss: number): boolean => loss > 0 && Number.isFinite(loss);
+  const positive = losses.map((loss, i) => ({ i, loss })).filter(({ loss }) => usable(loss));
+  const scale = scaleOf.filter(usable);
+  if (positive.length === 0 || scale.length === 0) {
     return { points: '', decades: [] };
   }
   const stride = Math.max(1, Math.ceil(positive.length / PLOT_POINTS));
@@ -17,8 +19,10 @@ export function lossPolyline(losses: readonly number[], width: number, height: n
     thinned.push({ i: chunk[chunk.length - 1]!.i, loss: chunk.reduce((s, p) => s + p.loss, 0) / chunk.length });
   }
   const logs = thinned.map((p) => Math.log10(p.loss));
-  const top = Math.ceil(Math.max(...logs));
-  const bottom = Math.min(Math.floor(Math.min(...logs)), top - 1);
+  // The y range of `scaleOf` (the raw losses), so that a smoothed line drawn over them agrees.
+  const range = scale.reduce((r, loss) => [Math.min(r[0]!, loss), Math.max(r[1]!, loss)], [Infinity, 0]);
+  const top = Math.ceil(Math.log10(range[1]!));
+  const bottom = Math.min(Math.floor(Math.log10(range[0]!)), top - 1);
   const last = Math.max(1, losses.length - 1);
   const y = (log: number): number => ((top - log) / (top - bottom)) * height;
   const points = thinned.map((p, n) => `${((p.i / last) * width).toFixed(1)},${y(logs[n]!).toFixed(1)}`).join(' ');
@@ -27,6 +31,23 @@ export function lossPolyline(losses: readonly number[], width: number, height: n
     decades.push({ y: y(d), label: `1e${d}` });
   }
   return { points, decades };
+}
+
+/**
+ * The running mean of the last `window` losses at each iteration: single losses jump with the
+ * batch's damaged and re-seeded samples; the mean shows the trend.
+ */
+export function runningMean(losses: readonly number[], window = 20): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) {
+    sum += losses[i]!;
+    if (i >= window) {
+      sum -= losses[i - window]!;
+    }
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
 }
 
 /** "3 min 20 s" left at this rate, or '' before a rate is known. */

@@ -18,6 +18,8 @@ export type ToWorker =
       route: TrainRoute | 'auto';
       /** The kernel build (default: this browser's best); the simd build is bit-equal to Node's. */
       variant?: RolloutVariant;
+      /** Gradient threads for the kernel (default: one per core, up to the batch); 1 trains in the worker itself. */
+      threads?: number;
       checkpointSeconds: number;
       previewSeconds: number;
     }

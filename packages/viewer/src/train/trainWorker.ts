@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/core/checkpoint';
-import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, type RolloutVariant } from '@nca-studio/core';
+import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, type GradientTask, type RolloutVariant } from '@nca-studio/core';
+import { KernelThreads } from './kernelThreads.ts';
 import type { FromWorker, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
 import { chooseRoute, detectAbilities } from './route.ts';
 import { RunStore, StorageError, type SavedRun } from './runStore.ts';
@@ -27,7 +28,7 @@ function describe(error: unknown): string {
 }
 
 /** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgl route. */
-async function useBackend(route: TrainRoute, variant: RolloutVariant): Promise<string> {
+async function useBackend(route: TrainRoute, variant: RolloutVariant, threads: number): Promise<string> {
   if (route === 'webgl') {
     await import('@tensorflow/tfjs-core/dist/register_all_gradients');
     await import('@tensorflow/tfjs-backend-webgl');
@@ -37,16 +38,16 @@ async function useBackend(route: TrainRoute, variant: RolloutVariant): Promise<s
     throw new Error('tfjs-backend-webgl did not start in this worker');
   }
   await tf.setBackend('cpu');
-  return `the wasm rollout kernel (${variant})`;
+  return `the wasm rollout kernel (${variant}, ${threads === 1 ? 'one thread' : `${threads} threads`})`;
 }
 
-function memory(kernel: RolloutKernel | null): WorkerMemory {
+function memory(kernelBytes: number): WorkerMemory {
   const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
   return {
     tensors: tf.memory().numTensors,
     tensorBytes: tf.memory().numBytes,
     heapBytes: heap === undefined ? null : heap.usedJSHeapSize,
-    wasmBytes: kernel?.memoryBytes ?? 0,
+    wasmBytes: kernelBytes,
   };
 }
 
@@ -54,9 +55,14 @@ async function train(start: StartMessage): Promise<void> {
   const checkpoint: Checkpoint = start.checkpoint !== undefined ? decodeCheckpoint(start.checkpoint, 'the saved run') : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!) };
   const { plan } = checkpoint;
   const { route, reason } = chooseRoute(start.route, await detectAbilities());
-  const kernel = route === 'kernel' ? await RolloutKernel.load(start.variant ?? bestVariant()) : null;
-  const detail = await useBackend(route, kernel?.variant ?? bestVariant());
-  const run = new TrainingRun(plan, checkpoint, kernel === null ? {} : { gradient: async (task) => kernel.gradient(task) });
+  const variant = start.variant ?? bestVariant();
+  const threads = route === 'kernel' ? Math.max(1, Math.min(start.threads ?? navigator.hardwareConcurrency ?? 1, plan.training.batch)) : 1;
+  // One thread: the kernel in this worker; more: a Web Worker per shard of the batch.
+  const kernel = route === 'kernel' && threads === 1 ? await RolloutKernel.load(variant) : null;
+  const pool = route === 'kernel' && threads > 1 ? await KernelThreads.start(threads, variant) : null;
+  const detail = await useBackend(route, variant, threads);
+  const gradient = pool !== null ? (task: GradientTask) => pool.gradient(task) : kernel !== null ? async (task: GradientTask) => kernel.gradient(task) : undefined;
+  const run = new TrainingRun(plan, checkpoint, gradient === undefined ? {} : { gradient });
   let store: RunStore | null = null;
   try {
     store = await RunStore.open();
@@ -110,7 +116,7 @@ async function train(start: StartMessage): Promise<void> {
         rate = (info.iteration - window.iteration) / Math.max(1e-3, (now - window.at) / 1000);
         window = { at: now, iteration: info.iteration };
       }
-      post({ type: 'progress', iteration: info.iteration, total: info.total, loss: info.loss, lr: info.lr, seconds: info.seconds, iterationsPerSecond: rate, memory: memory(kernel) });
+      post({ type: 'progress', iteration: info.iteration, total: info.total, loss: info.loss, lr: info.lr, seconds: info.seconds, iterationsPerSecond: rate, memory: memory(kernel?.memoryBytes ?? pool?.memoryBytes ?? 0) });
       if (now - lastPreview > start.previewSeconds * 1000) {
         lastPreview = now;
         await preview();
@@ -131,6 +137,7 @@ async function train(start: StartMessage): Promise<void> {
     post({ type: 'failed', message });
   } finally {
     run.dispose();
+    pool?.stop();
     store?.close();
   }
 }
