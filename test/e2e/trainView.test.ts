@@ -287,9 +287,19 @@ describe('the Train view', () => {
       await page.click('[data-testid=emoji-1f98e]');
       await page.waitForSelector('[data-testid=target-size]');
       await page.selectOption('[data-testid=preset]', 'quick');
-      await page.fill('[data-testid=iterations]', '6');
+      await page.fill('[data-testid=iterations]', '40');
       await page.click('[data-testid=start]');
+      // Pause holds the run where it is; Resume goes on from there.
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 3, null, { timeout: 60_000 });
+      await page.click('[data-testid=pause]');
+      await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'paused', null, { timeout: 30_000 });
+      const held = (await status(page)).iteration;
+      await page.waitForTimeout(1500);
+      expect((await status(page)).iteration).toBe(held);
+      expect(held).toBeLessThan(40);
+      await page.click('[data-testid=pause]');
       await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
+      expect((await status(page)).iteration).toBe(40);
       expect(await page.locator('[data-testid=preview-problem]').textContent()).toMatch(/no live preview: .*WebGL/);
       expect(await page.locator('[data-testid=download]').isVisible()).toBe(true);
       expect(errors).toEqual([]);

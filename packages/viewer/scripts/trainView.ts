@@ -2,7 +2,7 @@
 // iterations/s (iterations 1 to N over wall time, as the page shows them), and with
 // `--screenshot-at I` the README's screenshot of the view at iteration I (docs/train-view.png).
 //
-//   tsx scripts/trainView.ts [--preset cpu] [--emoji 1f98e] [--iterations 200] [--screenshot-at I] [--out FILE]
+//   tsx scripts/trainView.ts [--preset cpu] [--emoji 1f98e] [--iterations 200] [--threads N] [--screenshot-at I] [--out FILE]
 //
 // The CLI on the same settings: `pnpm train --emoji 🦎 --preset cpu --iterations 200 --workers 1`.
 import { resolve } from 'node:path';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     emoji: { type: 'string', default: '1f98e' },
     iterations: { type: 'string', default: '200' },
     'screenshot-at': { type: 'string' },
+    threads: { type: 'string' },
     out: { type: 'string', default: resolve(VIEWER_ROOT, '../../docs/train-view.png') },
   },
 });
@@ -25,7 +26,7 @@ const server = await startViewerServer();
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
   const page = await browser.newPage({ viewport: { width: 760, height: 1000 }, deviceScaleFactor: 1 });
-  await page.goto(`${server.url}?tab=train`);
+  await page.goto(`${server.url}?tab=train${values.threads === undefined ? '' : `&threads=${values.threads}`}`);
   await page.getByTestId(`emoji-${values.emoji}`).click();
   await page.getByTestId('target-size').waitFor({ timeout: 60_000 });
   await page.selectOption('[data-testid=preset]', values.preset);

@@ -47,7 +47,7 @@ function done(tx: IDBTransaction): Promise<void> {
 }
 
 /** The browser's refusal in the user's words: storage off (private mode, a policy) or full. */
-function storageError(error: unknown, doing: string): StorageError {
+export function storageError(error: unknown, doing: string): StorageError {
   const name = error instanceof DOMException ? error.name : '';
   if (name === 'QuotaExceededError') {
     return new StorageError('STORAGE_FULL', `the browser's storage for this site is full, so ${doing} failed; free space (or clear old runs) and the next checkpoint is saved`);
