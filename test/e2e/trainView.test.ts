@@ -2,7 +2,7 @@
 // (the wasm kernel here: SwiftShader has no WebGPU adapter the kernel would lose to), the loss
 // falls, the preview grows, a reload mid-run resumes from IndexedDB exactly where the CLI would,
 // the downloaded file is what `nca inspect` and `nca eval` read, and the worker's memory is flat.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -103,7 +103,7 @@ describe('the Train view', () => {
     await page.selectOption('[data-testid=preset]', 'quick');
     await page.fill('[data-testid=target-size-input]', '16');
     await page.locator('[data-testid=target-size-input]').dispatchEvent('change');
-    await page.fill('[data-testid=iterations]', '5000');
+    await page.fill('[data-testid=iterations]', '20000');
     expect(await page.locator('[data-testid=target-size]').textContent()).toBe('blob: 24x24 grid');
     const heap = await watchWorkerHeap(page);
     await page.click('[data-testid=start]');
@@ -136,7 +136,8 @@ describe('the Train view', () => {
     // What the reload left in IndexedDB is the checkpoint the resumed run starts from.
     const atReload = decodeCheckpoint((await storedCheckpoint(page)).bytes, 'indexeddb');
     expect(atReload.iteration).toBeGreaterThanOrEqual(savedAt);
-    expect(atReload.iteration).toBeLessThan(1000);
+    // Mid-run: far from its 20000 iterations (Stop ends it below).
+    expect(atReload.iteration).toBeLessThan(20000);
     await page.click('[data-testid=resume-saved]');
     // It goes on from there (the status starts at the checkpoint's iteration); Stop ends it.
     await page.waitForFunction((from) => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= from + 40, atReload.iteration, { timeout: 90_000 });
@@ -172,6 +173,17 @@ describe('the Train view', () => {
     const evaluated = await nca('eval', file, '--json', '--seeds', '1');
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.out.join('\n'))).toMatchObject({ seeds: 1, gridWidth: 24, growth: expect.any(Number) });
+
+    // The run's checkpoint, downloaded: `nca train --resume` continues the page's run.
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-checkpoint]')]);
+    expect(saved.suggestedFilename()).toBe('checkpoint.safetensors');
+    const folder = join(dir, 'from-page');
+    await mkdir(folder);
+    await saved.saveAs(join(folder, 'checkpoint.safetensors'));
+    const continued = await nca('train', '--resume', folder, '--iterations', String(stoppedAt + 2), '--workers', '1');
+    expect(continued.err).toEqual([]);
+    expect(continued.code).toBe(0);
+    expect(readModel(await readFile(join(folder, 'model.safetensors'))).training?.['iterations']).toBe(stoppedAt + 2);
 
     // Resumed exactly as the CLI resumes: core's TrainingRun in Node, from the checkpoint the
     // reload left, on the same kernel build (simd: relaxed SIMD may fuse differently in

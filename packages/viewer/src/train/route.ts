@@ -14,9 +14,9 @@ export class RouteError extends Error {
 
 /**
  * Which route trains, and why, in the status line's words. WebGPU is detected and named, but
- * its fused training step is not built yet: tfjs's op-by-op WebGPU is slower than the wasm
- * kernel on every machine measured, so the kernel trains; tfjs's WebGL backend is the fallback
- * where WebAssembly has no SIMD.
+ * its fused training step (issue #18) is not built yet, and tfjs's op-by-op WebGPU is the slow
+ * route that step is to replace, so the wasm kernel trains; tfjs's WebGL backend is the
+ * fallback where WebAssembly has no SIMD.
  */
 export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
   if (requested === 'kernel' || (requested === 'auto' && can.wasmSimd)) {
