@@ -291,6 +291,37 @@ describe('the Train view', () => {
     await page.close();
   });
 
+  it('with WebGPU on a software adapter, trains on the wasm kernel and says why; WebGPU chosen by hand starts tfjs-backend-webgpu', async () => {
+    const withGpu = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] });
+    try {
+      const start = async (query: string) => {
+        const opened = await openPage(withGpu, `${base}?tab=train${query}`);
+        await opened.page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
+        await opened.page.click('[data-testid=emoji-1f98e]');
+        await opened.page.waitForSelector('[data-testid=target-size]');
+        await opened.page.selectOption('[data-testid=preset]', 'quick');
+        await opened.page.fill('[data-testid=target-size-input]', '8');
+        await opened.page.locator('[data-testid=target-size-input]').dispatchEvent('change');
+        await opened.page.fill('[data-testid=iterations]', '2');
+        await opened.page.click('[data-testid=start]');
+        await opened.page.waitForFunction(() => !(document.querySelector('[data-testid=route-line]')?.textContent ?? 'starting').startsWith('starting'), null, { timeout: 60_000 });
+        return { ...opened, routeLine: await opened.page.locator('[data-testid=route-line]').textContent() };
+      };
+      const auto = await start('');
+      expect(auto.routeLine).toMatch(/^the wasm rollout kernel .*WebGPU here is a software adapter \(.*swiftshader.*\), slower than the kernel/i);
+      await auto.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
+      expect(auto.errors).toEqual([]);
+      await auto.page.close();
+      // SwiftShader runs tfjs's WebGPU ops on the CPU at tens of seconds an iteration: the route starts, and the page is closed.
+      const forced = await start('&route=webgpu');
+      expect(forced.routeLine).toMatch(/^tfjs-backend-webgpu \(op by op\): chosen \(.*swiftshader.*\)/i);
+      expect(forced.errors).toEqual([]);
+      await forced.page.close();
+    } finally {
+      await withGpu.close();
+    }
+  });
+
   it('trains in a tab with no WebGL at all: the preview says so, the run finishes', async () => {
     const plain = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--disable-webgl', '--disable-webgl2'] });
     try {

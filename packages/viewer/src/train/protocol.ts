@@ -3,7 +3,7 @@ import type { RolloutVariant } from '@nca-studio/core';
 import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
 
 /** How the worker computes each batch's gradient. */
-export type TrainRoute = 'kernel' | 'webgl';
+export type TrainRoute = 'webgpu' | 'kernel' | 'webgl';
 
 /** Page -> worker. */
 export type ToWorker =

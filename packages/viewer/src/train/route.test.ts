@@ -1,19 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRoute, detectAbilities, RouteError } from './route.ts';
+import { chooseRoute, describeAdapter, detectAbilities, RouteError } from './route.ts';
 
 describe('chooseRoute', () => {
-  const all = { wasmSimd: true, webgl2: true, webgpu: true };
+  const gpu = { name: 'nvidia ampere', software: false };
+  const swiftshader = { name: 'google swiftshader', software: true };
+  const all = { wasmSimd: true, webgl2: true, webgpu: gpu };
 
-  it('trains on the wasm kernel where there is SIMD, and says why', () => {
-    expect(chooseRoute('auto', all)).toEqual({ route: 'kernel', reason: 'the fastest route here (WebGPU is here, but its fused training step is not built yet)' });
-    expect(chooseRoute('auto', { ...all, webgpu: false }).reason).toMatch(/no WebGPU/);
+  it('trains on WebGPU where there is a GPU adapter, and says why', () => {
+    expect(chooseRoute('auto', all)).toEqual({ route: 'webgpu', reason: 'a GPU adapter (nvidia ampere)' });
+    expect(chooseRoute('webgpu', { ...all, webgpu: swiftshader })).toEqual({ route: 'webgpu', reason: 'chosen (google swiftshader)' });
+    expect(() => chooseRoute('webgpu', { ...all, webgpu: null })).toThrow(/no WebGPU adapter/);
+  });
+
+  it('passes a software adapter over for the wasm kernel', () => {
+    expect(chooseRoute('auto', { ...all, webgpu: swiftshader })).toEqual({ route: 'kernel', reason: 'the fastest route here (WebGPU here is a software adapter (google swiftshader), slower than the kernel)' });
+    expect(chooseRoute('auto', { ...all, webgpu: null }).reason).toMatch(/no WebGPU/);
+    expect(chooseRoute('kernel', all)).toEqual({ route: 'kernel', reason: 'chosen' });
   });
 
   it('falls back to WebGL without SIMD, and refuses when nothing can train', () => {
-    expect(chooseRoute('auto', { ...all, wasmSimd: false })).toEqual({ route: 'webgl', reason: 'no WebAssembly SIMD for the wasm kernel' });
-    expect(() => chooseRoute('auto', { wasmSimd: false, webgl2: false, webgpu: true })).toThrow(RouteError);
+    expect(chooseRoute('auto', { ...all, webgpu: null, wasmSimd: false })).toEqual({ route: 'webgl', reason: 'no WebAssembly SIMD for the wasm kernel' });
+    expect(() => chooseRoute('auto', { wasmSimd: false, webgl2: false, webgpu: swiftshader })).toThrow(RouteError);
     expect(() => chooseRoute('kernel', { ...all, wasmSimd: false })).toThrow(/needs WebAssembly SIMD/);
     expect(chooseRoute('webgl', all)).toEqual({ route: 'webgl', reason: 'chosen' });
+  });
+
+  it('tells software adapters by their fallback flag or driver name', () => {
+    expect(describeAdapter({ info: { vendor: 'google', architecture: 'swiftshader' } })).toEqual({ name: 'google swiftshader', software: true });
+    expect(describeAdapter({ info: { vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' } }).software).toBe(true);
+    expect(describeAdapter({ info: { vendor: 'intel', architecture: 'gen-12lp', isFallbackAdapter: true } }).software).toBe(true);
+    expect(describeAdapter({ info: { vendor: 'nvidia', architecture: 'ampere' } })).toEqual({ name: 'nvidia ampere', software: false });
   });
 
   it("detects this runtime's SIMD with a real module", async () => {

@@ -1,10 +1,18 @@
 import type { TrainRoute } from './protocol.ts';
 
+/** The worker's WebGPU adapter, as far as the route choice cares. */
+export interface WebgpuAbility {
+  /** e.g. "google swiftshader" or "nvidia ampere". */
+  name: string;
+  /** A CPU implementation (SwiftShader, lavapipe): correct, but slower than the wasm kernel. */
+  software: boolean;
+}
+
 /** What the worker's browser offers for training. */
 export interface RouteAbilities {
   wasmSimd: boolean;
   webgl2: boolean;
-  webgpu: boolean;
+  webgpu: WebgpuAbility | null;
 }
 
 export class RouteError extends Error {
@@ -13,17 +21,23 @@ export class RouteError extends Error {
 }
 
 /**
- * Which route trains, and why, in the status line's words. WebGPU is detected and named, but
- * its fused training step (issue #18) is not built yet, and tfjs's op-by-op WebGPU is the slow
- * route that step is to replace, so the wasm kernel trains; tfjs's WebGL backend is the
- * fallback where WebAssembly has no SIMD.
+ * Which route trains, and why, in the status line's words: WebGPU on a GPU adapter, else the
+ * wasm rollout kernel, else tfjs's WebGL backend. WebGPU trains on tfjs's op-by-op backend
+ * until the fused WebGPU step (issue #18) lands; a software adapter is passed over for the
+ * kernel, which beats it on the same CPU.
  */
 export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
+  if (requested === 'webgpu' || (requested === 'auto' && can.webgpu !== null && !can.webgpu.software)) {
+    if (can.webgpu === null) {
+      throw new RouteError('this browser has no WebGPU adapter in a worker; choose the wasm kernel or WebGL');
+    }
+    return { route: 'webgpu', reason: requested === 'webgpu' ? `chosen (${can.webgpu.name})` : `a GPU adapter (${can.webgpu.name})` };
+  }
   if (requested === 'kernel' || (requested === 'auto' && can.wasmSimd)) {
     if (!can.wasmSimd) {
       throw new RouteError('the wasm rollout kernel needs WebAssembly SIMD, which this browser does not have; choose WebGL');
     }
-    const gpu = can.webgpu ? 'WebGPU is here, but its fused training step is not built yet' : 'no WebGPU in this browser';
+    const gpu = can.webgpu === null ? 'no WebGPU in this browser' : `WebGPU here is a software adapter (${can.webgpu.name}), slower than the kernel`;
     return { route: 'kernel', reason: requested === 'kernel' ? 'chosen' : `the fastest route here (${gpu})` };
   }
   if (!can.webgl2) {
@@ -35,6 +49,17 @@ export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities)
 /** A module whose one function returns a v128 constant: valid only where wasm has SIMD. */
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array<number>(16).fill(0), 11]);
 
+interface AdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+}
+
+/** The adapter's name and whether it is a CPU implementation (the fallback flag, or a known software driver). */
+export function describeAdapter(adapter: AdapterLike): WebgpuAbility {
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.device, info.description].filter((part) => part !== undefined && part !== '').join(' ') || 'unnamed adapter';
+  return { name, software: info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(name) };
+}
+
 export async function detectAbilities(): Promise<RouteAbilities> {
   const wasmSimd = typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
   let webgl2 = false;
@@ -43,12 +68,13 @@ export async function detectAbilities(): Promise<RouteAbilities> {
   } catch {
     webgl2 = false;
   }
-  let webgpu = false;
+  let webgpu: WebgpuAbility | null = null;
   try {
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-    webgpu = gpu !== undefined && (await gpu.requestAdapter()) !== null;
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+    const adapter = gpu === undefined ? null : await gpu.requestAdapter();
+    webgpu = adapter === null ? null : describeAdapter(adapter);
   } catch {
-    webgpu = false;
+    webgpu = null;
   }
   return { wasmSimd, webgl2, webgpu };
 }

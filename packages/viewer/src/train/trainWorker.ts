@@ -27,8 +27,16 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgl route. */
+/** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgpu and webgl routes. */
 async function useBackend(route: TrainRoute, variant: RolloutVariant, threads: number): Promise<string> {
+  if (route === 'webgpu') {
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (await tf.setBackend('webgpu')) {
+      return 'tfjs-backend-webgpu (op by op)';
+    }
+    throw new Error('tfjs-backend-webgpu did not start in this worker');
+  }
   if (route === 'webgl') {
     await import('@tensorflow/tfjs-core/dist/register_all_gradients');
     await import('@tensorflow/tfjs-backend-webgl');
@@ -129,7 +137,7 @@ async function train(start: StartMessage): Promise<void> {
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
-    const model = trainedModelFile({ plan, ...(await run.snapshot()) }, { backend: route === 'kernel' ? 'wasm-kernel' : 'webgl', backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
+    const model = trainedModelFile({ plan, ...(await run.snapshot()) }, { backend: route === 'kernel' ? 'wasm-kernel' : route, backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
     post({ type: 'finished', iteration: run.iteration, status, model }, [model.buffer]);
   } catch (error) {
     const message =
