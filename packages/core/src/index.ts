@@ -31,6 +31,8 @@ export { SamplePool, prepareBatch } from './training/samplePool.ts';
 export { batchGradient } from './training/batchGradient.ts';
 export { shardedGradient } from './training/shards.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile } from './wasm/rolloutKernel.ts';
+export { WebgpuRollout, WebgpuRolloutError, webgpuGradient, webgpuRolloutBytes } from './webgpu/webgpuRollout.ts';
+export { rolloutShader } from './webgpu/rolloutShader.ts';
 export { TrainingRun, TrainingError, freshTrainingState, learningRate, gridOf } from './training/trainingRun.ts';
 export { CheckpointError, decodeCheckpoint, encodeCheckpoint, isCheckpointFile } from './training/checkpoint.ts';
 export { finalLoss, trainedModelFile } from './training/modelFile.ts';
@@ -48,6 +50,8 @@ export type { DamageRadius, Preset, PresetName, TrainingSettings } from './prese
 export type { AdamState } from './training/adam.ts';
 export type { GradientResult, GradientTask } from './training/batchGradient.ts';
 export type { RolloutKernelErrorCode, RolloutProfile, RolloutVariant } from './wasm/rolloutKernel.ts';
+export type { WebgpuRolloutErrorCode } from './webgpu/webgpuRollout.ts';
+export type { GpuDevice } from './webgpu/gpu.ts';
 export type { GradientFunction, IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './training/trainingRun.ts';
 export type { Pixels, PictureHeader, Target, TargetErrorCode, TargetOptions } from './target/index.ts';
 export type { Checkpoint, RunPlan, TargetSource } from './training/checkpoint.ts';

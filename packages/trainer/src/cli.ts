@@ -177,7 +177,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 }
 
 const gradientOption = (): Option =>
-  new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends) or tfjs (op by op on the backend; default on the others)").choices([...GRADIENT_ROUTES]);
+  new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends), fused (core's WGSL rollout on WebGPU; default on webgpu) or tfjs (op by op on the backend; default on tensorflow)").choices([...GRADIENT_ROUTES]);
 
 const size = (text: string): { width: number; height: number } => {
   const grid = parseGridSize(text);

@@ -1,5 +1,6 @@
 // The budget's own entry point: importing it loads no tfjs.
 import { BudgetError } from '@nca-studio/core/budget';
+import type { RolloutKernelError, WebgpuRolloutError } from '@nca-studio/core';
 import { WeightsFormatError } from '@nca-studio/weights-format';
 
 /** Exit codes of the `nca` command (SPEC §6). */
@@ -76,8 +77,17 @@ export function errorExitCode(error: unknown): number | null {
   if (error instanceof NcaError) {
     return error.exitCode;
   }
-  if (error instanceof WeightsFormatError || error instanceof BudgetError) {
+  if (error instanceof WeightsFormatError || error instanceof BudgetError || isNamed<RolloutKernelError>(error, 'RolloutKernelError')) {
     return EXIT_USAGE;
   }
+  if (isNamed<WebgpuRolloutError>(error, 'WebgpuRolloutError')) {
+    // A rollout the GPU cannot hold is asked too much; a shader the driver refuses, or a lost device, is the machine's.
+    return error.code === 'WEBGPU_LIMIT' || error.code === 'WEBGPU_MEMORY' ? EXIT_USAGE : EXIT_FAILURE;
+  }
   return null;
+}
+
+/** Core's rollout errors by name: importing their classes would load tfjs before any command needs it. */
+function isNamed<T extends Error>(error: unknown, name: string): error is T {
+  return error instanceof Error && error.name === name && 'code' in error;
 }

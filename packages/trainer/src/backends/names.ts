@@ -4,9 +4,10 @@ export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'web
 
 /**
  * How a training shard's rollout and gradient are computed: `kernel`, core's wasm rollout kernel
- * (the CPU backends' default: it skips the cells that cannot change); `tfjs`, core's
- * batchGradient on the tfjs backend in use (the reference, and the route of native TensorFlow
- * and WebGPU).
+ * (the CPU backends' default: it skips the cells that cannot change); `fused`, core's WGSL
+ * rollout on the WebGPU device (the webgpu backend's default, skipping the same cells); `tfjs`,
+ * core's batchGradient on the tfjs backend in use, op by op (the reference, and the route of
+ * native TensorFlow).
  */
-export type GradientRoute = 'kernel' | 'tfjs';
-export const GRADIENT_ROUTES: readonly GradientRoute[] = ['kernel', 'tfjs'];
+export type GradientRoute = 'kernel' | 'fused' | 'tfjs';
+export const GRADIENT_ROUTES: readonly GradientRoute[] = ['kernel', 'fused', 'tfjs'];

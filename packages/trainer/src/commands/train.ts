@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { bestVariant, finalLoss, PRESETS, trainedModelFile, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import type { NcaConfig } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
+import { webgpuDevice } from '../backends/webgpu.ts';
 import { guardTraining } from '../backends/budget.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
 import { EXIT_INTERRUPTED, EXIT_OK, NcaError } from '../errors.ts';
@@ -216,7 +217,7 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
   const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
   const route = gradientRoute(backend.name, request.gradient);
   const workers = await GradientWorkers.start(workerCount, backend.name as BackendName, route);
-  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${route === 'kernel' ? `core's wasm rollout kernel (${bestVariant()})` : `tfjs on ${backend.name}`}`);
+  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${route === 'kernel' ? `core's wasm rollout kernel (${bestVariant()})` : route === 'fused' ? `core's fused WebGPU rollout (WGSL) on ${(await webgpuDevice()).adapter.description}` : `tfjs on ${backend.name}`}`);
   const startedAt = start.seconds;
   const startIteration = start.iteration;
   let result;

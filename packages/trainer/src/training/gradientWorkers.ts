@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/backend.ts';
 import type { GradientRoute } from '../backends/names.ts';
-import { batchGradient, kernelBatchGradient, shardedGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
+import { batchGradient, kernelBatchGradient, shardedGradient, webgpuGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
 import { NcaError } from '../errors.ts';
+import { webgpuDevice } from '../backends/webgpu.ts';
 
 /**
  * A worker's entry: from the sources, a bootstrap that registers tsx (workers do not inherit the
@@ -10,13 +11,16 @@ import { NcaError } from '../errors.ts';
  */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './gradientWorker.js' : './gradientWorkerMain.js', import.meta.url);
 
-/** The route a backend trains on unless asked otherwise: the kernel on the CPU backends. */
+/** The route a backend trains on unless asked otherwise: the kernel on the CPU backends, the fused shaders on WebGPU. */
 export function gradientRoute(backend: string, requested?: GradientRoute): GradientRoute {
-  return requested ?? (backend === 'wasm' || backend === 'cpu' ? 'kernel' : 'tfjs');
+  return requested ?? (backend === 'wasm' || backend === 'cpu' ? 'kernel' : backend === 'webgpu' ? 'fused' : 'tfjs');
 }
 
+/** The fused rollout on this process's WebGPU device, compiled once per shape of model. */
+const fusedGradient = webgpuGradient(async () => (await webgpuDevice()).device);
+
 export function gradientFunction(route: GradientRoute): (task: GradientTask) => Promise<GradientResult> {
-  return route === 'kernel' ? kernelBatchGradient : batchGradient;
+  return route === 'kernel' ? kernelBatchGradient : route === 'fused' ? fusedGradient : batchGradient;
 }
 
 type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: false; message: string };

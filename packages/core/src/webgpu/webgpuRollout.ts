@@ -1,0 +1,434 @@
+import type { NcaConfig, Padding } from '@nca-studio/weights-format';
+import { rotatedKernels } from '../kernels.ts';
+import type { GradientResult, GradientTask } from '../training/batchGradient.ts';
+import { BUFFER_USAGE, MAP_READ, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from './gpu.ts';
+import { CELLS_PER_WORKGROUP, ROWS_PER_CHUNK, quads, rolloutShader } from './rolloutShader.ts';
+
+export type WebgpuRolloutErrorCode = 'WEBGPU_SHADER' | 'WEBGPU_LIMIT' | 'WEBGPU_MEMORY' | 'WEBGPU_LOST';
+
+export class WebgpuRolloutError extends Error {
+  constructor(
+    readonly code: WebgpuRolloutErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WebgpuRolloutError';
+  }
+}
+
+const PADDING: Record<Padding, number> = { zero: 0, wrap: 1, reflect: 2 };
+const ENTRY_POINTS = ['preMask', 'updateForward', 'postMask', 'seedGradient', 'updateBackward', 'adjoint', 'productPartial', 'reducePartials'] as const;
+type EntryPoint = (typeof ENTRY_POINTS)[number];
+/** Uniform entries one bind group each: WebGPU's minUniformBufferOffsetAlignment. */
+const UNIFORM_STRIDE = 256;
+
+/** Sizes of everything one rollout shape keeps on the device, in vec4s. */
+interface Layout {
+  c: number;
+  hidden: number;
+  c4: number;
+  k4: number;
+  h4: number;
+  cells: number;
+  n: number;
+  steps: number;
+  chunks: number;
+  /** vec4s per row of work: [P 1], dH, [H 1], dZ, dP. */
+  row: number;
+  /** vec4s of [dW1; db1] ([4 (K4 + 1)][H4]) and [dW2; db2] ([4 (H4 + 1)][C4]). */
+  productOne: number;
+  productTwo: number;
+  params: number;
+}
+
+function layoutOf(config: NcaConfig, count: number, steps: number): Layout {
+  const c4 = quads(config.channels);
+  const k4 = 3 * c4;
+  const h4 = quads(config.hidden);
+  const cells = config.gridWidth * config.gridHeight;
+  const n = count * cells;
+  return {
+    c: config.channels,
+    hidden: config.hidden,
+    c4,
+    k4,
+    h4,
+    cells,
+    n,
+    steps,
+    chunks: Math.ceil(n / ROWS_PER_CHUNK),
+    row: 2 * k4 + 2 * h4 + 2 + c4,
+    productOne: 4 * (k4 + 1) * h4,
+    productTwo: 4 * (h4 + 1) * c4,
+    params: 9 + config.hidden * k4 + h4 + config.hidden * c4 + c4,
+  };
+}
+
+/** Device memory the fused rollout of `count` samples over `steps` steps holds, in bytes. */
+export function webgpuRolloutBytes(config: NcaConfig, count: number, steps: number): number {
+  const l = layoutOf(config, count, steps);
+  const state = l.n * l.c4 * 16;
+  return (
+    (steps + 4) * state + // every step's state, u, the two gradient buffers
+    (steps + 1) * l.n * 4 + // alive masks, before and after
+    Math.ceil((steps * l.n) / 4) * 4 + // fire draws, one byte each
+    l.n * l.row * 16 +
+    (l.chunks + 1) * (l.productOne + l.productTwo) * 16 +
+    (l.productOne + l.productTwo) * 16 +
+    state // read back
+  );
+}
+
+/** Everything one rollout shape needs on the device, built once and reused while it lasts. */
+interface Resources {
+  key: string;
+  layout: Layout;
+  buffers: GpuBuffer[];
+  shape: GpuBuffer;
+  params: GpuBuffer;
+  history: GpuBuffer[];
+  fire: GpuBuffer;
+  target: GpuBuffer;
+  partials: GpuBuffer;
+  grads: GpuBuffer;
+  readback: GpuBuffer;
+  forward: Array<Array<[EntryPoint, GpuBindGroup]>>;
+  seed: GpuBindGroup;
+  backward: Array<Array<[EntryPoint, GpuBindGroup, number, number, number]>>;
+  reduce: GpuBindGroup;
+}
+
+/**
+ * The training rollout and its gradient as WGSL compute shaders of our own (rolloutShader.ts):
+ * the same result as `batchGradient` and the wasm kernel (tested equal on the conformance
+ * matrix), in one command buffer per call with the gradient and final states read back once.
+ * Runs on any WebGPU device: Dawn in Node, `navigator.gpu` in a browser.
+ */
+export class WebgpuRollout {
+  private resources: Resources | null = null;
+
+  private constructor(
+    private readonly device: GpuDevice,
+    private readonly pipelines: Map<EntryPoint, GpuComputePipeline>,
+    private readonly channels: number,
+    private readonly hidden: number,
+  ) {}
+
+  /** Compiles the shaders for a channel count and hidden width on `device`. */
+  static async create(device: GpuDevice, channels: number, hidden: number): Promise<WebgpuRollout> {
+    const module = device.createShaderModule({ code: rolloutShader(channels, hidden) });
+    const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      throw new WebgpuRolloutError('WEBGPU_SHADER', `the rollout shader did not compile: ${errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; ')}`);
+    }
+    device.pushErrorScope('validation');
+    const pipelines = new Map<EntryPoint, GpuComputePipeline>();
+    for (const entryPoint of ENTRY_POINTS) {
+      pipelines.set(entryPoint, await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } }));
+    }
+    const error = await device.popErrorScope();
+    if (error !== null) {
+      throw new WebgpuRolloutError('WEBGPU_SHADER', `the rollout pipelines could not be created: ${error.message}`);
+    }
+    return new WebgpuRollout(device, pipelines, channels, hidden);
+  }
+
+  /** Frees the device memory of the current shape (the next call allocates again). */
+  release(): void {
+    this.resources?.buffers.forEach((b) => b.destroy());
+    this.resources = null;
+  }
+
+  async gradient(task: GradientTask): Promise<GradientResult> {
+    const { config, count, steps } = task;
+    if (config.channels !== this.channels || config.hidden !== this.hidden) {
+      throw new Error(`this WebgpuRollout is compiled for ${this.channels} channels and hidden ${this.hidden}, not ${config.channels} and ${config.hidden}`);
+    }
+    const r = await this.resourcesFor(config, count, steps);
+    const l = r.layout;
+    const queue = this.device.queue;
+
+    queue.writeBuffer(r.params, 0, packParams(task, l));
+    queue.writeBuffer(r.history[0]!, 0, padChannels(task.states, l));
+    const fire = new Uint8Array(r.fire.size);
+    fire.set(task.fire.subarray(0, steps * l.n));
+    queue.writeBuffer(r.fire, 0, fire);
+    queue.writeBuffer(r.target, 0, task.target.subarray(0, l.cells * 4));
+    const shape = new ArrayBuffer(64);
+    const u = new Uint32Array(shape);
+    const f = new Float32Array(shape);
+    u.set([count, config.gridHeight, config.gridWidth, l.cells, l.n, PADDING[config.padding], flag(config.tanh), flag(config.aliveMasking === 'pre-post'), flag(config.clampRgba), l.chunks]);
+    f[10] = config.aliveThreshold;
+    // d/dx of sum(per-sample MSE) / batch, and of the overflow penalty's share of the batch.
+    f[11] = 2 / (l.cells * 4 * task.batch);
+    f[12] = (2 * task.overflowWeight) / (task.batch * l.cells * l.c);
+    u.set([l.productOne + l.productTwo, l.productOne, l.productTwo], 13);
+    queue.writeBuffer(r.shape, 0, shape);
+
+    const encoder = this.device.createCommandEncoder();
+    encoder.clearBuffer(r.partials);
+    const pass = encoder.beginComputePass();
+    const cellGroups = Math.ceil(l.n / CELLS_PER_WORKGROUP);
+    const run = (entry: EntryPoint, group: GpuBindGroup, x: number, y = 1, z = 1): void => {
+      pass.setPipeline(this.pipelines.get(entry)!);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y, z);
+    };
+    const prePost = config.aliveMasking === 'pre-post';
+    for (const groups of r.forward) {
+      for (const [entry, group] of groups) {
+        if (entry !== 'preMask' || prePost) {
+          run(entry, group, cellGroups);
+        }
+      }
+    }
+    run('seedGradient', r.seed, cellGroups);
+    for (const groups of r.backward) {
+      for (const [entry, group, x, y, z] of groups) {
+        run(entry, group, x, y, z);
+      }
+    }
+    run('reducePartials', r.reduce, Math.ceil((l.productOne + l.productTwo) / CELLS_PER_WORKGROUP));
+    pass.end();
+    const gradBytes = (l.productOne + l.productTwo) * 16;
+    encoder.copyBufferToBuffer(r.grads, 0, r.readback, 0, gradBytes);
+    encoder.copyBufferToBuffer(r.history[steps]!, 0, r.readback, gradBytes, l.n * l.c4 * 16);
+    this.device.pushErrorScope('validation');
+    queue.submit([encoder.finish()]);
+    const error = await this.device.popErrorScope();
+    if (error !== null) {
+      throw new WebgpuRolloutError('WEBGPU_SHADER', `the rollout could not run: ${error.message}`);
+    }
+    await r.readback.mapAsync(MAP_READ);
+    const out = new Float32Array(r.readback.getMappedRange().slice(0));
+    r.readback.unmap();
+
+    const final = unpadChannels(out.subarray((l.productOne + l.productTwo) * 4), l);
+    return {
+      grads: unpackGrads(out, l),
+      losses: sampleLosses(final, task.target, count, l.cells, l.c),
+      final,
+    };
+  }
+
+  private async resourcesFor(config: NcaConfig, count: number, steps: number): Promise<Resources> {
+    const l = layoutOf(config, count, steps);
+    const key = `${config.gridWidth}x${config.gridHeight}x${count}x${steps}`;
+    if (this.resources?.key === key) {
+      return this.resources;
+    }
+    this.release();
+    const limits = this.device.limits;
+    const cellGroups = Math.ceil(l.n / CELLS_PER_WORKGROUP);
+    const largest = Math.max(l.n * l.row * 16, l.chunks * (l.productOne + l.productTwo) * 16, (l.productOne + l.productTwo + l.n * l.c4) * 16);
+    if (cellGroups > limits.maxComputeWorkgroupsPerDimension || largest > limits.maxStorageBufferBindingSize || largest > limits.maxBufferSize) {
+      throw new WebgpuRolloutError(
+        'WEBGPU_LIMIT',
+        `a rollout of ${count} x ${config.gridWidth}x${config.gridHeight} needs a ${(largest / 2 ** 20).toFixed(0)} MiB buffer; this GPU binds at most ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB: use a smaller batch or grid`,
+      );
+    }
+    const buffers: GpuBuffer[] = [];
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = (bytes: number, usage: number): GpuBuffer => {
+      const b = this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+      buffers.push(b);
+      return b;
+    };
+    const storage = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_DST | BUFFER_USAGE.COPY_SRC;
+    const stateBytes = l.n * l.c4 * 16;
+    const shape = buffer(64, BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
+    const params = buffer(l.params * 16, storage);
+    const stepUniform = buffer(Math.max(steps, 1) * UNIFORM_STRIDE, BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
+    const productUniform = buffer(2 * UNIFORM_STRIDE, BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
+    const history = Array.from({ length: steps + 1 }, () => buffer(stateBytes, storage));
+    const masks = Array.from({ length: steps }, () => buffer(l.n * 4, storage));
+    const pre = buffer(l.n * 4, storage);
+    const u = buffer(stateBytes, storage);
+    const fire = buffer(Math.ceil((steps * l.n) / 4) * 4, storage);
+    const target = buffer(l.cells * 16, storage);
+    const g = [buffer(stateBytes, storage), buffer(stateBytes, storage)];
+    const work = buffer(l.n * l.row * 16, storage);
+    const flags = buffer(cellGroups * 4, storage);
+    const partials = buffer(l.chunks * (l.productOne + l.productTwo) * 16, storage);
+    const grads = buffer((l.productOne + l.productTwo) * 16, storage);
+    const readback = buffer((l.productOne + l.productTwo + l.n * l.c4) * 16, BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST);
+    const oom = await this.device.popErrorScope();
+    if (oom !== null) {
+      buffers.forEach((b) => b.destroy());
+      throw new WebgpuRolloutError('WEBGPU_MEMORY', `the GPU has no room for a rollout of ${count} x ${config.gridWidth}x${config.gridHeight} x ${steps} steps (${(webgpuRolloutBytes(config, count, steps) / 2 ** 20).toFixed(0)} MiB): ${oom.message}`);
+    }
+
+    const stepData = new Uint32Array((Math.max(steps, 1) * UNIFORM_STRIDE) / 4);
+    for (let s = 0; s < steps; s++) {
+      stepData[(s * UNIFORM_STRIDE) / 4] = s;
+    }
+    this.device.queue.writeBuffer(stepUniform, 0, stepData);
+    const productData = new Uint32Array((2 * UNIFORM_STRIDE) / 4);
+    // Offsets within a row of work: [P 1]^T dH -> [dW1; db1], then [H 1]^T dZ -> [dW2; db2].
+    productData.set([0, l.k4 + 1, l.k4 + 1, l.h4, 0], 0);
+    productData.set([l.k4 + 1 + l.h4, l.h4 + 1, l.k4 + 2 + 2 * l.h4, l.c4, l.chunks * l.productOne], UNIFORM_STRIDE / 4);
+    this.device.queue.writeBuffer(productUniform, 0, productData);
+
+    const whole = (b: GpuBuffer) => ({ buffer: b });
+    const group = (entry: EntryPoint, bindings: Record<number, { buffer: GpuBuffer; offset?: number; size?: number }>): GpuBindGroup =>
+      this.device.createBindGroup({
+        layout: this.pipelines.get(entry)!.getBindGroupLayout(0),
+        entries: Object.entries(bindings).map(([binding, resource]) => ({ binding: Number(binding), resource })),
+      });
+    const stepAt = (s: number) => ({ buffer: stepUniform, offset: s * UNIFORM_STRIDE, size: 16 });
+    const productAt = (i: number) => ({ buffer: productUniform, offset: i * UNIFORM_STRIDE, size: 32 });
+
+    const forward: Resources['forward'] = [];
+    for (let s = 0; s < steps; s++) {
+      forward.push([
+        ['preMask', group('preMask', { 0: whole(shape), 3: whole(history[s]!), 4: whole(pre) })],
+        ['updateForward', group('updateForward', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 3: whole(history[s]!), 5: whole(pre), 6: whole(fire), 7: whole(u) })],
+        ['postMask', group('postMask', { 0: whole(shape), 8: whole(u), 5: whole(pre), 9: whole(history[s + 1]!), 10: whole(masks[s]!) })],
+      ]);
+    }
+    const seed = group('seedGradient', { 0: whole(shape), 3: whole(history[steps]!), 12: whole(target), 13: whole(g[0]!) });
+    const backward: Resources['backward'] = [];
+    const productGroups: Array<[number, number, number]> = [
+      [Math.ceil(((l.k4 + 1) * l.h4) / CELLS_PER_WORKGROUP), l.chunks, 1],
+      [Math.ceil(((l.h4 + 1) * l.c4) / CELLS_PER_WORKGROUP), l.chunks, 1],
+    ];
+    for (let s = steps - 1; s >= 0; s--) {
+      const from = g[(steps - 1 - s) % 2]!;
+      const to = g[(steps - s) % 2]!;
+      backward.push([
+        ['updateBackward', group('updateBackward', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 3: whole(history[s]!), 6: whole(fire), 11: whole(masks[s]!), 14: whole(from), 15: whole(to), 16: whole(work), 18: whole(flags) }), cellGroups, 1, 1],
+        ['adjoint', group('adjoint', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 6: whole(fire), 11: whole(masks[s]!), 17: whole(work), 15: whole(to) }), cellGroups, 1, 1],
+        ...productGroups.map(
+          ([x, y, z], i) => ['productPartial', group('productPartial', { 0: whole(shape), 17: whole(work), 19: whole(flags), 20: productAt(i), 21: whole(partials) }), x, y, z] as [EntryPoint, GpuBindGroup, number, number, number],
+        ),
+      ]);
+    }
+    const reduce = group('reducePartials', { 0: whole(shape), 22: whole(partials), 23: whole(grads) });
+    this.resources = { key, layout: l, buffers, shape, params, history, fire, target, partials, grads, readback, forward, seed, backward, reduce };
+    return this.resources;
+  }
+}
+
+/**
+ * The parameters as the shaders read them, in vec4s: the nine taps, W1 by hidden unit over the
+ * padded perception [filter][C4], b1, W2 by hidden unit over C4, b2.
+ */
+function packParams(task: GradientTask, l: Layout): Float32Array {
+  const out = new Float32Array(l.params * 4);
+  const taps = rotatedKernels(task.config);
+  for (let k = 0; k < 9; k++) {
+    out.set(taps[Math.floor(k / 3)]![k % 3]!, k * 4);
+  }
+  const { dense1Weight: w1, dense1Bias: b1, dense2Weight: w2, dense2Bias: b2 } = task.params;
+  const cp = l.c4 * 4;
+  const w1At = 9 * 4;
+  const b1At = w1At + l.hidden * l.k4 * 4;
+  const w2At = b1At + l.h4 * 4;
+  const b2At = w2At + l.hidden * l.c4 * 4;
+  for (let j = 0; j < l.hidden; j++) {
+    for (let filter = 0; filter < 3; filter++) {
+      for (let ch = 0; ch < l.c; ch++) {
+        out[w1At + j * l.k4 * 4 + filter * cp + ch] = w1[(filter * l.c + ch) * l.hidden + j]!;
+      }
+    }
+    for (let ch = 0; ch < l.c; ch++) {
+      out[w2At + j * cp + ch] = w2[j * l.c + ch]!;
+    }
+  }
+  out.set(b1, b1At);
+  out.set(b2, b2At);
+  return out;
+}
+
+/** [n][C] to [n][C4 x 4], zero-padded. */
+function padChannels(states: Float32Array, l: Layout): Float32Array {
+  const cp = l.c4 * 4;
+  if (cp === l.c) {
+    return states.subarray(0, l.n * l.c);
+  }
+  const out = new Float32Array(l.n * cp);
+  for (let i = 0; i < l.n; i++) {
+    out.set(states.subarray(i * l.c, (i + 1) * l.c), i * cp);
+  }
+  return out;
+}
+
+function unpadChannels(padded: Float32Array, l: Layout): Float32Array {
+  const cp = l.c4 * 4;
+  if (cp === l.c) {
+    return padded.slice(0, l.n * l.c);
+  }
+  const out = new Float32Array(l.n * l.c);
+  for (let i = 0; i < l.n; i++) {
+    out.set(padded.subarray(i * cp, i * cp + l.c), i * l.c);
+  }
+  return out;
+}
+
+/** The reduced products back in PARAM_NAMES order and shapes. */
+function unpackGrads(out: Float32Array, l: Layout): Float32Array[] {
+  const cp = l.c4 * 4;
+  const hp = l.h4 * 4;
+  // [dW1; db1]: rows of the padded perception index, then the bias row, each hp wide.
+  const one = out.subarray(0, l.productOne * 4);
+  const two = out.subarray(l.productOne * 4, (l.productOne + l.productTwo) * 4);
+  const dw1 = new Float32Array(3 * l.c * l.hidden);
+  for (let filter = 0; filter < 3; filter++) {
+    for (let ch = 0; ch < l.c; ch++) {
+      const row = one.subarray((filter * cp + ch) * hp, (filter * cp + ch) * hp + l.hidden);
+      dw1.set(row, (filter * l.c + ch) * l.hidden);
+    }
+  }
+  const db1 = one.slice(l.k4 * 4 * hp, l.k4 * 4 * hp + l.hidden);
+  const dw2 = new Float32Array(l.hidden * l.c);
+  for (let j = 0; j < l.hidden; j++) {
+    dw2.set(two.subarray(j * cp, j * cp + l.c), j * l.c);
+  }
+  const db2 = two.slice(l.h4 * 4 * cp, l.h4 * 4 * cp + l.c);
+  return [dw1, db1, dw2, db2];
+}
+
+/** Per-sample MSE of the final RGBA against the target, summed in double as the wasm kernel does. */
+function sampleLosses(final: Float32Array, target: Float32Array, count: number, cells: number, c: number): Float32Array {
+  const losses = new Float32Array(count);
+  for (let sample = 0; sample < count; sample++) {
+    let sum = 0;
+    for (let cell = 0; cell < cells; cell++) {
+      for (let ch = 0; ch < 4; ch++) {
+        const e = Math.fround(final[(sample * cells + cell) * c + ch]! - target[cell * 4 + ch]!);
+        sum += e * e;
+      }
+    }
+    losses[sample] = sum / (cells * 4);
+  }
+  return losses;
+}
+
+function flag(value: boolean): number {
+  return value ? 1 : 0;
+}
+
+/**
+ * `batchGradient` on `device` through the fused shaders: one WebgpuRollout per channel count
+ * and hidden width, compiled on first use. Calls run one after another (they share buffers).
+ */
+export function webgpuGradient(device: GpuDevice | (() => Promise<GpuDevice>)): (task: GradientTask) => Promise<GradientResult> {
+  const rollouts = new Map<string, Promise<WebgpuRollout>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let resolved: Promise<GpuDevice> | null = null;
+  const deviceOf = (): Promise<GpuDevice> => (resolved ??= typeof device === 'function' ? device() : Promise.resolve(device));
+  return (task) => {
+    const key = `${task.config.channels}/${task.config.hidden}`;
+    const run = queue.then(async () => {
+      let rollout = rollouts.get(key);
+      if (rollout === undefined) {
+        rollout = deviceOf().then((d) => WebgpuRollout.create(d, task.config.channels, task.config.hidden));
+        rollouts.set(key, rollout);
+        rollout.catch(() => rollouts.delete(key));
+      }
+      return (await rollout).gradient(task);
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}
