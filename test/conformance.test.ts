@@ -3,12 +3,12 @@
 // on the conformance matrix (seeded random weights, every option combination; always runs), and
 // on the weights of the Distill regenerating lizard (when ../shared is there).
 import * as tf from '@tensorflow/tfjs-core';
-import { batchGradient, createRng, disposeParams, RolloutKernel, trainingStep, paramsToTensors, seedState, step } from '@nca-studio/core';
-import type { GradientTask } from '@nca-studio/core';
+import { batchGradient, createRng, disposeParams, RolloutKernel, trainingStep, paramsToTensors, seedState, step, webgpuGradient } from '@nca-studio/core';
+import type { GradientResult, GradientTask } from '@nca-studio/core';
 import type { CaParams } from '@nca-studio/core';
 import type { NcaConfig, NcaModel, Padding } from '@nca-studio/weights-format';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
-import { readDistillFile } from '@nca-studio/trainer';
+import { readDistillFile, webgpuDevice, webgpuForTests } from '@nca-studio/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oracleAlive, oraclePerceive, oracleSeed, oracleStep, type OracleGrid } from './oracle/scalarCa.ts';
 import { DISTILL_DIR, HAS_DISTILL, LIZARD, SKIP_REASON } from './support/distillFixtures.ts';
@@ -173,48 +173,90 @@ describe('the rollout kernel (wasm, both builds) = batchGradient (tfjs) and the 
   });
 
   it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: final states = oracle, losses and gradients = batchGradient, over 4 steps', async (_, { config }, i) => {
-    const model = randomModel(config, 1000 + i);
-    const starts = [randomState(config, 2000 + i), randomState(config, 4000 + i)];
-    const cells = config.gridWidth * config.gridHeight;
-    const masks = [0, 1].map((n) => randomFireMasks(config, cells, 4, 3000 + 100 * n + i));
-    const fire = new Uint8Array(4 * 2 * cells);
-    for (let s = 0; s < 4; s++) {
-      masks.forEach((sample, n) => fire.set(sample[s]!, (s * 2 + n) * cells));
-    }
-    const rng = createRng(6000 + i);
-    const task: GradientTask = {
-      config,
-      params: model.params,
-      states: Float32Array.from([...starts[0]!, ...starts[1]!]),
-      count: 2,
-      steps: 4,
-      fire,
-      target: Float32Array.from({ length: cells * 4 }, () => rng.next()),
-      batch: 2,
-      overflowWeight: 0.5,
-    };
+    const { task, model, starts, masks } = matrixTask(config, i);
     const reference = await batchGradient(task);
     for (const [kernel, storeHidden] of kernels.flatMap((k) => [[k, true], [k, false]] as const)) {
-      const result = kernel.gradient(task, { storeHidden });
-      starts.forEach((start, n) => {
-        const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
-        const oracle = masks[n]!.reduce((state, mask) => oracleStep(state, grid, model.params, config, mask), start);
-        expect(maxAbsDifference(result.final.subarray(n * cells * config.channels, (n + 1) * cells * config.channels), oracle)).toBeLessThanOrEqual(TOLERANCE);
-      });
-      expect(maxAbsDifference(result.losses, reference.losses)).toBeLessThanOrEqual(TOLERANCE);
-      reference.grads.forEach((g, k) => {
-        let diff = 0;
-        let norm = 0;
-        g.forEach((v, j) => {
-          diff += (result.grads[k]![j]! - v) ** 2;
-          norm += v * v;
-        });
-        expect(norm).toBeGreaterThan(0);
-        expect(Math.sqrt(diff / norm)).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
-      });
+      expectSameRollout(kernel.gradient(task, { storeHidden }), reference, { config, model, starts, masks });
     }
   });
 });
+
+// Runs wherever Dawn finds an adapter: lavapipe here and in CI (NCA_TEST_WEBGPU=1 makes a
+// missing one a failure).
+const webgpu = await webgpuForTests();
+
+describe.runIf(webgpu)('the fused WebGPU rollout (WGSL) = batchGradient (tfjs) and the oracle, on the conformance matrix', () => {
+  const cases = matrixCases();
+  let gradient: (task: GradientTask) => Promise<GradientResult>;
+  beforeAll(async () => {
+    const { device } = await webgpuDevice();
+    gradient = webgpuGradient(device);
+  });
+
+  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: final states = oracle, losses and gradients = batchGradient, over 4 steps', async (_, { config }, i) => {
+    const { task, model, starts, masks } = matrixTask(config, i);
+    expectSameRollout(await gradient(task), await batchGradient(task), { config, model, starts, masks });
+  });
+
+  it('gives the same bits on the same task twice, with another shape in between (exact resume)', async () => {
+    const [a, b] = [matrixCases()[0]!.config, matrixCases()[5]!.config];
+    const first = await gradient(matrixTask(a, 0).task);
+    await gradient(matrixTask({ ...b, gridWidth: 17 }, 1).task);
+    const again = await gradient(matrixTask(a, 0).task);
+    expect(again.final).toEqual(first.final);
+    again.grads.forEach((g, k) => expect(g).toEqual(first.grads[k]));
+  });
+});
+
+/** Case i of the matrix as a two-sample, four-step training task with its oracle inputs. */
+function matrixTask(config: NcaConfig, i: number): { task: GradientTask; model: NcaModel; starts: Float32Array[]; masks: Uint8Array[][] } {
+  const model = randomModel(config, 1000 + i);
+  const starts = [randomState(config, 2000 + i), randomState(config, 4000 + i)];
+  const cells = config.gridWidth * config.gridHeight;
+  const masks = [0, 1].map((n) => randomFireMasks(config, cells, 4, 3000 + 100 * n + i));
+  const fire = new Uint8Array(4 * 2 * cells);
+  for (let s = 0; s < 4; s++) {
+    masks.forEach((sample, n) => fire.set(sample[s]!, (s * 2 + n) * cells));
+  }
+  const rng = createRng(6000 + i);
+  const task: GradientTask = {
+    config,
+    params: model.params,
+    states: Float32Array.from([...starts[0]!, ...starts[1]!]),
+    count: 2,
+    steps: 4,
+    fire,
+    target: Float32Array.from({ length: cells * 4 }, () => rng.next()),
+    batch: 2,
+    overflowWeight: 0.5,
+  };
+  return { task, model, starts, masks };
+}
+
+/** Final states equal the oracle's (1e-4), losses batchGradient's, gradients within 1e-3 relative. */
+function expectSameRollout(
+  result: GradientResult,
+  reference: GradientResult,
+  { config, model, starts, masks }: { config: NcaConfig; model: NcaModel; starts: Float32Array[]; masks: Uint8Array[][] },
+): void {
+  const cells = config.gridWidth * config.gridHeight;
+  starts.forEach((start, n) => {
+    const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
+    const oracle = masks[n]!.reduce((state, mask) => oracleStep(state, grid, model.params, config, mask), start);
+    expect(maxAbsDifference(result.final.subarray(n * cells * config.channels, (n + 1) * cells * config.channels), oracle)).toBeLessThanOrEqual(TOLERANCE);
+  });
+  expect(maxAbsDifference(result.losses, reference.losses)).toBeLessThanOrEqual(TOLERANCE);
+  reference.grads.forEach((g, k) => {
+    let diff = 0;
+    let norm = 0;
+    g.forEach((v, j) => {
+      diff += (result.grads[k]![j]! - v) ** 2;
+      norm += v * v;
+    });
+    expect(norm).toBeGreaterThan(0);
+    expect(Math.sqrt(diff / norm)).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+  });
+}
 
 describe('the scalar oracle itself', () => {
   const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 4, gridWidth: 5, gridHeight: 4 };

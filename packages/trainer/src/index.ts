@@ -17,12 +17,12 @@ export { benchTrainer, benchCommand, formatBench, formatProfile, rankKernels, TO
 // Training on Node: the loop over core's TrainingRun, checkpoints, worker threads
 export { trainLoop, freshCheckpoint } from './training/trainLoop.ts';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './training/checkpoint.ts';
-export { GradientWorkers } from './training/gradientWorkers.ts';
+export { GradientWorkers, gradientFunction, gradientRoute } from './training/gradientWorkers.ts';
 
 // Backends, images, files
 export { selectBackend } from './backends/backend.ts';
 export { BACKEND_NAMES } from './backends/names.ts';
-export { findWebgpuAdapter, describeAdapter, hardwareGpuPossible, webgpuForTests } from './backends/webgpu.ts';
+export { findWebgpuAdapter, describeAdapter, hardwareGpuPossible, webgpuDevice, webgpuForTests } from './backends/webgpu.ts';
 export { loadTarget, decodeTarget, targetFromFlags, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './images/target.ts';
 export { stateToFrame, upscale, tile, encodePng } from './images/picture.ts';
 export { writeFileAtomic } from './files/atomicWrite.ts';

@@ -1,14 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batchGradient, PRESETS } from '@nca-studio/core';
+import { batchGradient, PRESETS, webgpuGradient, WebgpuRolloutError } from '@nca-studio/core';
+import { readModel } from '@nca-studio/weights-format';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { train, type TrainRequest } from '../commands/train.ts';
+import { errorExitCode } from '../errors.ts';
+import { discPng } from '../testing/images.ts';
+import { gradientRoute } from '../training/gradientWorkers.ts';
 import { selectBackend } from './backend.ts';
 import { gradientTask, relativeError } from '../testing/gradientTask.ts';
-import { describeAdapter, hardwareGpuPossible, webgpuForTests } from './webgpu.ts';
+import { describeAdapter, hardwareGpuPossible, webgpuDevice, webgpuForTests } from './webgpu.ts';
 
 describe('describeAdapter', () => {
   it('names a hardware adapter by its description, vendor and architecture', () => {
@@ -52,6 +57,68 @@ describe.runIf(webgpu)('backend webgpu', () => {
     expect(relativeError(gpu.losses, wasm.losses)).toBeLessThan(1e-4);
     expect(relativeError(gpu.final, wasm.final)).toBeLessThan(1e-4);
   }, 300_000);
+});
+
+describe.runIf(webgpu)('the fused route (core\'s WGSL rollout) on --backend webgpu', () => {
+  let dir: string;
+  let target: string;
+  const quiet = { log: () => {}, progress: 'none' as const };
+  const request = (out: string, iterations: number, extra: Partial<TrainRequest> = {}): TrainRequest => ({
+    target: { kind: 'file', path: target },
+    preset: 'regenerating',
+    training: { targetSize: 10, padding: 3, batch: 4, pool: 16, damaged: 1, stepsMin: 12, stepsMax: 16, iterations, reseedEvery: 2, overflowWeight: 0.5, lr: 4e-3 },
+    config: { hidden: 32 },
+    seed: 5,
+    backend: 'webgpu',
+    out,
+    checkpointEvery: 4,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nca-fused-'));
+    target = join(dir, 'disc.png');
+    await writeFile(target, await discPng(32));
+  });
+
+  it('is the webgpu backend\'s default route, and a short run learns on it as on the wasm kernel', async () => {
+    expect(gradientRoute('webgpu')).toBe('fused');
+    const lines: string[] = [];
+    const { reseedEvery: _r, overflowWeight: _o, ...training } = request('', 40).training!;
+    const plain = { training: { ...training, lr: 2e-3 } };
+    const fused = await train(request(join(dir, 'learns'), 40, plain), { ...quiet, log: (l: string) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/gradient: core's fused WebGPU rollout \(WGSL\) on \S/);
+    const kernel = await train(request(join(dir, 'learns-kernel'), 40, { ...plain, backend: 'wasm' }), quiet);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(fused.losses.slice(0, 5));
+    const last = mean(fused.losses.slice(-5));
+    console.info(`fused route: loss ${first.toExponential(2)} over the first 5 iterations, ${last.toExponential(2)} over the last 5`);
+    expect(last).toBeLessThan(first * 0.8);
+    // The same run on the wasm kernel: the same losses, but for float rounding.
+    fused.losses.forEach((loss, i) => expect(Math.abs(loss - kernel.losses[i]!) / kernel.losses[i]!, `iteration ${i + 1}`).toBeLessThan(1e-3));
+  }, 300_000);
+
+  it('resumes exactly: 2N iterations equal N resumed for N more, bit for bit', async () => {
+    const whole = await train(request(join(dir, 'whole'), 6), quiet);
+    await train(request(join(dir, 'split'), 3), quiet);
+    const resumed = await train({ ...request(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
+    expect(resumed.losses).toEqual(whole.losses);
+    const a = readModel(await readFile(join(dir, 'whole', 'model.safetensors')));
+    const b = readModel(await readFile(join(dir, 'split', 'model.safetensors')));
+    expect(b.params.dense1Weight).toEqual(a.params.dense1Weight);
+    expect(b.params.dense2Weight).toEqual(a.params.dense2Weight);
+  }, 300_000);
+
+  it('refuses a rollout larger than the GPU can bind, with a typed error before any work', async () => {
+    const { device } = await webgpuDevice();
+    const config = { ...PRESETS.regenerating.config, gridWidth: 2048, gridHeight: 2048 };
+    const task = gradientTask({ ...PRESETS.quick.config, hidden: config.hidden }, 1, 1, 3);
+    const huge = { ...task, config, count: 64, steps: 1, states: new Float32Array(0), fire: new Uint8Array(0) };
+    const error = await webgpuGradient(device)(huge).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(WebgpuRolloutError);
+    expect(error).toMatchObject({ code: 'WEBGPU_LIMIT' });
+    expect(errorExitCode(error)).toBe(2);
+  });
 });
 
 describe.runIf(process.platform === 'linux')('hardwareGpuPossible', () => {
