@@ -117,7 +117,7 @@ describe('malformed files', () => {
         ['{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}', /non-negative integers/],
         ['{"w":{"dtype":"F32","shape":"4","data_offsets":[0,4]}}', /shape must be an array/],
         ['{"w":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}}', /has 9 dimensions, at most 8/],
-        [`{"w":{"dtype":"U8","shape":[${MAX_TENSOR_ELEMENTS},2],"data_offsets":[0,1]}}`, /more than 67108864 elements/],
+        [`{"w":{"dtype":"U8","shape":[${MAX_TENSOR_ELEMENTS},2],"data_offsets":[0,1]}}`, new RegExp(`more than ${MAX_TENSOR_ELEMENTS} elements`)],
         ['{"w":{"dtype":"U8","shape":[1e300],"data_offsets":[0,1]}}', /non-negative integers/],
         ['{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}', /data_offsets must be \[begin, end\]/],
         ['{"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}', /data_offsets \[4, 0\] span -4 bytes, expected 4/],

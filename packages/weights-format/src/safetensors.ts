@@ -34,10 +34,12 @@ export interface TensorEntry {
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 
 /**
- * 2^26 elements is a 4096 x 4096 RGBA target; the largest NCA weight is 192 x 1024. It keeps
- * every byte count far inside safe integers and typed-array limits.
+ * 2^28 elements (1 GiB of F32) holds the largest sample pool a checkpoint carries (core's
+ * POOL_BYTES; the `regenerating` recipe's is 1024 x 72 x 72 x 16, 85 M) and keeps every byte
+ * count far inside safe integers and typed-array limits. Reading never allocates more than the
+ * file holds: an entry's data must lie inside it.
  */
-export const MAX_TENSOR_ELEMENTS = 2 ** 26;
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
 /** Our tensors have rank 1 to 3; 8 leaves room without letting a header list millions of dims. */
 export const MAX_TENSOR_RANK = 8;

@@ -1,10 +1,19 @@
-import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, MAX_TENSOR_ELEMENTS } from '@nca-studio/weights-format';
+import { POOL_BYTES } from '../budget.ts';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../presets.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, isCheckpointFile, type Checkpoint } from './checkpoint.ts';
 import { freshTrainingState } from './trainingRun.ts';
 
 describe('the checkpoint file', () => {
+  it('holds any pool the budget admits, the regenerating recipe\'s included (85 M floats)', () => {
+    expect(POOL_BYTES / 4).toBeLessThanOrEqual(MAX_TENSOR_ELEMENTS);
+    for (const preset of Object.values(PRESETS)) {
+      const { config, training } = preset;
+      expect(training.pool * config.gridWidth * config.gridHeight * config.channels, preset.name).toBeLessThanOrEqual(MAX_TENSOR_ELEMENTS);
+    }
+  });
+
   const plan = {
     preset: 'quick',
     config: { ...DEFAULT_CONFIG, channels: 8, hidden: 16, gridWidth: 10, gridHeight: 12 },
