@@ -5,7 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { DamageRadius, TrainingSettings } from '@nca-studio/core';
 import { PRESETS } from '@nca-studio/core/presets';
 import { GRID_SIDE, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
-import { BACKEND_NAMES, GRADIENT_ROUTES } from './backends/names.ts';
+import { BACKEND_NAMES, GRADIENT_ROUTES, type GradientRoute } from './backends/names.ts';
 import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
 import { errorExitCode, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
@@ -156,6 +156,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--workers <n>', 'gradient worker threads, as for nca train (0: one per core, up to the batch)', integer(0, 256), 0)
     .addOption(gradientOption())
     .addOption(new Option('--mode <mode>', 'batches from seeds (a fresh run), from a pool of grown patterns (mid-run), or both in turn').choices(['seed', 'pool', 'both']).default('both'))
+    .option('--compare <routes>', `other gradient routes timed after ours on the same run, comma-separated (${GRADIENT_ROUTES.join(', ')}, or none; default on webgpu: tfjs,kernel)`, routeList)
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action(async (flags) => exit(await (await import('./commands/bench.ts')).benchCommand(flags, io)));
 
@@ -179,6 +180,17 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 const gradientOption = (): Option =>
   new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends), fused (core's WGSL rollout on WebGPU; default on webgpu) or tfjs (op by op on the backend; default on tensorflow)").choices([...GRADIENT_ROUTES]);
 
+const routeList = (text: string): GradientRoute[] => {
+  if (text === 'none') {
+    return [];
+  }
+  const routes = text.split(',').map((r) => r.trim());
+  const unknown = routes.filter((r) => !(GRADIENT_ROUTES as readonly string[]).includes(r));
+  if (unknown.length > 0 || routes.length === 0) {
+    throw new InvalidArgumentError(`expected gradient routes from ${GRADIENT_ROUTES.join(', ')} separated by commas, or none; got "${text}"`);
+  }
+  return routes as GradientRoute[];
+};
 const size = (text: string): { width: number; height: number } => {
   const grid = parseGridSize(text);
   if (grid === null) {

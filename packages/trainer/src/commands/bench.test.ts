@@ -19,6 +19,17 @@ describe('benchTrainer', () => {
     expect(formatBench(result).at(-1)).toBe(`cell_steps_per_s ${Math.round(result.modes[1]!.cellStepsPerSecond)}`);
   });
 
+  it('times the routes of --compare on the same run after ours, with the ratios', async () => {
+    const result = await benchTrainer({ size: 12, batch: 2, steps: 4, iterations: 2, torch: false, backend: 'wasm', workers: 1, mode: 'seed', compare: ['tfjs', 'kernel'] });
+    // The route asked for is not timed twice.
+    expect(result.compared.map((c) => c.gradient)).toEqual(['tfjs']);
+    expect(result.compared[0]!.modes.map((m) => m.mode)).toEqual(['seed']);
+    const other = result.compared[0]!.modes[0]!.cellStepsPerSecond;
+    expect(other).toBeGreaterThan(0);
+    const line = formatBench(result).find((l) => l.startsWith('tfjs'))!;
+    expect(line).toContain(`cell_steps_per_s ${Math.round(other)} (tfjs op by op on wasm); ours / tfjs ${(result.modes[0]!.cellStepsPerSecond / other).toFixed(2)}`);
+  });
+
   it('profiles the tfjs route by kernel', async () => {
     const result = await benchTrainer({ size: 12, batch: 1, steps: 4, iterations: 2, torch: false, backend: 'wasm', gradient: 'tfjs', mode: 'seed', profile: true });
     expect(result.modes.map((m) => m.mode)).toEqual(['seed']);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { createRng, PRESETS, rolloutProfile, type PresetName, type RolloutProfile, type TrainingSettings } from '@nca-studio/core';
+import { PRESETS, rolloutProfile, type PresetName, type RolloutProfile, type TrainingSettings } from '@nca-studio/core';
 import { selectBackend, type BackendInfo, type BackendName } from '../backends/backend.ts';
 import type { GradientRoute } from '../backends/names.ts';
 import type { Checkpoint } from '../training/checkpoint.ts';
@@ -17,6 +17,9 @@ import { decodeTarget } from '../images/target.ts';
 import { GradientWorkers, gradientRoute } from '../training/gradientWorkers.ts';
 import { chooseWorkers, planRun } from './train.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
+import { grownPool } from '../training/grownPool.ts';
+
+export { grownPool };
 
 /**
  * `nca bench`: times real training iterations (the exported `trainLoop`, pool and Adam
@@ -49,6 +52,20 @@ export interface BenchOptions {
   gradient?: GradientRoute;
   /** Where batches come from: seeds, a pool of grown states, or both in turn (default). */
   mode?: BenchMode | 'both';
+  /**
+   * Other routes timed on the same run after ours, for ratios side by side; default on
+   * webgpu: tfjs (op by op on WebGPU) and kernel (wasm, one worker per core), else none.
+   */
+  compare?: GradientRoute[];
+}
+
+/** Another gradient route timed on the same plan, after the one asked for. */
+export interface BenchComparison {
+  gradient: GradientRoute;
+  /** What ran it, e.g. "tfjs on webgpu" or "wasm kernel, 2 worker(s)". */
+  detail: string;
+  workers: number;
+  modes: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }>;
 }
 
 /**
@@ -112,6 +129,8 @@ export interface BenchResult {
   workers: number;
   /** One entry per mode, in the order run. */
   modes: BenchModeResult[];
+  /** The routes of `compare`, each over the same modes. */
+  compared: BenchComparison[];
   torch: TorchResult;
   profile: BenchProfile | null;
 }
@@ -183,40 +202,63 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
     const route = gradientRoute(backend.name, options.gradient);
     const workers = await GradientWorkers.start(chooseWorkers(options.workers, backend.name, batch), backend.name as BackendName, route);
     log(`backend: ${backend.name} (${backend.detail}), ${workers.size} worker thread(s), gradient: ${route}`);
+    const modes = options.mode === undefined || options.mode === 'both' ? (['seed', 'pool'] as const) : [options.mode];
 
-    const runs: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }> = [];
     let profile: BenchProfile | null = null;
-    try {
-      for (const mode of options.mode === undefined || options.mode === 'both' ? (['seed', 'pool'] as const) : [options.mode]) {
+    /** Every mode on one route: a fresh run each, its first iteration a warm-up. */
+    const timeRoute = async (label: string, routeWorkers: GradientWorkers, profileRoute: GradientRoute | null): Promise<Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }>> => {
+      const runs: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }> = [];
+      for (const mode of modes) {
         const start = freshCheckpoint(plan, target.rgba);
         if (mode === 'pool') {
           start.pool = grownPool(target.rgba, pool, plan.config.channels, plan.seed);
         }
         const seconds: number[] = [];
         let previous = 0;
-        const runDir = join(dir, `run-${mode}`);
+        const runDir = join(dir, `run-${label}-${mode}`);
         const { checkpoint } = await trainLoop(runDir, start, {
-          workers,
+          workers: routeWorkers,
           onIteration: (info) => {
             const took = info.seconds - previous;
             previous = info.seconds;
             seconds.push(took);
-            log(`${mode} iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
+            log(`${label} ${mode} iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
           },
         });
         const timed = seconds.slice(1).reduce((a, b) => a + b, 0);
         const cellStepsPerSecond = (cellsPerStep * steps * (iterations - 1)) / Math.max(timed, 1e-9);
-        log(`ours (${mode}): cell_steps_per_s ${Math.round(cellStepsPerSecond)} (${backend.name}, ${route}, ${iterations - 1} timed iterations, ${timed.toFixed(2)} s)`);
+        log(`${label} (${mode}): cell_steps_per_s ${Math.round(cellStepsPerSecond)} (${iterations - 1} timed iterations, ${timed.toFixed(2)} s)`);
         runs.push({ mode, seconds, cellStepsPerSecond });
-        if (options.profile && profile === null) {
-          profile = await profileIteration(runDir, checkpoint, steps, route);
+        if (profileRoute !== null && profile === null) {
+          profile = await profileIteration(runDir, checkpoint, steps, profileRoute);
           for (const line of formatProfile(profile)) {
             log(line);
           }
         }
       }
+      return runs;
+    };
+
+    let runs: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }>;
+    try {
+      runs = await timeRoute(`ours [${backend.name}, ${route}]`, workers, options.profile ? route : null);
     } finally {
       await workers.stop();
+    }
+    const compared: BenchComparison[] = [];
+    for (const other of options.compare ?? (backend.name === 'webgpu' ? (['tfjs', 'kernel'] as const) : [])) {
+      if (other === route) {
+        continue;
+      }
+      // The kernel on its own worker threads (wasm, one per core); tfjs and fused on this thread.
+      const count = other === 'kernel' ? chooseWorkers(options.workers, 'wasm', batch) : 1;
+      const otherWorkers = await GradientWorkers.start(count, other === 'kernel' ? 'wasm' : (backend.name as BackendName), other);
+      const detail = other === 'kernel' ? `wasm rollout kernel, ${otherWorkers.size} worker(s)` : other === 'fused' ? 'fused WebGPU rollout (WGSL)' : `tfjs op by op on ${backend.name}`;
+      try {
+        compared.push({ gradient: other, detail, workers: otherWorkers.size, modes: await timeRoute(`${other} [${detail}]`, otherWorkers, null) });
+      } finally {
+        await otherWorkers.stop();
+      }
     }
 
     let torch: TorchResult = { cellStepsPerSecond: null, skipped: 'not asked (--no-torch)' };
@@ -238,36 +280,13 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       gradient: route,
       workers: workers.size,
       modes: runs.map((r) => ({ ...r, ratio: torch.cellStepsPerSecond === null ? null : r.cellStepsPerSecond / torch.cellStepsPerSecond })),
+      compared,
       torch,
       profile,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * A pool of grown patterns: in every sample, the target's premultiplied RGBA where it is
- * visible and random hidden channels in [-0.5, 0.5) there, empty elsewhere: the work of a
- * pool in mid-training, without training a model first.
- */
-export function grownPool(target: Float32Array, size: number, channels: number, seed: number): Float32Array {
-  const rng = createRng(seed + 7919);
-  const cells = target.length / 4;
-  const pool = new Float32Array(size * cells * channels);
-  for (let n = 0; n < size; n++) {
-    for (let cell = 0; cell < cells; cell++) {
-      if (target[cell * 4 + 3]! <= 0) {
-        continue;
-      }
-      const at = (n * cells + cell) * channels;
-      pool.set(target.subarray(cell * 4, cell * 4 + 4), at);
-      for (let ch = 4; ch < channels; ch++) {
-        pool[at + ch] = rng.next() - 0.5;
-      }
-    }
-  }
-  return pool;
 }
 
 /** A filled disc on transparent ground, `px` square: the same picture for us and for torch. */
@@ -412,6 +431,15 @@ export function formatBench(result: BenchResult): string[] {
   const shape = `${result.size}x${result.size} batch ${result.batch} hidden ${result.hidden}, ${result.steps} steps`;
   for (const mode of result.modes) {
     lines.push(`ours (${mode.mode.padEnd(4)}) cell_steps_per_s ${Math.round(mode.cellStepsPerSecond)} (${result.backend.name}, gradient ${result.gradient}, ${result.workers} worker(s), preset ${result.preset}, ${shape})`);
+  }
+  for (const other of result.compared) {
+    for (const mode of other.modes) {
+      const ours = result.modes.find((m) => m.mode === mode.mode)!;
+      lines.push(
+        `${other.gradient.padEnd(6)} (${mode.mode.padEnd(4)}) cell_steps_per_s ${Math.round(mode.cellStepsPerSecond)} (${other.detail}); ` +
+          `ours / ${other.gradient} ${(ours.cellStepsPerSecond / mode.cellStepsPerSecond).toFixed(2)}`,
+      );
+    }
   }
   if (result.torch.cellStepsPerSecond === null) {
     lines.push(`torch  not run: ${result.torch.skipped ?? 'unknown reason'}`);

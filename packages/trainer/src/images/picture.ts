@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { crc32, deflateSync } from 'node:zlib';
 
 /** One rendered frame: RGBA bytes, [H, W, 4]. */
 export interface Frame {
@@ -62,6 +62,32 @@ export function tile(rows: Frame[][], gap = 4, background = 255): Frame {
   return { width, height, rgba };
 }
 
+/**
+ * An 8-bit RGBA PNG (no filter, zlib-deflated rows). Written with node:zlib rather than sharp, so
+ * that what writes pictures (the growth strips of nca train and the GPU bench bundle) needs no
+ * native image library; pictures are read with sharp.
+ */
 export async function encodePng(frame: Frame): Promise<Buffer> {
-  return sharp(frame.rgba, { raw: { width: frame.width, height: frame.height, channels: 4 } }).png().toBuffer();
+  const { width, height, rgba } = frame;
+  const raw = Buffer.alloc(height * (1 + width * 4));
+  for (let y = 0; y < height; y++) {
+    // Filter type 0 (none) leads each row.
+    raw.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (1 + width * 4) + 1);
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8 bits per channel, RGBA, deflate, no filter set, no interlace
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function chunk(type: string, data: Buffer): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
 }
