@@ -53,7 +53,6 @@ export default defineConfig({
       '@tensorflow/tfjs-core',
       '@tensorflow/tfjs-core/dist/register_all_gradients',
       '@tensorflow/tfjs-backend-cpu',
-      '@tensorflow/tfjs-backend-webgpu',
       '@tensorflow/tfjs-backend-webgl',
       '@tensorflow/tfjs-backend-webgl/dist/base',
       '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels',

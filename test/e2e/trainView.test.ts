@@ -291,7 +291,7 @@ describe('the Train view', () => {
     await page.close();
   });
 
-  it('with WebGPU on a software adapter, trains on the wasm kernel and says why; WebGPU chosen by hand starts tfjs-backend-webgpu', async () => {
+  it('with WebGPU on a software adapter, trains on the wasm kernel and says why; WebGPU chosen by hand trains on the fused rollout', async () => {
     const withGpu = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] });
     try {
       const start = async (query: string) => {
@@ -312,9 +312,10 @@ describe('the Train view', () => {
       await auto.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
       expect(auto.errors).toEqual([]);
       await auto.page.close();
-      // SwiftShader runs tfjs's WebGPU ops on the CPU at tens of seconds an iteration: the route starts, and the page is closed.
       const forced = await start('&route=webgpu');
-      expect(forced.routeLine).toMatch(/^tfjs-backend-webgpu \(op by op\): chosen \(.*swiftshader.*\)/i);
+      expect(forced.routeLine).toMatch(/^the fused WebGPU rollout \(WGSL\): chosen \(.*swiftshader.*\)/i);
+      await forced.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 120_000 });
+      expect((await status(forced.page)).iteration).toBe(2);
       expect(forced.errors).toEqual([]);
       await forced.page.close();
     } finally {

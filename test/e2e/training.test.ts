@@ -8,7 +8,8 @@ import { loadTarget } from '@nca-studio/trainer';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, openModulePage } from './support/browser.ts';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, launchBrowser, openModulePage } from './support/browser.ts';
 
 const base = inject('baseUrl');
 let browser: Browser;
@@ -111,5 +112,54 @@ describe('training in the browser', () => {
     const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(mean(result.losses.slice(-8))).toBeLessThan(0.75 * mean(result.losses.slice(0, 8)));
     expect(result.tensorsAfter).toBe(result.tensorsBefore);
+  });
+
+  it("runs core's fused WebGPU rollout on the page's navigator.gpu (SwiftShader): equal to the wasm kernel in Node", async () => {
+    const withGpu = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] });
+    try {
+      const gpuPage = await openModulePage(withGpu, base);
+      const cases: Array<[string, Partial<typeof DEFAULT_CONFIG>]> = [
+        ['pre-post, zero padding, 12 channels', {}],
+        ['wrap, tanh, post mask, clamp, rotated, 7 channels', { padding: 'wrap', tanh: true, aliveMasking: 'post', clampRgba: true, angle: 0.7, channels: 7 }],
+      ];
+      for (const [label, overrides] of cases) {
+        const config = { ...DEFAULT_CONFIG, channels: 12, hidden: 32, gridWidth: 15, gridHeight: 13, ...overrides };
+        const rng = createRng(9);
+        const params = createParams(config, rng);
+        params.dense2Weight.forEach((_, i) => (params.dense2Weight[i] = (rng.next() - 0.5) * 0.2));
+        params.dense1Bias.forEach((_, i) => (params.dense1Bias[i] = (rng.next() - 0.5) * 0.2));
+        const cells = config.gridWidth * config.gridHeight;
+        const task: GradientTask = {
+          config,
+          params,
+          states: seedArray({ height: config.gridHeight, width: config.gridWidth, channels: config.channels }, 2),
+          count: 2,
+          steps: 10,
+          fire: drawFire(rng, 10 * 2 * cells, config.fireRate),
+          target: new Float32Array(cells * 4).map(() => rng.next()),
+          batch: 2,
+          overflowWeight: 1,
+        };
+        const node = (await RolloutKernel.load('simd')).gradient(task);
+        const plain = { ...task, params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v)])), states: Array.from(task.states), fire: Array.from(task.fire), target: Array.from(task.target) };
+        const onPage = await gpuPage.evaluate(async (t) => {
+          const task = { ...t, params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])), states: Float32Array.from(t.states), fire: Uint8Array.from(t.fire), target: Float32Array.from(t.target) };
+          const result = await window.nca.webgpuGradientOnPage(task as unknown as Parameters<typeof window.nca.webgpuGradientOnPage>[0]);
+          return { grads: result.grads.map((g) => Array.from(g)), losses: Array.from(result.losses), final: Array.from(result.final) };
+        }, plain);
+        const finalDiff = onPage.final.reduce((m, v, i) => Math.max(m, Math.abs(v - node.final[i]!)), 0);
+        expect(finalDiff, label).toBeLessThan(1e-4);
+        onPage.losses.forEach((l, i) => expect(Math.abs(l - node.losses[i]!), label).toBeLessThan(1e-5));
+        onPage.grads.forEach((g, i) => {
+          const ref = node.grads[i]!;
+          const diff = Math.sqrt(g.reduce((a, v, j) => a + (v - ref[j]!) ** 2, 0));
+          const norm = Math.sqrt(ref.reduce((a, v) => a + v * v, 0));
+          expect(norm, label).toBeGreaterThan(0);
+          expect(diff / norm, `${label}, gradient ${i}`).toBeLessThan(1e-3);
+        });
+      }
+    } finally {
+      await withGpu.close();
+    }
   });
 });

@@ -4,7 +4,7 @@ export * from '../index.ts';
 export { compareWithCore } from './conformance.ts';
 export { benchmarkCase, fullState, grownState, syntheticModel } from './benchmark.ts';
 export { benchmarkNaive } from './naive.ts';
-export { kernelGradientOnPage, trainOnPage } from './training.ts';
+export { kernelGradientOnPage, trainOnPage, webgpuGradientOnPage } from './training.ts';
 export { targetOnPage } from './picture.ts';
 export { PRESETS } from '@nca-studio/core';
 

@@ -4,8 +4,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Every WebGL kernel (the viewer registers only those its step runs): training runs many more.
 import '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { freshTrainingState, kernelBatchGradient, RolloutKernel, TrainingRun, type GradientResult, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
+import { freshTrainingState, kernelBatchGradient, RolloutKernel, TrainingRun, webgpuGradient, type GradientResult, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
 import { getGpu } from '../engine/gpu.ts';
+import { requestGpuDevice } from '../train/gpuDevice.ts';
 
 export interface PageTraining {
   backend: string;
@@ -40,4 +41,12 @@ export async function trainOnPage(recipe: TrainingRecipe, target: Float32Array, 
 export async function kernelGradientOnPage(task: GradientTask, variant?: RolloutVariant): Promise<GradientResult & { variant: RolloutVariant }> {
   const kernel = await RolloutKernel.load(variant);
   return { ...kernel.gradient(task), variant: kernel.variant };
+}
+
+let fused: ((task: GradientTask) => Promise<GradientResult>) | null = null;
+
+/** One rollout and its gradient on core's fused WebGPU shaders, on this page's navigator.gpu. */
+export async function webgpuGradientOnPage(task: GradientTask): Promise<GradientResult> {
+  fused ??= webgpuGradient(await requestGpuDevice());
+  return fused(task);
 }

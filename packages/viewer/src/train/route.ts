@@ -21,10 +21,9 @@ export class RouteError extends Error {
 }
 
 /**
- * Which route trains, and why, in the status line's words: WebGPU on a GPU adapter, else the
- * wasm rollout kernel, else tfjs's WebGL backend. WebGPU trains on tfjs's op-by-op backend
- * until the fused WebGPU step (issue #18) lands; a software adapter is passed over for the
- * kernel, which beats it on the same CPU.
+ * Which route trains, and why, in the status line's words: WebGPU (core's fused rollout) on a
+ * GPU adapter, else the wasm rollout kernel, else tfjs's WebGL backend. A software adapter is
+ * passed over for the kernel, which beats it on the same CPU.
  */
 export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
   if (requested === 'webgpu' || (requested === 'auto' && can.webgpu !== null && !can.webgpu.software)) {

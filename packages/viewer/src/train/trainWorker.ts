@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/core/checkpoint';
-import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, type GradientTask, type RolloutVariant } from '@nca-studio/core';
+import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, webgpuGradient, type GradientResult, type GradientTask, type RolloutVariant } from '@nca-studio/core';
+import { requestGpuDevice } from './gpuDevice.ts';
 import { KernelThreads } from './kernelThreads.ts';
 import type { FromWorker, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
 import { chooseRoute, detectAbilities } from './route.ts';
@@ -27,15 +28,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgpu and webgl routes. */
+/** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgl route. */
 async function useBackend(route: TrainRoute, variant: RolloutVariant, threads: number): Promise<string> {
   if (route === 'webgpu') {
-    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    if (await tf.setBackend('webgpu')) {
-      return 'tfjs-backend-webgpu (op by op)';
-    }
-    throw new Error('tfjs-backend-webgpu did not start in this worker');
+    await tf.setBackend('cpu');
+    return 'the fused WebGPU rollout (WGSL)';
   }
   if (route === 'webgl') {
     await import('@tensorflow/tfjs-core/dist/register_all_gradients');
@@ -68,8 +65,10 @@ async function train(start: StartMessage): Promise<void> {
   // One thread: the kernel in this worker; more: a Web Worker per shard of the batch.
   const kernel = route === 'kernel' && threads === 1 ? await RolloutKernel.load(variant) : null;
   const pool = route === 'kernel' && threads > 1 ? await KernelThreads.start(threads, variant) : null;
+  const fused = route === 'webgpu' ? webgpuGradient(await requestGpuDevice()) : null;
   const detail = await useBackend(route, variant, threads);
-  const gradient = pool !== null ? (task: GradientTask) => pool.gradient(task) : kernel !== null ? async (task: GradientTask) => kernel.gradient(task) : undefined;
+  const gradient: ((task: GradientTask) => Promise<GradientResult>) | undefined =
+    fused ?? (pool !== null ? (task: GradientTask) => pool.gradient(task) : kernel !== null ? async (task: GradientTask) => kernel.gradient(task) : undefined);
   const run = new TrainingRun(plan, checkpoint, gradient === undefined ? {} : { gradient });
   let store: RunStore | null = null;
   try {
@@ -137,7 +136,7 @@ async function train(start: StartMessage): Promise<void> {
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
-    const model = trainedModelFile({ plan, ...(await run.snapshot()) }, { backend: route === 'kernel' ? 'wasm-kernel' : route, backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
+    const model = trainedModelFile({ plan, ...(await run.snapshot()) }, { backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : route, backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
     post({ type: 'finished', iteration: run.iteration, status, model }, [model.buffer]);
   } catch (error) {
     const message =
