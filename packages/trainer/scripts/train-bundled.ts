@@ -2,10 +2,13 @@
 // `nca eval`, and writes packages/viewer/public/models/<id>.safetensors plus index.json with the
 // figures and the exact command. Run from the repository root:
 //   pnpm exec tsx packages/trainer/scripts/train-bundled.ts [id ...]
+// `id=DIR` bundles a finished run folder instead of training anew, once its plan is checked to
+// be exactly what the bundled command trains (same preset, settings, model, target and seed).
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/files/atomicWrite.ts';
+import { PRESETS, type PresetName } from '@nca-studio/core';
 import { main } from '../src/cli.ts';
 
 interface Bundled {
@@ -41,15 +44,38 @@ async function nca(argv: string[]): Promise<string[]> {
   return out;
 }
 
+type RunJson = { status: string; iterations: number; seconds: number; final_loss: number; backend: { name: string }; workers: number; preset: string; seed: number; target: string; config: unknown; training: unknown };
+
+/** The plan part of run.json: what the run trained, without how long it took. */
+function planOf(run: RunJson): string {
+  return JSON.stringify({ preset: run.preset, seed: run.seed, target: run.target, config: run.config, training: run.training });
+}
+
 process.chdir(repo);
-const wanted = process.argv.slice(2);
-for (const model of BUNDLED.filter((m) => wanted.length === 0 || wanted.includes(m.id))) {
+const wanted = new Map(process.argv.slice(2).map((arg) => [arg.split('=')[0]!, arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : null]));
+for (const model of BUNDLED.filter((m) => wanted.size === 0 || wanted.has(m.id))) {
   const out = join('runs', 'bundled', model.id);
   const args = ['train', ...model.args, '--out', out];
-  const began = Date.now();
-  await nca(args);
-  const seconds = Math.round((Date.now() - began) / 1000);
-  const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { iterations: number; final_loss: number; backend: { name: string }; workers: number };
+  const reuse = wanted.get(model.id) ?? null;
+  if (reuse === null) {
+    await nca(args);
+  } else {
+    // Trains the same plan for one iteration (seconds) to compare the plans exactly, then bundles the finished run.
+    const probe = join('runs', 'bundled', `${model.id}-plan`);
+    await nca([...args.slice(0, -1), probe, '--iterations', '1', '--force']);
+    const [given, expected] = await Promise.all([reuse, probe].map(async (dir) => JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunJson));
+    // The probe ran one iteration of the plan; the bundled command runs the preset's number.
+    const full = { ...expected!, training: { ...(expected!.training as object), iterations: PRESETS[expected!.preset as PresetName].training.iterations } };
+    if (given!.status !== 'finished' || planOf(given!) !== planOf(full)) {
+      throw new Error(`${reuse} is not a finished run of \`pnpm nca ${args.join(' ')}\``);
+    }
+    await mkdir(out, { recursive: true });
+    for (const file of ['model.safetensors', 'growth.png', 'run.json']) {
+      await copyFile(join(reuse, file), join(out, file));
+    }
+  }
+  const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as RunJson;
+  const seconds = Math.round(run.seconds);
   const [json] = await nca(['eval', join(out, 'model.safetensors'), '--json']);
   const report = JSON.parse(json!) as Record<string, number>;
   await mkdir(models, { recursive: true });

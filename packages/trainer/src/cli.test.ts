@@ -45,7 +45,7 @@ describe('nca flags', () => {
     expect(help).toMatch(/regenerating 8000/);
     expect(help).toMatch(/notebook 64\.\.96/);
     expect(help).toMatch(/quick 800/);
-    expect(help).toMatch(/cpu 2500/);
+    expect(help).toMatch(/cpu 4600/);
   });
 
   it('without a preset flag on the CPU picks cpu and says why', async () => {

@@ -168,6 +168,8 @@ fn updateRule() {
   for (var j = 0u; j < HIDDEN; j++) { addHidden(j, hiddenUnit(j)); }
 }
 
+// SPEC §3.4's alive mask of cell i in xIn (aliveU: in uIn). Two functions, because a WGSL
+// function cannot take a storage buffer as an argument.
 fn aliveIn(i: u32) -> bool {
   let base = (i / shape.cells) * shape.cells;
   let cell = i % shape.cells;
