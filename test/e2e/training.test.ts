@@ -34,6 +34,11 @@ function recipe(iterations: number): TrainingRecipe {
   };
 }
 
+/** A task as plain arrays, to cross into the page (the page turns them back into typed arrays). */
+function plainTask(task: GradientTask) {
+  return { ...task, params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v as Float32Array)])), states: Array.from(task.states), fire: Array.from(task.fire), target: Array.from(task.target) };
+}
+
 describe('training in the browser', () => {
   it("drives core's TrainingRun on tfjs-backend-webgl: the loss falls and no tensor leaks", async () => {
     const target = await loadTarget({ kind: 'emoji', char: '🦎' }, { size: 12, padding: 2 });
@@ -79,7 +84,7 @@ describe('training in the browser', () => {
       overflowWeight: 1,
     };
     const node = (await RolloutKernel.load('simd')).gradient(task);
-    const plain = { ...task, params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v)])), states: Array.from(task.states), fire: Array.from(task.fire), target: Array.from(task.target) };
+    const plain = plainTask(task);
     const onPage = (variant?: RolloutVariant) =>
       page.evaluate(
         async ({ t, variant }) => {
@@ -141,12 +146,11 @@ describe('training in the browser', () => {
           overflowWeight: 1,
         };
         const node = (await RolloutKernel.load('simd')).gradient(task);
-        const plain = { ...task, params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v)])), states: Array.from(task.states), fire: Array.from(task.fire), target: Array.from(task.target) };
         const onPage = await gpuPage.evaluate(async (t) => {
           const task = { ...t, params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])), states: Float32Array.from(t.states), fire: Uint8Array.from(t.fire), target: Float32Array.from(t.target) };
           const result = await window.nca.webgpuGradientOnPage(task as unknown as Parameters<typeof window.nca.webgpuGradientOnPage>[0]);
           return { grads: result.grads.map((g) => Array.from(g)), losses: Array.from(result.losses), final: Array.from(result.final) };
-        }, plain);
+        }, plainTask(task));
         const finalDiff = onPage.final.reduce((m, v, i) => Math.max(m, Math.abs(v - node.final[i]!)), 0);
         expect(finalDiff, label).toBeLessThan(1e-4);
         onPage.losses.forEach((l, i) => expect(Math.abs(l - node.losses[i]!), label).toBeLessThan(1e-5));

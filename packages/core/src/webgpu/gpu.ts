@@ -79,6 +79,21 @@ export interface GpuDevice {
   popErrorScope(): Promise<GpuError | null>;
 }
 
+export interface GpuAdapter {
+  readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number };
+  requestDevice(descriptor: { requiredLimits: Record<string, number> }): Promise<GpuDevice>;
+}
+
+/**
+ * A device for the fused rollout on `adapter`, with the adapter's largest buffers allowed: a
+ * batch's rollout outgrows WebGPU's 128 MiB default binding. Dawn's adapters and
+ * navigator.gpu's both take it.
+ */
+export function requestRolloutDevice(adapter: GpuAdapter): Promise<GpuDevice> {
+  const { maxStorageBufferBindingSize, maxBufferSize } = adapter.limits;
+  return adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize, maxBufferSize } });
+}
+
 /** GPUBufferUsage's flags. */
 export const BUFFER_USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 /** GPUMapMode.READ. */

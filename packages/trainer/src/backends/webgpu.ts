@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GpuDevice } from '@nca-studio/core';
+import { requestRolloutDevice, type GpuAdapter, type GpuDevice } from '@nca-studio/core';
 import { NcaError } from '../errors.ts';
 
 /** The GPU Dawn found, as `nca train` reports it. */
@@ -15,8 +15,6 @@ export interface WebgpuAdapter {
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
   isFallbackAdapter?: boolean;
-  limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number };
-  requestDevice?(descriptor: { requiredLimits: Record<string, number> }): Promise<GpuDevice>;
 }
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
@@ -88,21 +86,16 @@ export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
 
 let device: Promise<{ device: GpuDevice; adapter: WebgpuAdapter }> | null = null;
 
-/**
- * A device of its own for the fused rollout (tfjs keeps its own), on the adapter tfjs would
- * use, with the adapter's largest buffers allowed (a batch's rollout outgrows the 128 MiB
- * default). One per process.
- */
+/** A device of its own for the fused rollout (tfjs keeps its own), on the adapter tfjs would use. One per process. */
 export function webgpuDevice(): Promise<{ device: GpuDevice; adapter: WebgpuAdapter }> {
   device ??= (async () => {
     const navigatorGpu = await installNavigatorGpu();
     const adapter = await navigatorGpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter === null || adapter.requestDevice === undefined) {
+    if (adapter === null) {
       throw new NcaError('BACKEND_UNAVAILABLE', `backend "webgpu": Dawn found no GPU adapter. ${NO_DRIVER_HINT}`);
     }
-    const limits = adapter.limits;
-    const requiredLimits: Record<string, number> = limits === undefined ? {} : { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize };
-    return { device: await adapter.requestDevice({ requiredLimits }), adapter: describeAdapter(adapter) };
+    // Dawn's adapter is a full GPUAdapter; GpuAdapterLike names only what describeAdapter reads.
+    return { device: await requestRolloutDevice(adapter as GpuAdapterLike & GpuAdapter), adapter: describeAdapter(adapter) };
   })();
   device.catch(() => (device = null));
   return device;
