@@ -23,4 +23,22 @@ describe('createRng', () => {
       expect(Math.abs(c - 10_000)).toBeLessThan(400);
     }
   });
+
+  it('bernoulli makes the same draws as next() one by one, and leaves the same state', () => {
+    const [a, b] = [createRng(77), createRng(77)];
+    const fire = new Uint8Array(10_000);
+    a.bernoulli(fire, 0.3);
+    const oneByOne = Uint8Array.from({ length: fire.length }, () => (b.next() < 0.3 ? 1 : 0));
+    expect(fire).toEqual(oneByOne);
+    expect(a.getState()).toBe(b.getState());
+    // A threshold between two draws' values splits them as next() < p does.
+    const [c, d] = [createRng(5), createRng(5)];
+    const value = d.next();
+    const edge = new Uint8Array(1);
+    c.bernoulli(edge, value);
+    expect(edge[0]).toBe(0);
+    c.setState(createRng(5).getState());
+    c.bernoulli(edge, value + 2 ** -40);
+    expect(edge[0]).toBe(1);
+  });
 });

@@ -12,9 +12,7 @@ export function drawFire(rng: Rng, count: number, fireRate: number): Uint8Array 
   if (fireRate >= 1) {
     fire.fill(1);
   } else if (fireRate > 0) {
-    for (let i = 0; i < count; i++) {
-      fire[i] = rng.next() < fireRate ? 1 : 0;
-    }
+    rng.bernoulli(fire, fireRate);
   }
   return fire;
 }
