@@ -76,7 +76,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--emoji <char>', 'target emoji from the bundled Noto images, e.g. 🦎')
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')
     .addOption(
-      new Option('--preset <name>', 'training recipe (default: quick on the CPU backends, regenerating on native TensorFlow)').choices(['auto', ...Object.keys(PRESETS)]).default('auto'),
+      new Option('--preset <name>', 'training recipe (default: regenerating on a GPU or native TensorFlow, cpu where the wasm rollout kernel trains, quick otherwise)').choices(['auto', ...Object.keys(PRESETS)]).default('auto'),
     )
     .option('--target-size <n>', `longest side of the target in cells (${perPreset((t) => t.targetSize)})`, integer(4, 1024))
     .option('--padding <n>', `empty cells around the target (${perPreset((t) => t.padding)})`, integer(0, 512))
