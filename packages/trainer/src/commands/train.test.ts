@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends/backend.ts';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
 import { NcaError } from '../errors.ts';
-import { choosePreset, chooseWorkers, train, type TrainRequest } from './train.ts';
+import { choosePreset, chooseWorkers, formatLoad, train, type TrainRequest } from './train.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { discPng } from '../testing/images.ts';
 
@@ -91,6 +91,11 @@ describe('train', () => {
     expect(cb.rngState).toBe(ca.rngState);
   });
 
+  it("says where the training time went: the gradients' share, and each worker's", () => {
+    expect(formatLoad({ gradientSeconds: 90, busy: [0.9, 0.615] }, 100)).toBe("time: gradients 90% of 100 s; workers busy 90%, 62% of the gradients' time");
+    expect(formatLoad({ gradientSeconds: 5, busy: [] }, 10)).toBe('time: gradients 50% of 10 s');
+  });
+
   it('writes every output of a run folder', async () => {
     const out = join(dir, 'outputs');
     await train(tiny(out, 2), quiet);
@@ -100,6 +105,8 @@ describe('train', () => {
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
     expect(run.backend).toMatchObject({ name: 'wasm' });
     expect(run.iterations).toBe(2);
+    expect(run.gradient_seconds).toBeGreaterThan(0);
+    expect(Array.isArray(run.worker_busy)).toBe(true);
     expect((await readFile(join(out, 'loss.csv'), 'utf8')).trim().split('\n')).toHaveLength(3);
     const model = readModel(await readFile(join(out, 'model.safetensors')));
     expect(model.target?.width).toBe(12);

@@ -11,7 +11,7 @@ import { EXIT_INTERRUPTED, EXIT_OK, NcaError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
 import { loadTarget, targetFromFlags, targetName, type TargetSource } from '../images/target.ts';
 import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint, type RunPlan } from '../training/checkpoint.ts';
-import { GradientWorkers, gradientRoute } from '../training/gradientWorkers.ts';
+import { GradientWorkers, gradientRoute, type WorkerLoad } from '../training/gradientWorkers.ts';
 import { progressBar, progressLines, type Progress } from '../training/progress.ts';
 import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
 import { claimRunFolder, type RunFolderLock } from '../training/runFolder.ts';
@@ -61,6 +61,8 @@ export interface TrainSummary {
   iterationsPerSecond: number;
   interrupted: boolean;
   losses: number[];
+  /** This process's gradient time and how busy each worker kept its core. */
+  load: WorkerLoad;
 }
 
 /** Builds a run plan from a preset and overrides (flags), without touching any file. */
@@ -243,6 +245,7 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
     iterationsPerSecond: (end.iteration - startIteration) / Math.max(1e-9, ranSeconds),
     interrupted: result.interrupted,
     losses: end.losses,
+    load: workers.load(),
   };
   await writeOutputs(dir, end, summary);
   io.log(
@@ -250,7 +253,17 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
       ? `interrupted at iteration ${end.iteration}: checkpoint written; continue with --resume ${dir}`
       : `done: ${end.iteration} iterations, final loss ${summary.finalLoss.toExponential(3)}, ${summary.iterationsPerSecond.toFixed(2)} it/s -> ${join(dir, 'model.safetensors')}`,
   );
+  if (ranSeconds > 0) {
+    io.log(formatLoad(summary.load, ranSeconds));
+  }
   return summary;
+}
+
+/** Where the training time went: gradients (rollouts) against the rest, and each worker's share. */
+export function formatLoad(load: WorkerLoad, seconds: number): string {
+  const percent = (f: number): string => `${Math.round(100 * f)}%`;
+  const line = `time: gradients ${percent(load.gradientSeconds / seconds)} of ${seconds.toFixed(0)} s`;
+  return load.busy.length > 1 ? `${line}; workers busy ${load.busy.map(percent).join(', ')} of the gradients' time` : line;
 }
 
 async function targetPng(rgba8: Uint8Array, width: number, height: number): Promise<Buffer> {
@@ -279,6 +292,9 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary)
     iterations: end.iteration,
     seconds: Math.round(end.seconds * 100) / 100,
     iterations_per_second: Math.round(summary.iterationsPerSecond * 1000) / 1000,
+    // This process's part of the run (a resumed run counts from its resumption).
+    gradient_seconds: Math.round(summary.load.gradientSeconds * 100) / 100,
+    worker_busy: summary.load.busy.map((f) => Math.round(f * 1000) / 1000),
     final_loss: summary.finalLoss,
     tool_version: TOOL_VERSION,
     outputs: ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json'],

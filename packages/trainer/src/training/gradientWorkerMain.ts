@@ -12,8 +12,9 @@ const { backend, route } = workerData as { backend: BackendName; route: Gradient
 await selectBackend(backend);
 const gradient = gradientFunction(route);
 port.on('message', (task: GradientTask) => {
+  const started = performance.now();
   gradient(task).then(
-    (result) => port.postMessage({ ok: true, result }, [result.final.buffer as ArrayBuffer, result.losses.buffer as ArrayBuffer, ...result.grads.map((g) => g.buffer as ArrayBuffer)]),
+    (result) => port.postMessage({ ok: true, result, ms: performance.now() - started }, [result.final.buffer as ArrayBuffer, result.losses.buffer as ArrayBuffer, ...result.grads.map((g) => g.buffer as ArrayBuffer)]),
     (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
   );
 });

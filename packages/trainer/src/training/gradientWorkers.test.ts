@@ -58,6 +58,27 @@ describe('GradientWorkers', () => {
     }
   });
 
+  it("counts each worker's busy time within the gradients' wall time", async () => {
+    const fresh = await GradientWorkers.start(2, 'wasm');
+    try {
+      expect(fresh.load()).toEqual({ gradientSeconds: 0, busy: [0, 0] });
+      await fresh.gradient(task());
+      const load = fresh.load();
+      expect(load.gradientSeconds).toBeGreaterThan(0);
+      expect(load.busy).toHaveLength(2);
+      load.busy.forEach((f) => {
+        expect(f).toBeGreaterThan(0);
+        expect(f).toBeLessThanOrEqual(1);
+      });
+    } finally {
+      await fresh.stop();
+    }
+    const inline = GradientWorkers.inline('kernel');
+    await inline.gradient(task());
+    expect(inline.load().busy).toEqual([]);
+    expect(inline.load().gradientSeconds).toBeGreaterThan(0);
+  });
+
   it('tfjs route workers run the tfjs gradient', async () => {
     const tfjs = await GradientWorkers.start(2, 'wasm', 'tfjs');
     try {

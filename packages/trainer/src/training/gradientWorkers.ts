@@ -23,7 +23,15 @@ export function gradientFunction(route: GradientRoute): (task: GradientTask) => 
   return route === 'kernel' ? kernelBatchGradient : route === 'fused' ? fusedGradient : batchGradient;
 }
 
-type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: false; message: string };
+type Reply = { ready: true } | { ok: true; result: GradientResult; ms: number } | { ok: false; message: string };
+
+/** How busy the workers kept the cores: what limits a batch split into whole samples. */
+export interface WorkerLoad {
+  /** Seconds spent in `gradient()`, the whole batch's wall time. */
+  gradientSeconds: number;
+  /** Per worker: the fraction of `gradientSeconds` it spent computing its shard. */
+  busy: number[];
+}
 
 /**
  * Data-parallel training on the CPU: the batch is split into contiguous shards, one per worker
@@ -31,10 +39,15 @@ type Reply = { ready: true } | { ok: true; result: GradientResult } | { ok: fals
  * With one worker everything runs on the calling thread.
  */
 export class GradientWorkers {
+  private gradientMs = 0;
+  private readonly busyMs: number[];
+
   private constructor(
     private readonly workers: Worker[],
     readonly route: GradientRoute,
-  ) {}
+  ) {
+    this.busyMs = workers.map(() => 0);
+  }
 
   /** No worker threads: every gradient on the calling thread. */
   static inline(route: GradientRoute = 'tfjs'): GradientWorkers {
@@ -64,6 +77,20 @@ export class GradientWorkers {
 
   /** The gradient of the whole batch: shards computed in parallel, then summed in a fixed order. */
   async gradient(task: GradientTask): Promise<GradientResult> {
+    const started = performance.now();
+    try {
+      return await this.split(task);
+    } finally {
+      this.gradientMs += performance.now() - started;
+    }
+  }
+
+  /** Since the start: the gradients' wall time and each worker's share of it (none inline). */
+  load(): WorkerLoad {
+    return { gradientSeconds: this.gradientMs / 1000, busy: this.busyMs.map((ms) => (this.gradientMs > 0 ? ms / this.gradientMs : 0)) };
+  }
+
+  private split(task: GradientTask): Promise<GradientResult> {
     if (this.workers.length === 0 || task.count < 2) {
       return gradientFunction(this.route)(task);
     }
@@ -75,6 +102,7 @@ export class GradientWorkers {
         if (!('ok' in r) || !r.ok) {
           throw new NcaError('WORKER_FAILED', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`);
         }
+        this.busyMs[k]! += r.ms;
         return r.result;
       });
     });
