@@ -55,6 +55,19 @@ describe('evaluate', () => {
     target[(0 * 12 + 0) * 4 + 3] = 25;
     const part = await evaluate({ ...untrained(), target: { width: 12, height: 12, data: target } }, { seeds: 2, persistenceSteps: 10 });
     expect(part.growthIou).toBeCloseTo(1 / 4, 12);
+    // The seed's cell matches the target; the three cells of alpha 200 are edge and did not
+    // grow, the corner's alpha 25 is outside.
+    const values = 12 * 12 * 4;
+    expect(part.growthSplit.inside).toBe(0);
+    expect(part.growthSplit.edge).toBeCloseTo((3 * (200 / 255) ** 2) / values, 7);
+    expect(part.growthSplit.outside).toBeCloseTo((25 / 255) ** 2 / values, 7);
+    expect(part.growthSplit.inside + part.growthSplit.edge + part.growthSplit.outside).toBeCloseTo(part.growth, 7);
+    expect(part.growthSplit.targetOnly).toBe(3);
+    expect(part.growthSplit.grownOnly).toBe(0);
+    // Against the empty target the seed's cell is grown only, and its error is outside.
+    const empty = await evaluate(untrained(), { seeds: 2, persistenceSteps: 10 });
+    expect(empty.growthSplit).toMatchObject({ inside: 0, edge: 0, grownOnly: 1, targetOnly: 0 });
+    expect(empty.growthSplit.outside).toBeCloseTo(empty.growth, 7);
   });
 
   it('refuses a model without a stored target', async () => {

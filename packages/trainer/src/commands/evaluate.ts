@@ -35,11 +35,31 @@ export interface EvalReport {
   regrowthOffCentre: number;
   /** Alpha-mask IoU of the grown pattern against the target (alpha > MATURE_ALPHA in both / in either). */
   growthIou: number;
+  /** Where the growth error lies, by the target's alpha. */
+  growthSplit: ErrorSplit;
   damageRadius: number;
   /** regrowth / growth: near 1 means the damage heals completely. */
   ratio: number;
   /** A figure is NaN or infinite: the state blew up. */
   diverged: boolean;
+}
+
+/** Target alpha above which a cell counts as inside the pattern (below MATURE_ALPHA: outside). */
+export const SOLID_ALPHA = 0.9;
+
+/**
+ * The growth error split by the target's alpha: inside (> SOLID_ALPHA), edge, outside (<=
+ * MATURE_ALPHA), each the region's part of the RGBA MSE (the three add up to it), and the
+ * cells where the two alpha masks of the IoU disagree; all averaged over the seeds.
+ */
+export interface ErrorSplit {
+  inside: number;
+  edge: number;
+  outside: number;
+  /** Cells mature in the grown pattern only: growth where the target has none. */
+  grownOnly: number;
+  /** Cells mature in the target only: what did not grow. */
+  targetOnly: number;
 }
 
 /** The step range the model was trained with, from its metadata; the Distill range otherwise. */
@@ -80,7 +100,9 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
   try {
     const grown = advance(seedState(grid, seeds), params, config, steps, rng);
     const growth = await meanLoss(grown, target);
-    const growthIou = alphaIou(await grown.data(), model.target!.data, seeds, config.channels);
+    const grownValues = await grown.data();
+    const growthIou = alphaIou(grownValues, model.target!.data, seeds, config.channels);
+    const growthSplit = errorSplit(grownValues, model.target!.data, seeds, config.channels);
 
     const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
     const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ ...randomCentre(grid, rng), radius }));
@@ -101,6 +123,7 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
       gridHeight: height,
       growth,
       growthIou,
+      growthSplit,
       persistence,
       persistenceSteps,
       regrowth,
@@ -137,6 +160,30 @@ export function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: n
   return sum / seeds;
 }
 
+/** ErrorSplit of grown states [seeds, H, W, C] against the target's RGBA bytes. */
+export function errorSplit(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): ErrorSplit {
+  const cells = target.length / 4;
+  const split: ErrorSplit = { inside: 0, edge: 0, outside: 0, grownOnly: 0, targetOnly: 0 };
+  for (let s = 0; s < seeds; s++) {
+    for (let cell = 0; cell < cells; cell++) {
+      const at = (s * cells + cell) * channels;
+      const alpha = target[cell * 4 + 3]! / 255;
+      let squared = 0;
+      for (let ch = 0; ch < 4; ch++) {
+        squared += (states[at + ch]! - target[cell * 4 + ch]! / 255) ** 2;
+      }
+      const region = alpha > SOLID_ALPHA ? 'inside' : alpha > MATURE_ALPHA ? 'edge' : 'outside';
+      split[region] += squared;
+      const grown = states[at + 3]! > MATURE_ALPHA;
+      const wanted = alpha > MATURE_ALPHA;
+      split.grownOnly += grown && !wanted ? 1 : 0;
+      split.targetOnly += wanted && !grown ? 1 : 0;
+    }
+  }
+  const values = cells * 4 * seeds;
+  return { inside: split.inside / values, edge: split.edge / values, outside: split.outside / values, grownOnly: split.grownOnly / seeds, targetOnly: split.targetOnly / seeds };
+}
+
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
@@ -159,6 +206,8 @@ export function formatEval(path: string, r: EvalReport): string {
     `${path}: ${r.gridWidth}x${r.gridHeight}, ${r.seeds} seeds, ${r.steps.max} steps of growth and of regrowth (RGBA MSE vs the stored target)`,
     `  growth loss                 ${e(r.growth)}`,
     `  growth alpha-mask IoU       ${r.growthIou.toFixed(3)}   cells with alpha > ${MATURE_ALPHA} in both / in either`,
+    `    error inside / edge / outside   ${e(r.growthSplit.inside)} / ${e(r.growthSplit.edge)} / ${e(r.growthSplit.outside)}   by the target's alpha (> ${SOLID_ALPHA}, between, <= ${MATURE_ALPHA})`,
+    `    cells grown only / target only  ${r.growthSplit.grownOnly.toFixed(1)} / ${r.growthSplit.targetOnly.toFixed(1)}   where the two alpha masks disagree`,
     `  persistence loss            ${e(r.persistence)}   after ${r.persistenceSteps} steps`,
     `  regrowth loss, centre       ${e(r.regrowth)}   disc of radius ${r.damageRadius.toFixed(1)} erased`,
     `  regrowth loss, off-centre   ${e(r.regrowthOffCentre)}`,
