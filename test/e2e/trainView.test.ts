@@ -187,7 +187,7 @@ describe('the Train view', () => {
 
     // Resumed exactly as the CLI resumes: core's TrainingRun in Node, from the checkpoint the
     // reload left, on the same kernel build (simd: relaxed SIMD may fuse differently in
-    // Chromium's V8 and Node's) and the same two shards, reaches the downloaded weights bit for bit.
+    // Chromium's V8 and Node's) and the same split over two threads, reaches the downloaded weights bit for bit.
     const plan = { ...atReload.plan, training: { ...atReload.plan.training, iterations: stoppedAt } };
     // The page's worker runs the small ops (loss, Adam) on tfjs-backend-cpu; `nca eval` above chose wasm.
     await tf.setBackend('cpu');

@@ -29,7 +29,7 @@ export { Adam } from './training/adam.ts';
 export { perSampleLoss, overflowPenalty } from './training/loss.ts';
 export { SamplePool, prepareBatch } from './training/samplePool.ts';
 export { batchGradient } from './training/batchGradient.ts';
-export { shardedGradient } from './training/shards.ts';
+export { shardedGradient, type ShardSplit } from './training/shards.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile } from './wasm/rolloutKernel.ts';
 export { WebgpuRollout, WebgpuRolloutError, webgpuGradient, webgpuRolloutBytes } from './webgpu/webgpuRollout.ts';
 export { rolloutShader } from './webgpu/rolloutShader.ts';

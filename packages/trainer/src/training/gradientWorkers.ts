@@ -34,8 +34,9 @@ export interface WorkerLoad {
 }
 
 /**
- * Data-parallel training on the CPU: the batch is split into contiguous shards, one per worker
- * thread (each with its own single-threaded wasm backend), and the shard gradients are summed.
+ * Data-parallel training on the CPU: the batch is split over worker threads (each with its own
+ * single-threaded wasm backend; core's shardedGradient: sample by sample on the kernel, one
+ * contiguous shard each on tfjs), and the parts' gradients are summed in batch order.
  * With one worker everything runs on the calling thread.
  */
 export class GradientWorkers {
@@ -94,6 +95,8 @@ export class GradientWorkers {
     if (this.workers.length === 0 || task.count < 2) {
       return gradientFunction(this.route)(task);
     }
+    // The kernel's cost follows a sample's living cells, so it balances sample by sample.
+    const split = this.route === 'kernel' ? 'sample' : 'even';
     return shardedGradient(task, this.workers.length, (shard, k) => {
       const worker = this.workers[k]!;
       const answer = reply(worker);
@@ -105,7 +108,7 @@ export class GradientWorkers {
         this.busyMs[k]! += r.ms;
         return r.result;
       });
-    });
+    }, split);
   }
 
   async stop(): Promise<void> {

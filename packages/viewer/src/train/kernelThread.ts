@@ -1,5 +1,5 @@
-// One of the training worker's gradient threads: core's wasm rollout kernel on one shard of
-// each batch (the CLI's worker threads, as Web Workers).
+// One of the training worker's gradient threads: core's wasm rollout kernel on the samples of
+// each batch it is handed (the CLI's worker threads, as Web Workers).
 import { RolloutKernel, type GradientTask, type RolloutVariant } from '@nca-studio/core';
 
 type Message = { variant: RolloutVariant } | { task: GradientTask };

@@ -10,7 +10,7 @@ function reply(worker: Worker): Promise<Reply> {
 }
 
 /**
- * The batch's gradient split over Web Workers, one shard each, summed in shard order (core's
+ * The batch's gradient split over Web Workers sample by sample, summed in batch order (core's
  * shardedGradient, as the CLI's worker threads): a page trains on every core, as `nca train`.
  */
 export class KernelThreads {

@@ -62,7 +62,7 @@ async function train(start: StartMessage): Promise<void> {
   const { route, reason } = chooseRoute(start.route, await detectAbilities());
   const variant = start.variant ?? bestVariant();
   const threads = route === 'kernel' ? Math.max(1, Math.min(start.threads ?? navigator.hardwareConcurrency ?? 1, plan.training.batch)) : 1;
-  // One thread: the kernel in this worker; more: a Web Worker per shard of the batch.
+  // One thread: the kernel in this worker; more: Web Workers that share the batch's samples.
   const kernel = route === 'kernel' && threads === 1 ? await RolloutKernel.load(variant) : null;
   const pool = route === 'kernel' && threads > 1 ? await KernelThreads.start(threads, variant) : null;
   const fused = route === 'webgpu' ? webgpuGradient(await requestGpuDevice()) : null;
