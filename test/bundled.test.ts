@@ -1,5 +1,7 @@
 // The viewer's bundled models (packages/viewer/public/models): each loads, regrows and holds
-// as its manifest says, checked with a reduced-seed `nca eval` (SPEC §4 quick preset).
+// as its manifest says, checked with `nca eval` on the manifest's own seeds (a model's regrowth
+// differs from seed to seed by more than any backend's floats: the lizard's ratio is 1.78 over
+// the first 4 seeds and 1.39 over 8).
 import { readFile } from 'node:fs/promises';
 import { evaluate } from '@nca-studio/trainer';
 import { readModel } from '@nca-studio/weights-format';
@@ -11,7 +13,7 @@ interface Entry {
   gridWidth: number;
   gridHeight: number;
   command: string;
-  eval: { ratio: number; growth: number; persistence: number };
+  eval: { seeds: number; ratio: number; growth: number; persistence: number };
 }
 
 const folder = new URL('../packages/viewer/public/models/', import.meta.url);
@@ -33,7 +35,7 @@ describe('bundled models', () => {
     const model = readModel(await readFile(new URL(entry.file, folder)), { source: entry.file });
     expect([model.config.gridWidth, model.config.gridHeight]).toEqual([entry.gridWidth, entry.gridHeight]);
     expect(model.target).toBeDefined();
-    const report = await evaluate(model, { seeds: 4, persistenceSteps: 1000 });
+    const report = await evaluate(model, { seeds: entry.eval.seeds, persistenceSteps: 1000 });
     expect(Number.isFinite(report.growth)).toBe(true);
     expect(report.ratio).toBeLessThanOrEqual(entry.eval.ratio * 1.2);
     expect(report.persistence).toBeLessThanOrEqual(entry.eval.persistence * 1.5);
