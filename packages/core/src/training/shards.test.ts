@@ -40,7 +40,7 @@ function task(sides: number[], steps = 6): GradientTask {
 }
 
 /** Workers that take `delays(worker, call)` ms more per part, recording what each computed. */
-function workers(delays: (worker: number, call: number) => number): { compute: (part: GradientTask, worker: number) => Promise<GradientResult>; log: string[]; busy: Set<number> } {
+function workers(delays: (worker: number, call: number) => number): { compute: (part: GradientTask, worker: number) => Promise<GradientResult>; log: string[] } {
   const log: string[] = [];
   const busy = new Set<number>();
   let calls = 0;
@@ -54,7 +54,7 @@ function workers(delays: (worker: number, call: number) => number): { compute: (
     busy.delete(worker);
     return result;
   };
-  return { compute, log, busy };
+  return { compute, log };
 }
 
 function bits(r: GradientResult): number[][] {
@@ -120,6 +120,13 @@ describe('shardedGradient', () => {
       return kernelBatchGradient(part);
     });
     expect(seen).toEqual([0, 1]);
+    const batch = task([0, 5]);
+    const alone: number[] = [];
+    await shardedGradient(batch, 1, async (part, worker) => {
+      alone.push(worker, part.count);
+      return kernelBatchGradient(part);
+    });
+    expect(alone).toEqual([0, 2]);
   });
 });
 

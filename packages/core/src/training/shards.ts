@@ -41,7 +41,7 @@ export async function shardedGradient(
     }
     return { ...task, count: hi - lo, states: task.states.slice(lo * stateSize, hi * stateSize), fire };
   };
-  const queue = split === 'sample' ? largestFirst(task) : bounds.slice(0, -1).map((_, k) => k);
+  const queue = split === 'sample' ? largestFirst(task) : Array.from({ length: parts }, (_, k) => k);
   const results: GradientResult[] = new Array<GradientResult>(parts);
   let next = 0;
   const work = async (worker: number): Promise<void> => {
