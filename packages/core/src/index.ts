@@ -47,7 +47,7 @@ export type { Disc } from './damageDisc.ts';
 export type { CaParams } from './params.ts';
 export type { Rng } from './rng.ts';
 export type { GridSize, MemoryEstimate, MemoryPart, TrainingShape } from './budget.ts';
-export type { DamageRadius, Preset, PresetName, TrainingSettings } from './presets.ts';
+export type { DamageRadius, LrSchedule, Preset, PresetName, TrainingSettings } from './presets.ts';
 export type { AdamState } from './training/adam.ts';
 export type { GradientResult, GradientTask } from './training/batchGradient.ts';
 export type { RolloutKernelErrorCode, RolloutProfile, RolloutVariant } from './wasm/rolloutKernel.ts';

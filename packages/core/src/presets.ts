@@ -2,6 +2,8 @@ import { DEFAULT_CONFIG, NOTEBOOK_CONFIG, type NcaConfig } from '@nca-studio/wei
 
 export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick' | 'cpu';
 
+export type LrSchedule = 'step' | 'linear';
+
 /** A range of damage disc radii, as fractions of the grid's shorter side. */
 export interface DamageRadius {
   min: number;
@@ -30,9 +32,15 @@ export interface TrainingSettings {
   stepsMin: number;
   stepsMax: number;
   lr: number;
-  /** Iteration at which the learning rate is multiplied by `lrDecayFactor`; null for never. */
+  /** Iteration at which the learning rate starts to fall; null for never. */
   lrDecayAt: number | null;
   lrDecayFactor: number;
+  /**
+   * How it falls from `lrDecayAt`: 'step' multiplies it by `lrDecayFactor` at once (the
+   * article's piecewise constant rate); 'linear' lowers it in a straight line to lr x
+   * `lrDecayFactor` at the last iteration.
+   */
+  lrSchedule: LrSchedule;
   iterations: number;
   /** Divide each variable's gradient by its own L2 norm (+1e-8). */
   normalizeGradients: boolean;
@@ -66,6 +74,7 @@ const regenerating: Preset = {
     lr: 2e-3,
     lrDecayAt: 2000,
     lrDecayFactor: 0.1,
+    lrSchedule: 'step',
     iterations: 8000,
     normalizeGradients: true,
     overflowWeight: 0,
@@ -98,6 +107,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       lr: 2e-3,
       lrDecayAt: 3200,
       lrDecayFactor: 0.1,
+      lrSchedule: 'step',
       iterations: 4600,
       normalizeGradients: true,
       overflowWeight: 1,
@@ -126,6 +136,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       // About a quarter of an hour on 2 CPU cores (docs/recipes.md).
       lrDecayAt: 560,
       lrDecayFactor: 0.1,
+      lrSchedule: 'step',
       iterations: 800,
       normalizeGradients: true,
       // Pulls runaway state values back towards [-1, 1] (an overflow loss, as later NCA work uses).
@@ -149,6 +160,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       lr: 1e-3,
       lrDecayAt: null,
       lrDecayFactor: 1,
+      lrSchedule: 'step',
       iterations: 2500,
       normalizeGradients: false,
       overflowWeight: 0,

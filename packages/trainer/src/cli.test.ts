@@ -81,6 +81,23 @@ describe('nca flags', () => {
     }
   });
 
+  it('--lr-schedule linear and --lr-decay-factor reach the run; an unknown schedule or a factor above 1 exits 2', async () => {
+    const dir4 = join(dir, 'linear');
+    const ok = await nca('train', '--emoji', '🦎', '--iterations', '3', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--lr', '0.002', '--lr-decay-at', '1', '--lr-schedule', 'linear', '--lr-decay-factor', '0.01', '--log-every', '1', '--out', dir4);
+    expect(ok.code).toBe(0);
+    const run = JSON.parse(await readFile(join(dir4, 'run.json'), 'utf8')) as { training: Record<string, unknown> };
+    expect(run.training).toMatchObject({ lrDecayAt: 1, lrDecayFactor: 0.01, lrSchedule: 'linear' });
+    // The log's rate per iteration: the last two iterations are the line's ends, lr and lr x 0.01.
+    const lrs = ok.out.filter((line) => line.startsWith('iteration ')).map((line) => /lr (\S+)/.exec(line)?.[1]);
+    expect(lrs).toEqual(['2.0e-3', '2.0e-3', '2.0e-5']);
+    const schedule = await nca('train', '--emoji', '🦎', '--lr-schedule', 'cosine');
+    expect(schedule.code).toBe(2);
+    expect(schedule.err.join('\n')).toMatch(/--lr-schedule.*cosine.*step, linear/);
+    const factor = await nca('train', '--emoji', '🦎', '--lr-decay-factor', '2');
+    expect(factor.code).toBe(2);
+    expect(factor.err.join('\n')).toMatch(/--lr-decay-factor.*from 0 to 1/);
+  });
+
   it('refuses a step range upside down', async () => {
     const { code, err } = await nca('train', '--emoji', '🦎', '--steps', '90..10');
     expect(code).toBe(2);

@@ -89,7 +89,11 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--steps <min..max>', `CA steps per iteration (${perPreset((t) => `${t.stepsMin}..${t.stepsMax}`)})`, stepRange)
     .option('--overflow-weight <w>', `weight of the penalty on state values beyond [-1, 1], 0 for none (${perPreset((t) => t.overflowWeight)})`, number(0, 1e6))
     .option('--lr <rate>', `Adam learning rate (${perPreset((t) => t.lr)})`, number(1e-9, 1))
-    .option('--lr-decay-at <n>', `iteration where the rate is multiplied by 0.1 (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
+    .option('--lr-decay-at <n>', `iteration where the rate starts to fall (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
+    .option('--lr-decay-factor <f>', `what the rate falls to, as a fraction of --lr (${perPreset((t) => t.lrDecayFactor)})`, number(0, 1))
+    .addOption(
+      new Option('--lr-schedule <kind>', "step: the rate drops at once at --lr-decay-at; linear: it falls in a straight line from there to the last iteration (with --resume and a new --iterations total, the line stretches to it) (default: the preset's, step)").choices(['step', 'linear']),
+    )
     .option('--hidden <n>', `hidden units of the update rule (${perPreset((_, c) => c.hidden)})`, integer(1, 1024))
     .option('--channels <n>', `state channels (${perPreset((_, c) => c.channels)})`, integer(4, 64))
     .option('--fire-rate <p>', `stochastic update probability (${perPreset((_, c) => c.fireRate)})`, number(0, 1))

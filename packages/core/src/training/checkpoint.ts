@@ -31,7 +31,7 @@ export class CheckpointError extends Error {
 }
 
 /** Training settings added after checkpoints were first written (the article's value before). */
-const LATER_SETTINGS = ['damageRadius', 'reseedEvery', 'overflowWeight'] as const satisfies ReadonlyArray<keyof TrainingSettings>;
+const LATER_SETTINGS = ['damageRadius', 'reseedEvery', 'overflowWeight', 'lrSchedule'] as const satisfies ReadonlyArray<keyof TrainingSettings>;
 
 const f32 = (values: Float32Array, shape: number[]): RawTensor => ({
   dtype: 'F32',

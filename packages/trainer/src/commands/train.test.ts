@@ -166,12 +166,12 @@ describe('train', () => {
     const { planRun } = await import('./train.ts');
     const plan = planRun({ ...tiny(out, 2), preset: 'quick' }, 'disc');
     const start = freshCheckpoint(plan, new Float32Array(32 * 32 * 4));
-    const { damageRadius: _r, reseedEvery: _s, overflowWeight: _o, ...older } = plan.training;
+    const { damageRadius: _r, reseedEvery: _s, overflowWeight: _o, lrSchedule: _l, ...older } = plan.training;
     await writeCheckpoint(out, { ...start, plan: { ...plan, training: older as typeof plan.training } });
     const read = await readCheckpoint(out);
     // quick's own values differ from the article's, so these come from the fallback.
     expect(plan.training.reseedEvery).not.toBe(1);
-    expect(read.plan.training).toMatchObject({ damageRadius: { min: 0.05, max: 0.2 }, reseedEvery: 1, overflowWeight: 0, batch: 3 });
+    expect(read.plan.training).toMatchObject({ damageRadius: { min: 0.05, max: 0.2 }, reseedEvery: 1, overflowWeight: 0, lrSchedule: 'step', batch: 3 });
   });
 
   it('refuses to resume from a folder without a checkpoint', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { bestVariant, finalLoss, PRESETS, trainedModelFile, type DamageRadius, type PresetName, type TrainingSettings } from '@nca-studio/core';
+import { bestVariant, finalLoss, PRESETS, trainedModelFile, type DamageRadius, type LrSchedule, type PresetName, type TrainingSettings } from '@nca-studio/core';
 import type { NcaConfig } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import { webgpuDevice } from '../backends/webgpu.ts';
@@ -318,6 +318,8 @@ export interface TrainFlags extends Pick<TrainRequest, 'preset' | 'seed' | 'back
   overflowWeight?: number;
   lr?: number;
   lrDecayAt?: number;
+  lrDecayFactor?: number;
+  lrSchedule?: LrSchedule;
   hidden?: number;
   channels?: number;
   fireRate?: number;
@@ -344,7 +346,10 @@ export function trainRequest(flags: TrainFlags): TrainRequest {
     damageRadius: flags.damageRadius,
     lr: flags.lr,
     overflowWeight: flags.overflowWeight,
-    ...(flags.lrDecayAt === undefined ? {} : { lrDecayAt: flags.lrDecayAt, lrDecayFactor: 0.1 }),
+    lrDecayAt: flags.lrDecayAt,
+    // --lr-decay-at alone means the article's x0.1, also on a preset that never decays.
+    lrDecayFactor: flags.lrDecayFactor ?? (flags.lrDecayAt === undefined ? undefined : 0.1),
+    lrSchedule: flags.lrSchedule,
     ...(flags.steps === undefined ? {} : { stepsMin: flags.steps[0], stepsMax: flags.steps[1] }),
   });
   const config = given<NcaConfig>({ hidden: flags.hidden, channels: flags.channels, fireRate: flags.fireRate });
