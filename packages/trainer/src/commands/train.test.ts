@@ -174,6 +174,15 @@ describe('train', () => {
     expect(read.plan.training).toMatchObject({ damageRadius: { min: 0.05, max: 0.2 }, reseedEvery: 1, overflowWeight: 0, lrSchedule: 'step', batch: 3 });
   });
 
+  it("--lr-decay-at keeps the preset's fall, and on a preset that never decays falls by a tenth", async () => {
+    const { planRun } = await import('./train.ts');
+    const plan = (preset: 'cpu' | 'notebook', training: TrainRequest['training']) => planRun({ ...tiny(join(dir, 'plan'), 2), preset, training }, 'disc').training;
+    expect(plan('cpu', { lrDecayAt: 4000 })).toMatchObject({ lrDecayAt: 4000, lrDecayFactor: 0.01, lrSchedule: 'linear' });
+    expect(plan('notebook', { lrDecayAt: 100 })).toMatchObject({ lrDecayAt: 100, lrDecayFactor: 0.1, lrSchedule: 'step' });
+    expect(plan('notebook', { lrDecayAt: 100, lrDecayFactor: 0.5 })).toMatchObject({ lrDecayFactor: 0.5 });
+    expect(plan('notebook', {})).toMatchObject({ lrDecayAt: null, lrDecayFactor: 1 });
+  });
+
   it('refuses to resume from a folder without a checkpoint', async () => {
     const error = await train({ ...tiny(join(dir, 'none'), 2), target: undefined, resume: join(dir, 'none') }, quiet).then(
       () => null,

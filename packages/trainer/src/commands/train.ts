@@ -68,7 +68,9 @@ export interface TrainSummary {
 /** Builds a run plan from a preset and overrides (flags), without touching any file. */
 export function planRun(request: TrainRequest & { preset: PresetName }, name: string): RunPlan {
   const preset = PRESETS[request.preset];
-  const training: TrainingSettings = { ...preset.training, ...request.training };
+  // A decay asked of a preset that never decays (factor 1) falls by the article's tenth, unless a factor is given.
+  const tenth = preset.training.lrDecayAt === null && request.training?.lrDecayAt !== undefined && request.training.lrDecayFactor === undefined ? { lrDecayFactor: 0.1 } : {};
+  const training: TrainingSettings = { ...preset.training, ...tenth, ...request.training };
   const config: NcaConfig = { ...preset.config, ...request.config };
   if (training.stepsMin > training.stepsMax) {
     throw new NcaError('BAD_FLAG', `--steps: minimum ${training.stepsMin} is above maximum ${training.stepsMax}`);
@@ -347,8 +349,7 @@ export function trainRequest(flags: TrainFlags): TrainRequest {
     lr: flags.lr,
     overflowWeight: flags.overflowWeight,
     lrDecayAt: flags.lrDecayAt,
-    // --lr-decay-at alone means the article's x0.1, also on a preset that never decays.
-    lrDecayFactor: flags.lrDecayFactor ?? (flags.lrDecayAt === undefined ? undefined : 0.1),
+    lrDecayFactor: flags.lrDecayFactor,
     lrSchedule: flags.lrSchedule,
     ...(flags.steps === undefined ? {} : { stepsMin: flags.steps[0], stepsMax: flags.steps[1] }),
   });
