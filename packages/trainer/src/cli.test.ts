@@ -39,13 +39,14 @@ describe('nca flags', () => {
     const { code, out } = await nca('train', '--help');
     expect(code).toBe(0);
     const help = out.join(' ').replace(/\s+/g, ' ');
-    for (const flag of ['--target', '--emoji', '--preset', '--target-size', '--padding', '--iterations', '--batch', '--pool', '--damage', '--damage-radius', '--steps', '--lr', '--lr-decay-at', '--hidden', '--channels', '--fire-rate', '--seed', '--backend', '--out', '--checkpoint-every', '--resume', '--background']) {
+    for (const flag of ['--target', '--emoji', '--preset', '--target-size', '--padding', '--iterations', '--batch', '--pool', '--damage', '--damage-radius', '--steps', '--lr', '--lr-decay-at', '--lr-decay-factor', '--lr-schedule', '--hidden', '--channels', '--fire-rate', '--seed', '--backend', '--out', '--checkpoint-every', '--resume', '--background']) {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/regenerating 8000/);
     expect(help).toMatch(/notebook 64\.\.96/);
     expect(help).toMatch(/quick 800/);
     expect(help).toMatch(/cpu 4600/);
+    expect(help).toMatch(/--lr-schedule .*regenerating step, .*cpu linear/);
   });
 
   it('without a preset flag on the CPU picks cpu and says why', async () => {

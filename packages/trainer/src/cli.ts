@@ -92,7 +92,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--lr-decay-at <n>', `iteration where the rate starts to fall (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
     .option('--lr-decay-factor <f>', `what the rate falls to, as a fraction of --lr (${perPreset((t) => t.lrDecayFactor)})`, number(0, 1))
     .addOption(
-      new Option('--lr-schedule <kind>', "step: the rate drops at once at --lr-decay-at; linear: it falls in a straight line from there to the last iteration (with --resume and a new --iterations total, the line stretches to it) (default: the preset's, step)").choices(['step', 'linear']),
+      new Option('--lr-schedule <kind>', `step: the rate drops at once at --lr-decay-at; linear: it falls in a straight line from there to the last iteration (with --resume and a new --iterations total, the line stretches to it) (${perPreset((t) => t.lrSchedule)})`).choices(['step', 'linear']),
     )
     .option('--hidden <n>', `hidden units of the update rule (${perPreset((_, c) => c.hidden)})`, integer(1, 1024))
     .option('--channels <n>', `state channels (${perPreset((_, c) => c.channels)})`, integer(4, 64))
