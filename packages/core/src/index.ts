@@ -34,7 +34,8 @@ export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, ke
 export { WebgpuRollout, WebgpuRolloutError, webgpuGradient, webgpuRolloutBytes } from './webgpu/webgpuRollout.ts';
 export { rolloutShader } from './webgpu/rolloutShader.ts';
 export { requestRolloutDevice } from './webgpu/gpu.ts';
-export { TrainingRun, TrainingError, freshTrainingState, learningRate, gridOf } from './training/trainingRun.ts';
+export { TrainingRun, TrainingError, freshTrainingState, gridOf } from './training/trainingRun.ts';
+export { learningRate } from './training/learningRate.ts';
 export { CheckpointError, decodeCheckpoint, encodeCheckpoint, isCheckpointFile } from './training/checkpoint.ts';
 export { finalLoss, trainedModelFile } from './training/modelFile.ts';
 

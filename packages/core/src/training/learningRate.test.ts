@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../presets.ts';
-import { learningRate } from './trainingRun.ts';
+import { learningRate } from './learningRate.ts';
 
 const training = { ...PRESETS.cpu.training, lr: 2e-3, lrDecayAt: 60, lrDecayFactor: 0.01, iterations: 101 };
 

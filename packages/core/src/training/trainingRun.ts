@@ -7,6 +7,7 @@ import { seedArray, type GridShape } from '../seed.ts';
 import { drawFire } from '../stochasticUpdate.ts';
 import { Adam, type AdamState } from './adam.ts';
 import { batchGradient, type GradientResult, type GradientTask } from './batchGradient.ts';
+import { learningRate } from './learningRate.ts';
 import { perSampleLoss } from './loss.ts';
 import { prepareBatch, SamplePool } from './samplePool.ts';
 
@@ -62,23 +63,6 @@ let runs = 0;
 
 export function gridOf(config: NcaConfig): GridShape {
   return { height: config.gridHeight, width: config.gridWidth, channels: config.channels };
-}
-
-/**
- * The learning rate at an iteration: piecewise constant (SPEC §4: x0.1 at 2000 by default), or
- * from `lrDecayAt` a straight line down to lr x lrDecayFactor at the last iteration.
- */
-export function learningRate(training: TrainingSettings, iteration: number): number {
-  const { lr, lrDecayAt: at, lrDecayFactor: factor } = training;
-  if (at === null || iteration < at) {
-    return lr;
-  }
-  const span = training.iterations - 1 - at;
-  if (training.lrSchedule === 'step' || span <= 0) {
-    return lr * factor;
-  }
-  const done = Math.min(1, (iteration - at) / span);
-  return lr * (1 - done * (1 - factor));
 }
 
 /** A fresh run's starting point: glorot weights from the seed, a pool of seeds. */
