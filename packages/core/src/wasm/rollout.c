@@ -153,8 +153,8 @@ __attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int
   return layout(&wk, 0, cells, c, hidden, steps);
 }
 
-// The 4x8 register tile both products use: accumulators c00..c31 (row, half), B's two vectors
-// b0 and b1 of the current term. Macros, not functions, so that the tile stays in registers.
+// The 4x8 register tile of matmul_at and of matmul's last 8 columns: accumulators c00..c31
+// (row, half), B's two vectors b0 and b1 of the current term. Macros, not functions, so that the tile stays in registers.
 #define TILE_MADD(x0, x1, x2, x3)  \
   do {                             \
     v128_t x;                      \
@@ -183,12 +183,61 @@ __attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int
     wasm_v128_store((o) + 3 * (m) + 4, c31); \
   } while (0)
 
-// C[n][m] = A[n][k] B[k][m] (+ bias) (relu): n a multiple of 4, m of 8.
+// C[n][m] = A[n][k] B[k][m] (+ bias) (relu): n a multiple of 4, m of 8. Columns in blocks of 16
+// take a 2x16 tile (two broadcasts feed eight multiply-adds, against four in the 4x8 tile: the
+// broadcasts compete with the arithmetic for the same ports), the last 8 if any the 4x8 tile.
+// Each output's sum runs over k in order in both, so the tile changes no result.
 static void matmul(int n, int k, int m, const float *a, const float *b, const float *bias, float *out, int relu) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
+  int m16 = m & ~15;
+  for (int i = 0; i < n; i += 2) {
+    const float *a0 = a + i * k, *a1 = a0 + k;
+    for (int j = 0; j < m16; j += 16) {
+      v128_t l0 = bias ? wasm_v128_load(bias + j) : zero;
+      v128_t l1 = bias ? wasm_v128_load(bias + j + 4) : zero;
+      v128_t l2 = bias ? wasm_v128_load(bias + j + 8) : zero;
+      v128_t l3 = bias ? wasm_v128_load(bias + j + 12) : zero;
+      v128_t c00 = l0, c01 = l1, c02 = l2, c03 = l3, c10 = l0, c11 = l1, c12 = l2, c13 = l3;
+      for (int q = 0; q < k; q++) {
+        const float *bq = b + q * m + j;
+        v128_t x0 = wasm_f32x4_splat(a0[q]), x1 = wasm_f32x4_splat(a1[q]), v;
+        v = wasm_v128_load(bq);
+        c00 = MADD(c00, x0, v);
+        c10 = MADD(c10, x1, v);
+        v = wasm_v128_load(bq + 4);
+        c01 = MADD(c01, x0, v);
+        c11 = MADD(c11, x1, v);
+        v = wasm_v128_load(bq + 8);
+        c02 = MADD(c02, x0, v);
+        c12 = MADD(c12, x1, v);
+        v = wasm_v128_load(bq + 12);
+        c03 = MADD(c03, x0, v);
+        c13 = MADD(c13, x1, v);
+      }
+      if (relu) {
+        c00 = wasm_f32x4_max(c00, zero);
+        c01 = wasm_f32x4_max(c01, zero);
+        c02 = wasm_f32x4_max(c02, zero);
+        c03 = wasm_f32x4_max(c03, zero);
+        c10 = wasm_f32x4_max(c10, zero);
+        c11 = wasm_f32x4_max(c11, zero);
+        c12 = wasm_f32x4_max(c12, zero);
+        c13 = wasm_f32x4_max(c13, zero);
+      }
+      float *o = out + i * m + j;
+      wasm_v128_store(o, c00);
+      wasm_v128_store(o + 4, c01);
+      wasm_v128_store(o + 8, c02);
+      wasm_v128_store(o + 12, c03);
+      wasm_v128_store(o + m, c10);
+      wasm_v128_store(o + m + 4, c11);
+      wasm_v128_store(o + m + 8, c12);
+      wasm_v128_store(o + m + 12, c13);
+    }
+  }
   for (int i = 0; i < n; i += 4) {
     const float *a0 = a + i * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
-    for (int j = 0; j < m; j += 8) {
+    for (int j = m16; j < m; j += 8) {
       v128_t lo = bias ? wasm_v128_load(bias + j) : zero;
       v128_t hi = bias ? wasm_v128_load(bias + j + 4) : zero;
       v128_t c00 = lo, c01 = hi, c10 = lo, c11 = hi, c20 = lo, c21 = hi, c30 = lo, c31 = hi;
@@ -232,6 +281,27 @@ static void matmul_at(int n, int k, int m, const float *a, const float *b, float
       TILE_STORE(o, m);
     }
   }
+}
+
+// sums[j] += a[r][j] over the rows, in row order (m a multiple of 4).
+static void column_sums(int n, int m, const float *a, float *sums) {
+  for (int j = 0; j < m; j += 4) {
+    v128_t acc = wasm_v128_load(sums + j);
+    for (int r = 0; r < n; r++) {
+      acc = wasm_f32x4_add(acc, wasm_v128_load(a + r * m + j));
+    }
+    wasm_v128_store(sums + j, acc);
+  }
+}
+
+// relu's gradient: dh = 0 where h <= 0, in place, then db1 += dh summed over the rows.
+static void relu_backward(int n, int m, const float *h, float *dh, float *db1) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int i = 0; i < n * m; i += 4) {
+    v128_t on = wasm_f32x4_gt(wasm_v128_load(h + i), zero);
+    wasm_v128_store(dh + i, wasm_v128_and(wasm_v128_load(dh + i), on));
+  }
+  column_sums(n, m, dh, db1);
 }
 
 // exp(x) for x <= 88: 2^n e^r with |r| <= ln2 / 2 and a degree-6 polynomial (error ~1e-7).
@@ -508,17 +578,8 @@ static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
       }
       matmul_at(rows, hp, cp, wk->h, wk->dz, wk->dw2p);
       matmul(rows, cp, hp, wk->dz, wk->w2t, 0, wk->dh, 0);
-      for (int r = 0; r < rows; r++) {
-        const float *h = wk->h + r * hp;
-        float *dh = wk->dh + r * hp;
-        for (int j = 0; j < hp; j++) {
-          dh[j] = h[j] > 0.0f ? dh[j] : 0.0f;
-          wk->db1p[j] += dh[j];
-        }
-        for (int ch = 0; ch < cp; ch++) {
-          wk->db2p[ch] += wk->dz[r * cp + ch];
-        }
-      }
+      relu_backward(rows, hp, wk->h, wk->dh, wk->db1p);
+      column_sums(rows, cp, wk->dz, wk->db2p);
       matmul_at(rows, kp, hp, wk->p, wk->dh, wk->dw1p);
       matmul(rows, hp, kp, wk->dh, wk->w1t, 0, wk->dp, 0);
       passMs[PASS_UPDATE_BACKWARD] += now() - started;
