@@ -1,4 +1,4 @@
-// One flat config for the monorepo. The import rules keep the four rooms apart (STYLE.md):
+// One flat config for the monorepo. The import rules keep the four rooms apart (docs/design.md §2):
 // core knows no Node or DOM, weights-format knows no TensorFlow, libraries never import vitest.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

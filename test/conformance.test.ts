@@ -1,5 +1,5 @@
 // Conformance of core's CA step (tfjs, wasm backend) and of its training step `trainingStep` to the
-// plain scalar oracle of SPEC §3, and of trainingStep's hand-written gradient to autodiff of `step`:
+// plain scalar oracle of docs/design.md §3, and of trainingStep's hand-written gradient to autodiff of `step`:
 // on the conformance matrix (seeded random weights, every option combination; always runs), and
 // on the weights of the Distill regenerating lizard (when ../shared is there).
 import * as tf from '@tensorflow/tfjs-core';

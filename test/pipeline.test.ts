@@ -1,4 +1,4 @@
-// The data path of SPEC §2 end to end: an image -> the trainer -> a weights file -> read back
+// The data path of docs/design.md §2 end to end: an image -> the trainer -> a weights file -> read back
 // through weights-format -> grown by core, as the viewer does.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,9 +24,15 @@ async function tinyRun(backend: BackendName, iterations: number, steps: [number,
   const out = join(dir, 'run');
   const summary = await train(
     {
-      target: { kind: 'file', path: target },
+      target,
       preset: 'regenerating',
-      training: { targetSize: 16, padding: 4, batch: 4, pool: 32, damaged: 1, stepsMin: steps[0], stepsMax: steps[1], iterations },
+      targetSize: 16,
+      padding: 4,
+      batch: 4,
+      pool: 32,
+      damage: 1,
+      steps,
+      iterations,
       seed: 3,
       backend,
       out,

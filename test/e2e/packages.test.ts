@@ -107,6 +107,43 @@ describe('the packed packages', () => {
   });
 });
 
+/** Bytes on disk under `path` (files' sizes, links not followed). */
+async function installedBytes(path: string): Promise<number> {
+  const { stdout } = await run('du', ['-sb', path]);
+  return Number(stdout.split('\t')[0]);
+}
+
+describe("the trainer's install", () => {
+  it('npm i of the CLI alone stays under 250 MB; its size is reported dependency by dependency', async () => {
+    const alone = join(dir, 'cli-only');
+    await mkdir(alone);
+    await writeFile(join(alone, 'package.json'), JSON.stringify({ name: 'cli-only', private: true, type: 'module' }));
+    const ours = tarballs.filter((t) => !t.includes('viewer'));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...ours], { cwd: alone, maxBuffer: 1 << 26 });
+    const modules = join(alone, 'node_modules');
+    const entries: Array<[string, number]> = [];
+    for (const name of await readdir(modules)) {
+      const scoped = name.startsWith('@') ? (await readdir(join(modules, name))).map((inner) => `${name}/${inner}`) : [name];
+      for (const entry of scoped) {
+        entries.push([entry, await installedBytes(join(modules, entry))]);
+      }
+    }
+    entries.sort((a, b) => b[1] - a[1]);
+    const total = await installedBytes(modules);
+    const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+    console.info(`npm i @nca-studio/trainer: ${mb(total)} in ${entries.length} packages; ${entries.slice(0, 12).map(([name, bytes]) => `${name} ${mb(bytes)}`).join(', ')}`);
+    expect(total).toBeLessThan(250e6);
+    // The GPU binding (Dawn) and the full tfjs bundle are opt-in; the CLI still runs without them.
+    expect(entries.map(([name]) => name)).not.toContain('webgpu');
+    expect(entries.map(([name]) => name)).not.toContain('@tensorflow/tfjs');
+    const inspect = await run('npx', ['--no-install', 'nca', 'inspect', LIZARD, '--json'], { cwd: alone });
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ parameters: 8336 });
+    const hint = await run('npx', ['--no-install', 'nca', 'train', '--emoji', '🦎', '--backend', 'webgpu', '--iterations', '1', '--out', join(alone, 'run')], { cwd: alone }).catch((error: { code: number; stderr: string }) => error);
+    expect(hint).toMatchObject({ code: 1 });
+    expect((hint as { stderr: string }).stderr).toMatch(/needs the optional package "webgpu" .*npm i webgpu@0\.6\.2/);
+  }, 600_000);
+});
+
 /** Opens a page of the project, waits for the widget's load event and for it to grow. */
 async function widgetGrows(file: string, probe: () => unknown = () => null): Promise<{ engine: string; count: number; errors: string[]; probe: unknown }> {
   const { page, errors } = await openPage(browser, `${origin}/${file}`);

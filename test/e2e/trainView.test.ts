@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { decodeCheckpoint, RolloutKernel, shardedGradient, TrainingRun } from '@nca-studio/core';
+import { RolloutKernel, shardedGradient, TrainingRun } from '@nca-studio/core';
 import { decodeTarget, emojiPath, main } from '@nca-studio/trainer';
-import { parameterCount, readModel } from '@nca-studio/weights-format';
+import { decodeCheckpoint, parameterCount, readModel } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -111,6 +111,8 @@ describe('the Train view', () => {
     // The worker says which route trains and why.
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 10, null, { timeout: 90_000 });
     expect(await page.locator('[data-testid=route-line]').textContent()).toMatch(/^the wasm rollout kernel \(simd, 2 threads\): the fastest route here/);
+    // The kernel route's worker trains on plain arrays: it loads no tfjs at all.
+    expect(await page.locator('[data-testid=train-view]').getAttribute('data-tfjs')).toBe('false');
     const early = await status(page);
     const heapEarly = await heap.used();
     // The page stays responsive while the worker trains: a frame comes within a few frames' time.
@@ -189,15 +191,13 @@ describe('the Train view', () => {
     // reload left, on the same kernel build (simd: relaxed SIMD may fuse differently in
     // Chromium's V8 and Node's) and the same split over two threads, reaches the downloaded weights bit for bit.
     const plan = { ...atReload.plan, training: { ...atReload.plan.training, iterations: stoppedAt } };
-    // The page's worker runs the small ops (loss, Adam) on tfjs-backend-cpu; `nca eval` above chose wasm.
-    await tf.setBackend('cpu');
+    // The small ops (ranking, normalisation, Adam) are core's plain arrays on both sides.
     const kernel = await RolloutKernel.load('simd');
-    const resumed = new TrainingRun(plan, atReload, { gradient: (task) => shardedGradient(task, 2, async (shard) => kernel.gradient(shard)) });
+    const resumed = new TrainingRun(plan, atReload, (task) => shardedGradient(task, 2, async (shard) => kernel.gradient(shard)));
     while (!resumed.done) {
       await resumed.iterate();
     }
-    const weights = await resumed.weights();
-    resumed.dispose();
+    const weights = resumed.weights();
     for (const name of ['dense1Weight', 'dense2Weight'] as const) {
       expect(Array.from(weights[name])).toEqual(Array.from(model.params[name]));
     }
@@ -274,8 +274,8 @@ describe('the Train view', () => {
     await page.close();
   });
 
-  it("trains on tfjs-backend-webgl in the worker, the route for a browser without wasm SIMD", async () => {
-    const { page, errors } = await openPage(browser, `${base}?tab=train&route=webgl`);
+  it("trains on the tfjs route (tfjs-backend-webgl) in the worker, the route for a browser without wasm SIMD", async () => {
+    const { page, errors } = await openPage(browser, `${base}?tab=train&route=tfjs`);
     await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
     await page.click('[data-testid=emoji-1f98e]');
     await page.waitForSelector('[data-testid=target-size]');
@@ -285,7 +285,8 @@ describe('the Train view', () => {
     await page.fill('[data-testid=iterations]', '4');
     await page.click('[data-testid=start]');
     await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
-    expect(await page.locator('[data-testid=route-line]').textContent()).toBe('tfjs-backend-webgl (OffscreenCanvas): chosen');
+    expect(await page.locator('[data-testid=route-line]').textContent()).toBe('tfjs-backend-webgl (OffscreenCanvas): chosen (tfjs on WebGL)');
+    expect(await page.locator('[data-testid=train-view]').getAttribute('data-tfjs')).toBe('true');
     expect((await status(page)).iteration).toBe(4);
     expect(errors).toEqual([]);
     await page.close();

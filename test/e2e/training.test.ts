@@ -3,7 +3,7 @@
 // first iterations agree with the same run in Node.
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { createParams, createRng, drawFire, freshTrainingState, PRESETS, RolloutKernel, seedArray, TrainingRun, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
+import { batchGradient, createParams, createRng, drawFire, freshTrainingState, PRESETS, RolloutKernel, seedArray, TrainingRun, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
 import { loadTarget } from '@nca-studio/trainer';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
@@ -57,12 +57,11 @@ describe('training in the browser', () => {
 
     // The same first iterations in Node (tfjs cpu): the same algorithm, so the same losses up
     // to float rounding of two backends.
-    const run = new TrainingRun(recipe(4), freshTrainingState(recipe(4), target.rgba));
+    const run = new TrainingRun(recipe(4), freshTrainingState(recipe(4), target.rgba), batchGradient);
     const node: number[] = [];
     while (!run.done) {
       node.push((await run.iterate()).loss);
     }
-    run.dispose();
     node.forEach((loss, i) => expect(Math.abs(loss - result.losses[i]!) / loss).toBeLessThan(1e-2));
   });
 

@@ -1,4 +1,4 @@
-// A test oracle: SPEC section 3 written out again as plain loops over cells and channels, with
+// A test oracle: docs/design.md §3 written out again as plain loops over cells and channels, with
 // no tfjs and nothing from @nca-studio/core, so a mistake in one is unlikely to be in both.
 // One grid (no batch), state float32 [H, W, C] row-major; sums in float64.
 import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
@@ -9,7 +9,7 @@ export interface OracleGrid {
   channels: number;
 }
 
-/** SPEC §3 seed: zeros, except channels 3..C-1 of the cell (x, y) (the centre by default) set to 1. */
+/** docs/design.md §3 seed: zeros, except channels 3..C-1 of the cell (x, y) (the centre by default) set to 1. */
 export function oracleSeed(grid: OracleGrid, at = { x: Math.floor(grid.width / 2), y: Math.floor(grid.height / 2) }): Float32Array {
   const state = new Float32Array(grid.width * grid.height * grid.channels);
   for (let c = 3; c < grid.channels; c++) {
@@ -41,7 +41,7 @@ function read(state: Float32Array, grid: OracleGrid, x: number, y: number, c: nu
   return nx < 0 || ny < 0 ? 0 : state[(ny * grid.width + nx) * grid.channels + c]!;
 }
 
-/** SPEC §3.4: alive where the 3x3 maximum of alpha (channel 3) exceeds the threshold. */
+/** docs/design.md §3.4: alive where the 3x3 maximum of alpha (channel 3) exceeds the threshold. */
 export function oracleAlive(state: Float32Array, grid: OracleGrid, config: NcaConfig): Uint8Array {
   const alive = new Uint8Array(grid.width * grid.height);
   for (let y = 0; y < grid.height; y++) {
@@ -58,7 +58,7 @@ export function oracleAlive(state: Float32Array, grid: OracleGrid, config: NcaCo
   return alive;
 }
 
-/** SPEC §3.1: the 3C perception values of one cell, filter-major [identity, sobel_x, sobel_y]. */
+/** docs/design.md §3.1: the 3C perception values of one cell, filter-major [identity, sobel_x, sobel_y]. */
 export function oraclePerceive(state: Float32Array, grid: OracleGrid, x: number, y: number, config: NcaConfig): Float64Array {
   const C = grid.channels;
   const p = new Float64Array(3 * C);
@@ -84,7 +84,7 @@ export function oraclePerceive(state: Float32Array, grid: OracleGrid, x: number,
   return p;
 }
 
-/** SPEC §3.2: ds = W2 relu(W1 p + b1) + b2 (then tanh if the config says so). W1 is [3C, hidden] row-major. */
+/** docs/design.md §3.2: ds = W2 relu(W1 p + b1) + b2 (then tanh if the config says so). W1 is [3C, hidden] row-major. */
 export function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConfig): Float64Array {
   const inputs = 3 * config.channels;
   const hidden = new Float64Array(config.hidden);
@@ -107,8 +107,8 @@ export function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConf
 }
 
 /**
- * One CA step, SPEC §3 items 1-5. `fire[cell]` is 1 where the cell applies its update
- * (SPEC §3.3); null means every cell fires. Returns a new state.
+ * One CA step, docs/design.md §3.1-3.5. `fire[cell]` is 1 where the cell applies its update
+ * (docs/design.md §3.3); null means every cell fires. Returns a new state.
  */
 export function oracleStep(
   state: Float32Array,

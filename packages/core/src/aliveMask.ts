@@ -3,7 +3,7 @@ import { MATURE_ALPHA, type NcaConfig } from '@nca-studio/weights-format';
 import { padState } from './pad.ts';
 
 /**
- * SPEC §3.4: 1 where the 3x3 max of alpha (channel 3) exceeds the threshold, else 0; shape
+ * docs/design.md §3.4: 1 where the 3x3 max of alpha (channel 3) exceeds the threshold, else 0; shape
  * [B, H, W, 1]. The neighbourhood follows the padding mode (a torus wraps). The mask is a
  * constant for training: its gradient is zero, so backprop never walks through the max-pool.
  */

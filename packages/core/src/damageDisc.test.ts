@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { damageDisc, eraseDisc, insideDisc, randomCentre, randomDisc } from './damageDisc.ts';
+import { eraseDisc, insideDisc, randomCentre, randomDisc } from './damageDisc.ts';
+import { damageDisc } from './damageDiscTensor.ts';
 import { createRng } from './rng.ts';
 
 describe('damage discs', () => {

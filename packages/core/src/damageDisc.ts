@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { GridShape } from './seed.ts';
 import type { DamageRadius } from './presets.ts';
 import type { Rng } from './rng.ts';
@@ -20,7 +19,7 @@ export function randomCentre(grid: Pick<GridShape, 'width' | 'height'>, rng: Rng
   return { x: grid.width * (0.25 + 0.5 * rng.next()), y: grid.height * (0.25 + 0.5 * rng.next()) };
 }
 
-/** Training's damage (SPEC §4): the centre as randomCentre, then a radius uniform in `radius` x the shorter side. */
+/** Training's damage (docs/design.md §4): the centre as randomCentre, then a radius uniform in `radius` x the shorter side. */
 export function randomDisc(grid: Pick<GridShape, 'width' | 'height'>, rng: Rng, radius: DamageRadius): Disc {
   const centre = randomCentre(grid, rng);
   const side = Math.min(grid.width, grid.height);
@@ -36,22 +35,4 @@ export function eraseDisc(state: Float32Array, grid: GridShape, disc: Disc): voi
       }
     }
   }
-}
-
-/**
- * Erases (sets every channel to 0) the cells inside one disc per batch sample; `null` leaves
- * that sample alone. The tensor form of eraseDisc.
- */
-export function damageDisc(state: tf.Tensor4D, discs: ReadonlyArray<Disc | null>): tf.Tensor4D {
-  const [b, h, w] = state.shape;
-  if (discs.length !== b) {
-    throw new RangeError(`damageDisc: ${discs.length} discs for a batch of ${b}`);
-  }
-  const keep = new Float32Array(b * h * w).fill(1);
-  discs.forEach((disc, n) => {
-    if (disc !== null) {
-      eraseDisc(keep.subarray(n * h * w, (n + 1) * h * w), { height: h, width: w, channels: 1 }, disc);
-    }
-  });
-  return tf.tidy(() => tf.mul(state, tf.tensor4d(keep, [b, h, w, 1])));
 }

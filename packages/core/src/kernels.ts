@@ -1,4 +1,4 @@
-/** A 3x3 cross-correlation kernel, rows are y-1, y, y+1 and columns x-1, x, x+1 (SPEC §3.1). */
+/** A 3x3 cross-correlation kernel, rows are y-1, y, y+1 and columns x-1, x, x+1 (docs/design.md §3.1). */
 export type Kernel3x3 = readonly [readonly [number, number, number], readonly [number, number, number], readonly [number, number, number]];
 
 export function identityKernel(): Kernel3x3 {
@@ -23,7 +23,7 @@ export function sobelY(scale: number): Kernel3x3 {
 }
 
 /**
- * The three filters of SPEC §3.1 with the rotation folded in (it is linear in the kernels):
+ * The three filters of docs/design.md §3.1 with the rotation folded in (it is linear in the kernels):
  * [row][column][filter], filters identity, x-gradient, y-gradient.
  */
 export function rotatedKernels(config: { sobelScale: number; angle: number }): number[][][] {

@@ -1,6 +1,7 @@
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
-import { createParams, paramsToTensors, tensorsToParams } from './params.ts';
+import { paramsToTensors, tensorsToParams } from './params.ts';
+import { createParams } from './freshParams.ts';
 import { createRng } from './rng.ts';
 
 describe('createParams', () => {

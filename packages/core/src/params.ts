@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PARAM_NAMES, paramShapes, type NcaConfig, type NcaParams } from '@nca-studio/weights-format';
-import type { Rng } from './rng.ts';
 
 /** The update rule's weights as tensors (variables while training). */
 export interface CaParams {
@@ -11,25 +10,6 @@ export interface CaParams {
 }
 
 export { PARAM_NAMES };
-
-/**
- * Fresh parameters: glorot-uniform first layer, zero biases, zero last layer (SPEC §3.2), so an
- * untrained model leaves every state unchanged.
- */
-export function createParams(config: Pick<NcaConfig, 'channels' | 'hidden'>, rng: Rng): NcaParams {
-  const inputs = 3 * config.channels;
-  const limit = Math.sqrt(6 / (inputs + config.hidden));
-  const dense1Weight = new Float32Array(inputs * config.hidden);
-  for (let i = 0; i < dense1Weight.length; i++) {
-    dense1Weight[i] = (rng.next() * 2 - 1) * limit;
-  }
-  return {
-    dense1Weight,
-    dense1Bias: new Float32Array(config.hidden),
-    dense2Weight: new Float32Array(config.hidden * config.channels),
-    dense2Bias: new Float32Array(config.channels),
-  };
-}
 
 /** Arrays (as stored in a weights file) to tensors. */
 export function paramsToTensors(params: NcaParams, config: Pick<NcaConfig, 'channels' | 'hidden'>): CaParams {

@@ -4,7 +4,7 @@ import { identityKernel, sobelX, sobelY, type Kernel3x3 } from './kernels.ts';
 import { padState } from './pad.ts';
 
 /**
- * SPEC §3.1: identity, Sobel-x and Sobel-y cross-correlations of every channel, gradients
+ * docs/design.md §3.1: identity, Sobel-x and Sobel-y cross-correlations of every channel, gradients
  * optionally rotated, concatenated filter-major: [identity c0..C-1, sobel_x c0..C-1, sobel_y c0..C-1].
  * Built from slices of the padded state (no depthwise conv) so that its gradient exists on
  * every backend, wasm included.

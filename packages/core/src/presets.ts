@@ -1,55 +1,8 @@
-import { DEFAULT_CONFIG, NOTEBOOK_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, NOTEBOOK_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
+
+export type { DamageRadius, LrSchedule, TrainingSettings } from '@nca-studio/weights-format';
 
 export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick' | 'cpu';
-
-export type LrSchedule = 'step' | 'linear';
-
-/** A range of damage disc radii, as fractions of the grid's shorter side. */
-export interface DamageRadius {
-  min: number;
-  max: number;
-}
-
-/** How a model is trained (SPEC §4); the model's own behaviour lives in `NcaConfig`. */
-export interface TrainingSettings {
-  /** Longest side of the target after shrinking, in cells. */
-  targetSize: number;
-  /** Empty cells added on each side of the target. */
-  padding: number;
-  batch: number;
-  /** Sample pool size; 0 trains every batch from fresh seeds. */
-  pool: number;
-  /**
-   * Iterations between re-seedings of a batch's worst sample (the article: 1). A sample then
-   * lives longer in the pool, so training sees older states: what teaches a model to persist.
-   */
-  reseedEvery: number;
-  /** How many of the best pool samples in a batch are damaged. */
-  damaged: number;
-  /** Radius of the damage disc, drawn uniformly from this range. */
-  damageRadius: DamageRadius;
-  /** CA steps per iteration, drawn uniformly from [stepsMin, stepsMax] inclusive. */
-  stepsMin: number;
-  stepsMax: number;
-  lr: number;
-  /** Iteration at which the learning rate starts to fall; null for never. */
-  lrDecayAt: number | null;
-  lrDecayFactor: number;
-  /**
-   * How it falls from `lrDecayAt`: 'step' multiplies it by `lrDecayFactor` at once (the
-   * article's piecewise constant rate); 'linear' lowers it in a straight line to lr x
-   * `lrDecayFactor` at the last iteration.
-   */
-  lrSchedule: LrSchedule;
-  iterations: number;
-  /** Divide each variable's gradient by its own L2 norm (+1e-8). */
-  normalizeGradients: boolean;
-  /**
-   * Weight of the overflow penalty: the mean square of the state's excess beyond [-1, 1], over
-   * all channels, added to the loss. 0 (the article) adds nothing.
-   */
-  overflowWeight: number;
-}
 
 export interface Preset {
   name: PresetName;
@@ -116,7 +69,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       overflowWeight: 1,
     },
   },
-  // Designed for 2 CPU cores (SPEC §4 `quick`): a 32x32 grid (24 px target), hidden 64, batch 4
+  // Designed for 2 CPU cores (docs/design.md §4 `quick`): a 32x32 grid (24 px target), hidden 64, batch 4
   // and fewer steps, so a model that grows and regrows trains in about a quarter of an hour.
   quick: {
     name: 'quick',
@@ -173,4 +126,27 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
 export function isPresetName(name: string): name is PresetName {
   return Object.prototype.hasOwnProperty.call(PRESETS, name);
+}
+
+/**
+ * The one rule by which settings are overridden, for a new run (the preset's settings and the
+ * flags or the form) and a resumed one (the checkpoint's settings and the flags): each given
+ * setting replaces the base's, except that a decay asked of settings that never decay (no decay
+ * point, factor 1) falls by the article's tenth unless a factor is given too.
+ */
+export function overrideSettings(base: TrainingSettings, overrides: Partial<TrainingSettings>): TrainingSettings {
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as Partial<TrainingSettings>;
+  const tenth = base.lrDecayAt === null && base.lrDecayFactor === 1 && given.lrDecayAt !== undefined && given.lrDecayAt !== null && given.lrDecayFactor === undefined ? { lrDecayFactor: 0.1 } : {};
+  return { ...base, ...tenth, ...given };
+}
+
+/** The settings that differ between two recipes, each as {from, to}: what a resumption records. */
+export function changedSettings(before: TrainingSettings, after: TrainingSettings): Record<string, { from: unknown; to: unknown }> {
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after) as (keyof TrainingSettings)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      changed[key] = { from: before[key], to: after[key] };
+    }
+  }
+  return changed;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { damageDisc } from './damageDisc.ts';
-import { seedState } from './seed.ts';
+import { damageDisc } from './damageDiscTensor.ts';
+import { seedState } from './seedState.ts';
 import * as tf from '@tensorflow/tfjs-core';
 
 describe('seedState', () => {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
-import { createParams, paramsToTensors, type CaParams } from './params.ts';
+import { paramsToTensors, type CaParams } from './params.ts';
+import { createParams } from './freshParams.ts';
 import { createRng } from './rng.ts';
-import { seedState } from './seed.ts';
+import { seedState } from './seedState.ts';
 import { clampRgba, run, step } from './step.ts';
 import { trainingStep } from './trainingStep.ts';
 import { fireMask } from './stochasticUpdate.ts';

@@ -11,7 +11,7 @@ import { updateRule } from './updateRule.ts';
 export type FireSource = { rng: Rng; fire?: undefined } | { fire: tf.Tensor4D; rng?: undefined };
 
 /**
- * One CA step, SPEC §3 items 1-5. Pure tfjs ops: usable inside a gradient tape and outside it.
+ * One CA step, docs/design.md §3.1-3.5. Pure tfjs ops: usable inside a gradient tape and outside it.
  * Does not dispose its input.
  */
 export function step(state: tf.Tensor4D, params: CaParams, config: NcaConfig, source: FireSource): tf.Tensor4D {
@@ -23,14 +23,14 @@ export function step(state: tf.Tensor4D, params: CaParams, config: NcaConfig, so
     const fire = source.fire ?? fireMask(source.rng, [b, h, w], config.fireRate);
     const updated = stochasticUpdate(state, ds, fire);
     const post = aliveMask(updated, config);
-    // SPEC §3.4: pre- and post-update masks are ANDed.
+    // docs/design.md §3.4: pre- and post-update masks are ANDed.
     const alive: tf.Tensor4D = pre === null ? post : tf.mul(pre, post);
     const next = tf.mul(updated, alive);
     return config.clampRgba ? clampRgba(next as tf.Tensor4D) : (next as tf.Tensor4D);
   });
 }
 
-/** SPEC §3.5: channels 0..3 clamped to [0, 1], hidden channels untouched. */
+/** docs/design.md §3.5: channels 0..3 clamped to [0, 1], hidden channels untouched. */
 export function clampRgba(state: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = state.shape;

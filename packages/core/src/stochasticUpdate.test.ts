@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from './rng.ts';
-import { drawFire, fireMask } from './stochasticUpdate.ts';
+import { fireMask } from './stochasticUpdate.ts';
+import { drawFire } from './fireDraw.ts';
 
 describe('fire draws', () => {
   it('drawFire repeats for a seed and fires at the given rate', () => {

@@ -3,7 +3,7 @@ import type { NcaConfig } from '@nca-studio/weights-format';
 import { dense } from './dense.ts';
 import type { CaParams } from './params.ts';
 
-/** SPEC §3.2: the per-cell MLP, `ds = W2 relu(W1 p + b1) + b2`, optionally through tanh. */
+/** docs/design.md §3.2: the per-cell MLP, `ds = W2 relu(W1 p + b1) + b2`, optionally through tanh. */
 export function updateRule(perception: tf.Tensor4D, params: CaParams, config: Pick<NcaConfig, 'tanh'>): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, inputs] = perception.shape;

@@ -7,7 +7,8 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createParams, createRng, drawFire, PRESETS, trainedModelFile, webgpuGradient, type GradientTask, type RunPlan } from '@nca-studio/core';
+import { createParams, createRng, drawFire, PRESETS, trainedModelFile, webgpuGradient, type GradientTask } from '@nca-studio/core';
+import { planFromPreset } from '../src/training/plan.ts';
 import { selectBackend } from '../src/backends/backend.ts';
 import { webgpuDevice } from '../src/backends/webgpu.ts';
 import { errorExitCode, EXIT_USAGE } from '../src/errors.ts';
@@ -108,23 +109,22 @@ async function main(): Promise<void> {
   console.log(`fused WebGPU / wasm: ${(fusedRate / kernelRate).toFixed(2)}x`);
 
   // The real recipe, for a fixed number of iterations: its pace projects the full run.
-  const plan: RunPlan = {
+  const plan = planFromPreset({
     preset: RECIPE.name,
     config,
-    training: { ...RECIPE.training, iterations },
+    training: { iterations },
     seed: 1,
     target: { kind: 'emoji', char: '🦎' },
     targetName: 'lizard',
     checkpointEvery: Math.max(100, Math.ceil(iterations / 4)),
-  };
+  });
   console.log(`training: the regenerating lizard for ${iterations} iterations (of the recipe's ${RECIPE.training.iterations}) -> ${out}`);
-  // The rest of an iteration (pool, damage, Adam) runs on tfjs's CPU backend: small next to the
+  // The rest of an iteration (pool, damage, Adam) runs on plain arrays: small next to the
   // rollout, which is the fused shaders'.
-  await selectBackend('cpu');
   const times: number[] = [];
   let previous = 0;
   const { checkpoint } = await trainLoop(out, freshCheckpoint(plan, target), {
-    workers: GradientWorkers.inline('fused'),
+    workers: await GradientWorkers.inline('webgpu'),
     onIteration: (info) => {
       times.push(info.seconds - previous);
       previous = info.seconds;

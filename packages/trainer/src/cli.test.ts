@@ -34,6 +34,72 @@ describe('nca train with a bad target', () => {
   });
 });
 
+describe('nca train --resume: the checkpoint and the flags, settled before any work', () => {
+  /** A finished 2-iteration run to resume, and its checkpoint's bytes. */
+  async function finishedRun(name: string): Promise<{ run: string; checkpoint: string; bytes: Buffer }> {
+    const run = join(dir, name);
+    const trained = await nca('train', '--emoji', '🦎', '--preset', 'quick', '--target-size', '8', '--padding', '2', '--iterations', '2', '--steps', '4', '--batch', '2', '--pool', '4', '--damage', '1', '--backend', 'wasm', '--out', run);
+    expect(trained.code).toBe(0);
+    const checkpoint = join(run, 'checkpoint.safetensors');
+    return { run, checkpoint, bytes: await readFile(checkpoint) };
+  }
+
+  it('refuses the flags that define the run, naming them, exit 2, the checkpoint untouched', async () => {
+    const { run, checkpoint, bytes } = await finishedRun('resume-refused');
+    const { code, err, out } = await nca('train', '--resume', run, '--iterations', '8', '--lr', '0.5', '--batch', '2', '--steps', '10..12');
+    expect(code).toBe(2);
+    expect(err).toEqual([expect.stringMatching(/^nca: --resume continues a run as its checkpoint defines it: --batch, --steps cannot change it/)]);
+    expect(out).toEqual([]);
+    expect(await readFile(checkpoint)).toEqual(bytes);
+  });
+
+  it('applies --iterations, --lr and --checkpoint-every, and records them in run.json and the checkpoint', async () => {
+    const { run } = await finishedRun('resume-applied');
+    const { code, out } = await nca('train', '--resume', run, '--iterations', '3', '--lr', '0.0005', '--checkpoint-every', '7', '--backend', 'wasm');
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/resuming .* at iteration 2 of 3; changed: lr 0.002 -> 0.0005, iterations 2 -> 3, checkpointEvery 100 -> 7/);
+    const record = JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as { training: { lr: number; iterations: number }; resumptions: unknown[] };
+    expect(record.training).toMatchObject({ lr: 0.0005, iterations: 3 });
+    expect(record.resumptions).toEqual([{ iteration: 2, changed: { lr: { from: 0.002, to: 0.0005 }, iterations: { from: 2, to: 3 }, checkpointEvery: { from: 100, to: 7 } } }]);
+    const inspected = JSON.parse((await nca('inspect', run, '--json')).out.join('\n')) as { iteration: number; training: { lr: number }; resumptions: unknown[] };
+    expect(inspected).toMatchObject({ iteration: 3, training: { lr: 0.0005 } });
+    expect(inspected.resumptions).toHaveLength(1);
+  });
+
+  it.each([
+    ['a format_version from the future', (b: Buffer) => b.toString('latin1').replace('"format_version":"2"', '"format_version":"9"'), /format_version 9 is newer than this reader supports \(2\)/],
+    ['a truncated file', (b: Buffer) => b.subarray(0, b.length - 40).toString('latin1'), /truncated/],
+    ['a NaN in an Adam moment', (b: Buffer) => nanInAdam(b).toString('latin1'), /tensor 'adam.m.dense1Weight' has a non-finite value \(NaN\)/],
+  ])('refuses %s: one line, exit 2, before any training', async (_name, spoil, message) => {
+    const { run, checkpoint, bytes } = await finishedRun(`resume-${_name.replace(/\W+/g, '-')}`);
+    const spoilt = Buffer.from(spoil(bytes), 'latin1');
+    await writeFile(checkpoint, spoilt);
+    const { code, err, out } = await nca('train', '--resume', run, '--iterations', '4', '--backend', 'wasm');
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(message);
+    expect(err[0]).toContain(checkpoint);
+    expect(out.filter((line) => /iteration \d/.test(line) && !/resuming/.test(line))).toEqual([]);
+    expect(await readFile(checkpoint)).toEqual(spoilt);
+  });
+
+  it('checks the plan before the target is fetched: --pool 2 --batch 8 with a URL makes no request', async () => {
+    // Nothing listens on port 9 (discard): a request would fail with DOWNLOAD_FAILED instead.
+    const { code, err } = await nca('train', '--target', 'http://127.0.0.1:9/logo.png', '--pool', '2', '--batch', '8', '--out', join(dir, 'never'));
+    expect(code).toBe(2);
+    expect(err).toEqual(['nca: --pool 2 is smaller than --batch 8']);
+  });
+});
+
+/** The checkpoint with a NaN in the first Adam moment's first value. */
+function nanInAdam(bytes: Buffer): Buffer {
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { data_offsets: [number, number] }>;
+  const out = Buffer.from(bytes);
+  out.writeFloatLE(NaN, 8 + headerLength + header['adam.m.dense1Weight']!.data_offsets[0]);
+  return out;
+}
+
 describe('nca flags', () => {
   it('--help lists every training flag with its default', async () => {
     const { code, out } = await nca('train', '--help');

@@ -2,15 +2,15 @@
 // asked for is imported and run. Nothing here loads tfjs or sharp, so `nca inspect` and
 // `nca --help` start without them.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { DamageRadius, TrainingSettings } from '@nca-studio/core';
+import type { DamageRadius, TrainingSettings } from '@nca-studio/weights-format';
 import { PRESETS } from '@nca-studio/core/presets';
 import { GRID_SIDE, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, GRADIENT_ROUTES, type GradientRoute } from './backends/names.ts';
-import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, type DamageSpec } from './commands/choices.ts';
+import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEFAULTS, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
 import { errorExitCode, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
-/** Flag parsers: validate once at the edge (STYLE.md), with a message naming the flag. */
+/** Flag parsers: validate once at the edge, with a message naming the flag. */
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
   const n = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) {
@@ -71,12 +71,12 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   program
     .command('train')
-    .description('train a model on an image (SPEC §4); writes a run folder')
+    .description('train a model on an image (docs/design.md, "Training"); writes a run folder')
     .option('--target <file|url>', 'target image: PNG, JPEG, WebP or SVG file, or an http(s) URL')
     .option('--emoji <char>', 'target emoji from the bundled Noto images, e.g. 🦎')
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')
     .addOption(
-      new Option('--preset <name>', 'training recipe (default: regenerating on a GPU or native TensorFlow, cpu where the wasm rollout kernel trains, quick otherwise)').choices(['auto', ...Object.keys(PRESETS)]).default('auto'),
+      new Option('--preset <name>', 'training recipe (default auto: regenerating on a GPU or native TensorFlow, cpu where the wasm rollout kernel trains, quick otherwise)').choices(['auto', ...Object.keys(PRESETS)]),
     )
     .option('--target-size <n>', `longest side of the target in cells (${perPreset((t) => t.targetSize)})`, integer(4, 1024))
     .option('--padding <n>', `empty cells around the target (${perPreset((t) => t.padding)})`, integer(0, 512))
@@ -97,14 +97,14 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--hidden <n>', `hidden units of the update rule (${perPreset((_, c) => c.hidden)})`, integer(1, 1024))
     .option('--channels <n>', `state channels (${perPreset((_, c) => c.channels)})`, integer(4, 64))
     .option('--fire-rate <p>', `stochastic update probability (${perPreset((_, c) => c.fireRate)})`, number(0, 1))
-    .option('--seed <n>', 'random seed', integer(0, 2 ** 32 - 1), 1)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('auto'))
+    .option('--seed <n>', `random seed (default ${TRAIN_DEFAULTS.seed})`, integer(0, 2 ** 32 - 1))
+    .addOption(new Option('--backend <name>', `compute backend (default ${TRAIN_DEFAULTS.backend})`).choices(BACKEND_NAMES as string[]))
     .option('--out <dir>', 'run folder (default runs/<target>-<timestamp>)')
-    .option('--checkpoint-every <n>', 'write a checkpoint every N iterations', integer(1), 100)
-    .option('--resume <dir>', 'continue the run in DIR from its checkpoint (with --iterations: the new total)')
+    .option('--checkpoint-every <n>', `write a checkpoint every N iterations (default ${TRAIN_DEFAULTS.checkpointEvery})`, integer(1))
+    .option('--resume <dir>', 'continue the run in DIR from its checkpoint; it may change --iterations (the new total), --lr, --lr-decay-at, --lr-decay-factor, --lr-schedule, --checkpoint-every, --workers, --backend and --gradient, and refuses any other flag')
     .option('--force', 'replace the run that --out already holds (without it, that is refused)')
-    .option('--log-every <n>', 'when not on a terminal, print a line every N iterations', integer(1), 10)
-    .option('--workers <n>', 'gradient worker threads on the CPU backends (0: one per core, up to the batch)', integer(0, 256), 0)
+    .option('--log-every <n>', `when not on a terminal, print a line every N iterations (default ${TRAIN_DEFAULTS.logEvery})`, integer(1))
+    .option('--workers <n>', 'gradient worker threads for the kernel and tfjs on the CPU backends (default 0: one per core, up to the batch)', integer(0, 256))
     .addOption(gradientOption())
     .action(async (flags) => exit(await (await import('./commands/train.ts')).trainCommand(flags, io)));
 
@@ -182,7 +182,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 }
 
 const gradientOption = (): Option =>
-  new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends), fused (core's WGSL rollout on WebGPU; default on webgpu) or tfjs (op by op on the backend; default on tensorflow)").choices([...GRADIENT_ROUTES]);
+  new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends), webgpu (core's fused WGSL rollout; default on webgpu) or tfjs (op by op on the backend; default on tensorflow)").choices([...GRADIENT_ROUTES]);
 
 const routeList = (text: string): GradientRoute[] => {
   if (text === 'none') {
@@ -211,7 +211,7 @@ const damage = (text: string, previous: DamageSpec[] | undefined): DamageSpec[] 
 };
 
 /**
- * Runs the CLI and returns the exit code (SPEC §6): 0 success, 1 runtime failure, 2 bad usage
+ * Runs the CLI and returns the exit code (docs/design.md §6): 0 success, 1 runtime failure, 2 bad usage
  * or input (errorExitCode's table). User errors are one line; `--debug` adds the stack.
  */
 export async function main(

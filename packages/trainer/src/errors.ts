@@ -3,7 +3,7 @@ import { BudgetError } from '@nca-studio/core/budget';
 import type { RolloutKernelError, WebgpuRolloutError } from '@nca-studio/core';
 import { WeightsFormatError } from '@nca-studio/weights-format';
 
-/** Exit codes of the `nca` command (SPEC §6). */
+/** Exit codes of the `nca` command (docs/design.md §6). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

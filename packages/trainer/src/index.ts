@@ -4,10 +4,11 @@
 // The CLI
 export { main, buildProgram } from './cli.ts';
 export { NcaError, EXIT_CODES, EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED, errorExitCode } from './errors.ts';
-export { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage } from './commands/choices.ts';
+export { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEFAULTS } from './commands/choices.ts';
 
 // Commands
-export { train, trainCommand, trainRequest, planRun, chooseWorkers, choosePreset } from './commands/train.ts';
+export { train, trainCommand, formatLoad } from './commands/train.ts';
+export { settleTrainPlan, resumedPlan, planFromPreset, chooseWorkers, choosePreset, gradientRoute, settingOverrides, configOverrides, SETTING_FLAGS } from './training/plan.ts';
 export { evaluate, evalCommand, formatEval, trainingStepRange } from './commands/evaluate.ts';
 export { inspect, inspectCommand, inspectionJson, loadModel, formatInspection } from './commands/inspect.ts';
 export { convert, convertCommand, convertFolder, exportModel, readDistillFile, distillEntry, formatConversion, DISTILL_MANIFEST_TITLE } from './commands/convert.ts';
@@ -17,7 +18,7 @@ export { benchTrainer, benchCommand, formatBench, formatProfile, rankKernels, TO
 // Training on Node: the loop over core's TrainingRun, checkpoints, worker threads
 export { trainLoop, freshCheckpoint } from './training/trainLoop.ts';
 export { readCheckpoint, writeCheckpoint, CHECKPOINT_FILE } from './training/checkpoint.ts';
-export { GradientWorkers, gradientFunction, gradientRoute } from './training/gradientWorkers.ts';
+export { GradientWorkers, gradientFunction } from './training/gradientWorkers.ts';
 
 // Backends, images, files
 export { selectBackend } from './backends/backend.ts';
@@ -31,15 +32,15 @@ export { encodeNpy, decodeNpy } from './files/npy.ts';
 export type { NcaErrorCode } from './errors.ts';
 export type { CommandIo } from './commands/io.ts';
 export type { ConvertFormat, DamageSpec, ExportFormat } from './commands/choices.ts';
-export type { TrainFlags, TrainRequest, TrainIo, TrainSummary } from './commands/train.ts';
+export type { TrainIo, TrainSummary } from './commands/train.ts';
+export type { Execution, NewRun, PlanRequest, Resume, TrainFlags } from './training/plan.ts';
 export type { EvalFlags, EvalOptions, EvalReport } from './commands/evaluate.ts';
 export type { Inspection, CheckpointInspection } from './commands/inspect.ts';
 export type { ConvertFlags, ConvertRequest, ConvertSummary, DistillEntry, ModelManifest } from './commands/convert.ts';
 export type { RenderFlags, RenderOptions, RenderResult, RenderRequest, RenderSummary } from './commands/render.ts';
 export type { BenchFlags, BenchOptions, BenchResult, BenchProfile, KernelTime, TorchResult } from './commands/bench.ts';
 export type { LoopHooks, LoopResult } from './training/trainLoop.ts';
-export type { Checkpoint, RunPlan } from './training/checkpoint.ts';
-export type { BackendName } from './backends/names.ts';
+export type { BackendName, GradientRoute } from './backends/names.ts';
 export type { BackendInfo } from './backends/backend.ts';
 export type { WebgpuAdapter } from './backends/webgpu.ts';
 export type { Target, TargetSource, TargetOptions } from './images/target.ts';

@@ -16,7 +16,7 @@ function configError(json: unknown): WeightsFormatError {
 }
 
 describe('config', () => {
-  it('has the defaults of SPEC section 3 and the regenerating preset', () => {
+  it('has the defaults of docs/design.md §3 and the regenerating preset', () => {
     expect(DEFAULT_CONFIG).toEqual({
       channels: 16,
       hidden: 128,

@@ -1,4 +1,4 @@
-// The model config of SPEC section 3: everything a reader needs to run the CA. In memory it is
+// The model config of docs/design.md §3: everything a reader needs to run the CA. In memory it is
 // camelCase; stored in the file's "config" metadata it is snake_case JSON.
 import { WeightsFormatError } from './errors.ts';
 
@@ -50,13 +50,13 @@ export function parseGridSize(text: string): { width: number; height: number } |
 }
 
 /**
- * SPEC §3: a cell whose alpha exceeds this is mature (and, through its 3x3 neighbourhood, keeps
+ * docs/design.md §3: a cell whose alpha exceeds this is mature (and, through its 3x3 neighbourhood, keeps
  * its neighbours alive). The default `aliveThreshold`, and the line every count of grown cells
  * (render's statistics, eval's IoU, the viewer's benchmarks) draws.
  */
 export const MATURE_ALPHA = 0.1;
 
-/** The `regenerating` preset of SPEC section 4: 40 px target + 16 px padding = 72. */
+/** The `regenerating` preset of docs/design.md §4: 40 px target + 16 px padding = 72. */
 export const DEFAULT_CONFIG: Readonly<NcaConfig> = Object.freeze({
   channels: 16,
   hidden: 128,

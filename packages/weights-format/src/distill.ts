@@ -27,7 +27,7 @@ export class DistillFormatError extends Error {
  * 0.5, alive when the 3x3 max of alpha > 0.1 before and after the update.
  */
 export const DISTILL_CONFIG: Readonly<NcaConfig> = Object.freeze({
-  // Our defaults are the article's model (SPEC §3); distill.test.ts pins every value.
+  // Our defaults are the article's model (docs/design.md §3); distill.test.ts pins every value.
   ...DEFAULT_CONFIG,
   gridWidth: 72,
   gridHeight: 72,

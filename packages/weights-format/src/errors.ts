@@ -16,6 +16,7 @@ export type WeightsFormatErrorCode =
   | 'NON_FINITE'
   | 'BAD_CONFIG'
   | 'BAD_METADATA'
+  | 'BAD_PLAN'
   | 'BAD_ARCHIVE'
   | 'BAD_PICKLE'
   | 'BAD_STATE_DICT'

@@ -65,16 +65,34 @@ export const MIGRATIONS: readonly Migration[] = [
   { from: 0, to: 1, summary: 'v0 config keys (channel_n, hidden_n, grid_size) and tensor names (w1, b1, w2, b2)', migrate: v0ToV1 },
 ];
 
-/** Applies every step from `fromVersion` up to `toVersion`. */
+/**
+ * A file's `format_version`: a non-negative integer string, at most `newest` (VERSION_TOO_NEW
+ * names what to upgrade). The weights file and the checkpoint file read theirs alike.
+ */
+export function parseFormatVersion(raw: string | undefined, newest: number, source: string | undefined, upgrade = '@nca-studio/weights-format'): number {
+  if (raw === undefined) {
+    throw new WeightsFormatError('BAD_VERSION', `metadata has no format_version (expected an integer string such as "${newest}")`, source);
+  }
+  if (!/^(0|[1-9][0-9]*)$/.test(raw)) {
+    throw new WeightsFormatError('BAD_VERSION', `format_version ${JSON.stringify(raw)} is not a non-negative integer`, source);
+  }
+  if (raw.length > 9 || Number(raw) > newest) {
+    throw new WeightsFormatError('VERSION_TOO_NEW', `format_version ${raw} is newer than this reader supports (${newest}); upgrade ${upgrade}`, source);
+  }
+  return Number(raw);
+}
+
+/** Applies every step of `steps` (steps[v] takes version v to v + 1) from `fromVersion` up to `toVersion`. */
 export function migrate(
   file: SafetensorsFile,
   fromVersion: number,
   toVersion: number,
   source?: string,
+  steps: readonly Migration[] = MIGRATIONS,
 ): SafetensorsFile {
   let current = file;
   for (let version = fromVersion; version < toVersion; version++) {
-    const step = MIGRATIONS[version];
+    const step = steps[version];
     if (step === undefined) {
       throw new WeightsFormatError('BAD_VERSION', `no migration from format_version ${version}`, source);
     }

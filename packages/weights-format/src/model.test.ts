@@ -25,7 +25,7 @@ function thrown(run: () => unknown): WeightsFormatError {
 }
 
 describe('parameterCount', () => {
-  it('is 8336 for the default model (SPEC section 1: about 8.3k)', () => {
+  it('is 8336 for the default model (docs/design.md §1: about 8.3k)', () => {
     expect(parameterCount(DEFAULT_CONFIG)).toBe(8336);
     expect(parameterCount({ ...DEFAULT_CONFIG, channels: 4, hidden: 8 })).toBe(96 + 8 + 32 + 4);
   });
@@ -48,7 +48,7 @@ describe('writeModel / readModel', () => {
     expect(readModel(bytes).params).toEqual(model.params);
   });
 
-  it('stores the metadata keys and tensors of SPEC section 5', () => {
+  it('stores the metadata keys and tensors of docs/design.md §5', () => {
     const file = decodeSafetensors(writeModel(smallModel(), { dtype: 'uint8' }));
     expect(Object.keys(file.metadata)).toEqual(['format', 'format_version', 'config', 'target', 'training', 'source', 'quantization']);
     expect(file.metadata['format']).toBe('nca-weights');

@@ -1,4 +1,4 @@
-// The NCA weights file (SPEC section 5): a safetensors container whose metadata names the
+// The NCA weights file (docs/design.md §5): a safetensors container whose metadata names the
 // format, its version and the config, and whose tensors are the update rule's two dense layers,
 // optionally with the training target.
 import { configToJson, parseConfig, validateConfig } from './config.ts';
@@ -6,7 +6,7 @@ import type { NcaConfig } from './config.ts';
 import { WeightsFormatError } from './errors.ts';
 import { isCount, isPlainObject } from './json.ts';
 import type { WeightsFormatErrorCode } from './errors.ts';
-import { migrate } from './migrations.ts';
+import { migrate, parseFormatVersion } from './migrations.ts';
 import { decodeSafetensors, encodeSafetensors, MAX_TENSOR_ELEMENTS } from './safetensors.ts';
 import type { RawTensor, SafetensorsDType } from './safetensors.ts';
 import {
@@ -93,7 +93,7 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-function shapeText(shape: readonly number[]): string {
+export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
@@ -105,7 +105,7 @@ function position(index: number, shape: readonly number[]): string {
     : `[${index}]`;
 }
 
-function assertFinite(name: string, values: Float32Array, shape: readonly number[], source: string | undefined): void {
+export function assertFinite(name: string, values: Float32Array, shape: readonly number[], source: string | undefined): void {
   const index = values.findIndex((value) => !Number.isFinite(value));
   if (index >= 0) {
     throw new WeightsFormatError(
@@ -211,25 +211,8 @@ export function writeModel(model: NcaModel, options: { dtype?: WeightsDType } = 
   return encodeSafetensors({ metadata, tensors });
 }
 
-function parseVersion(raw: string | undefined, source: string | undefined): number {
-  if (raw === undefined) {
-    throw new WeightsFormatError('BAD_VERSION', `metadata has no format_version (expected an integer string such as "${FORMAT_VERSION}")`, source);
-  }
-  if (!/^(0|[1-9][0-9]*)$/.test(raw)) {
-    throw new WeightsFormatError('BAD_VERSION', `format_version ${JSON.stringify(raw)} is not a non-negative integer`, source);
-  }
-  if (raw.length > 9 || Number(raw) > FORMAT_VERSION) {
-    throw new WeightsFormatError(
-      'VERSION_TOO_NEW',
-      `format_version ${raw} is newer than this reader supports (${FORMAT_VERSION}); upgrade @nca-studio/weights-format`,
-      source,
-    );
-  }
-  return Number(raw);
-}
-
 /** Parses a JSON metadata value, or returns undefined where the key is absent. */
-function jsonMetadata(
+export function jsonMetadata(
   metadata: Record<string, string>,
   key: string,
   code: WeightsFormatErrorCode,
@@ -352,7 +335,7 @@ export function readModel(input: ArrayBuffer | Uint8Array, options: { source?: s
       source,
     );
   }
-  const version = parseVersion(own(container.metadata, 'format_version'), source);
+  const version = parseFormatVersion(own(container.metadata, 'format_version'), FORMAT_VERSION, source);
   const { metadata, tensors } = migrate(container, version, FORMAT_VERSION, source);
 
   const storedConfig = jsonMetadata(metadata, 'config', 'BAD_CONFIG', source);

@@ -1,7 +1,9 @@
 // Shared by the tests only (left out of the build): a seeded PRNG and small models.
 import { DEFAULT_CONFIG } from './config.ts';
 import type { NcaConfig } from './config.ts';
-import type { NcaModel, NcaParams } from './model.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { PARAM_NAMES, type NcaModel, type NcaParams } from './model.ts';
+import type { RunPlan } from './runPlan.ts';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 import type { SafetensorsFile } from './safetensors.ts';
 import { encodeUtf8 } from './utf8.ts';
@@ -54,4 +56,56 @@ export function rawFile(header: string, data: Uint8Array = new Uint8Array(0), he
   out.set(json, 8);
   out.set(data, 8 + json.length);
   return out;
+}
+
+/** A small run plan: the settings of a short run with a pool of 4. */
+export function smallPlan(): RunPlan {
+  return {
+    preset: 'quick',
+    config: SMALL_CONFIG,
+    training: {
+      targetSize: 4,
+      padding: 1,
+      batch: 2,
+      pool: 4,
+      reseedEvery: 2,
+      damaged: 1,
+      damageRadius: { min: 0.1, max: 0.3 },
+      stepsMin: 4,
+      stepsMax: 6,
+      lr: 2e-3,
+      lrDecayAt: 5,
+      lrDecayFactor: 0.1,
+      lrSchedule: 'step',
+      iterations: 10,
+      normalizeGradients: true,
+      overflowWeight: 1,
+    },
+    seed: 3,
+    target: { kind: 'emoji', char: '🦎' },
+    targetName: 'lizard',
+    checkpointEvery: 5,
+  };
+}
+
+/** A checkpoint of smallPlan at iteration 3, every array filled from the seed. */
+export function smallCheckpoint(seed = 1): Checkpoint {
+  const random = mulberry32(seed);
+  const plan = smallPlan();
+  const { gridWidth: w, gridHeight: h, channels: c } = plan.config;
+  const fill = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => random() * scale);
+  const params = randomParams(plan.config, random);
+  const moments = (): Float32Array[] => PARAM_NAMES.map((name) => fill(params[name].length, 0.01));
+  return {
+    plan,
+    iteration: 3,
+    rngState: 123456789,
+    params,
+    adam: { t: 3, m: moments(), v: moments() },
+    pool: fill(plan.training.pool * h * w * c),
+    target: fill(h * w * 4),
+    losses: [0.25, 0.125, 0.0625],
+    seconds: 1.5,
+    resumptions: [],
+  };
 }

@@ -94,7 +94,7 @@ export function targetShape(width: number, height: number, size: number): { widt
 }
 
 /**
- * SPEC §4's target from decoded pixels: keys out a background if asked (a picture with no
+ * docs/design.md §4's target from decoded pixels: keys out a background if asked (a picture with no
  * transparency is refused otherwise: there would be no shape to grow), shrinks to fit,
  * premultiplies, pads. `label` names the picture in messages.
  */

@@ -1,75 +1,70 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type { AdamState } from '@nca-studio/weights-format';
 
-export interface AdamState {
-  /** Updates applied so far. */
-  t: number;
-  m: Float32Array[];
-  v: Float32Array[];
-}
+export type { AdamState };
+
+const f32 = Math.fround;
 
 /**
- * Adam (Kingma & Ba) over a fixed list of variables. Ours rather than tf.train.adam so that a
- * checkpoint holds its whole state (t, m, v) and a resumed run continues bit for bit: tfjs's
- * Adam rebuilds its beta powers on restore with pow(), which rounds differently from the
- * running products it keeps while training.
+ * Adam (Kingma & Ba) over plain arrays, in float32 arithmetic: every operation rounds to float32
+ * as the tfjs ops it replaced did one by one (m*b1 + g*(1-b1), v*b2 + g^2*(1-b2),
+ * x - m*stepSize / (sqrt(v) + eps)), so runs keep their bits. The state (t, m, v) is what a
+ * checkpoint holds; the bias corrections come from t alone, in float64, so a resumed run
+ * continues exactly.
  */
 export class Adam {
-  private t = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private state: AdamState;
 
   constructor(
-    private readonly variables: tf.Variable[],
-    public learningRate: number,
+    sizes: readonly number[],
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-7,
   ) {
-    const zeros = (x: tf.Variable): tf.Variable => {
-      const value = tf.zerosLike(x);
-      const variable = tf.variable(value, false);
-      value.dispose(); // the variable holds its own reference to the data
-      return variable;
-    };
-    this.m = variables.map(zeros);
-    this.v = variables.map(zeros);
+    this.state = { t: 0, m: sizes.map((n) => new Float32Array(n)), v: sizes.map((n) => new Float32Array(n)) };
   }
 
-  apply(gradients: tf.Tensor[]): void {
-    this.t += 1;
-    // Bias corrections in float64 from t alone: the same on every run and every resume.
-    const stepSize = (this.learningRate * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
-    tf.tidy(() => {
-      gradients.forEach((g, i) => {
-        const m = this.m[i]!;
-        const v = this.v[i]!;
-        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        const x = this.variables[i]!;
-        x.assign(tf.sub(x, tf.div(tf.mul(m, stepSize), tf.add(tf.sqrt(v), this.epsilon))));
-      });
+  /** One update of `params` (in place) by `gradients`, at `learningRate`. */
+  apply(params: readonly Float32Array[], gradients: readonly Float32Array[], learningRate: number): void {
+    const { m, v } = this.state;
+    this.state.t += 1;
+    const t = this.state.t;
+    const stepSize = f32((learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t));
+    const [b1, c1, b2, c2, eps] = [f32(this.beta1), f32(1 - this.beta1), f32(this.beta2), f32(1 - this.beta2), f32(this.epsilon)];
+    gradients.forEach((g, i) => {
+      const [mi, vi, x] = [m[i]!, v[i]!, params[i]!];
+      for (let j = 0; j < g.length; j++) {
+        const gj = g[j]!;
+        const mj = f32(f32(mi[j]! * b1) + f32(gj * c1));
+        const vj = f32(f32(vi[j]! * b2) + f32(f32(gj * gj) * c2));
+        mi[j] = mj;
+        vi[j] = vj;
+        x[j] = f32(x[j]! - f32(f32(mj * stepSize) / f32(f32(Math.sqrt(vj)) + eps)));
+      }
     });
   }
 
-  async getState(): Promise<AdamState> {
-    return {
-      t: this.t,
-      m: await Promise.all(this.m.map(async (x) => new Float32Array(await x.data()))),
-      v: await Promise.all(this.v.map(async (x) => new Float32Array(await x.data()))),
-    };
+  /** A copy of the state, for a checkpoint. */
+  getState(): AdamState {
+    return { t: this.state.t, m: this.state.m.map((a) => a.slice()), v: this.state.v.map((a) => a.slice()) };
   }
 
   setState(state: AdamState): void {
-    this.t = state.t;
-    tf.tidy(() => {
-      state.m.forEach((values, i) => this.m[i]!.assign(tf.tensor(values, this.m[i]!.shape)));
-      state.v.forEach((values, i) => this.v[i]!.assign(tf.tensor(values, this.v[i]!.shape)));
-    });
+    this.state = { t: state.t, m: state.m.map((a) => a.slice()), v: state.v.map((a) => a.slice()) };
   }
+}
 
-  dispose(): void {
-    for (const x of [...this.m, ...this.v]) {
-      x.dispose();
-    }
+/**
+ * Divides a gradient by its own L2 norm (+1e-8), in place: the article's per-variable
+ * normalisation. Float32 arithmetic with the squares summed in order, as tfjs's wasm backend
+ * sums them.
+ */
+export function normalizeGradient(g: Float32Array): void {
+  let sum = 0;
+  for (let j = 0; j < g.length; j++) {
+    sum = f32(sum + f32(g[j]! * g[j]!));
+  }
+  const scale = f32(f32(Math.sqrt(sum)) + f32(1e-8));
+  for (let j = 0; j < g.length; j++) {
+    g[j] = f32(g[j]! / scale);
   }
 }

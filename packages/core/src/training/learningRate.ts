@@ -1,7 +1,7 @@
-import type { TrainingSettings } from '../presets.ts';
+import type { TrainingSettings } from '@nca-studio/weights-format';
 
 /**
- * The learning rate at an iteration: piecewise constant (SPEC §4: x0.1 at 2000 by default), or
+ * The learning rate at an iteration: piecewise constant (docs/design.md §4: x0.1 at 2000 by default), or
  * from `lrDecayAt` a straight line down to lr x lrDecayFactor at the last iteration.
  */
 export function learningRate(training: TrainingSettings, iteration: number): number {

@@ -1,5 +1,5 @@
 import { writeModel } from '@nca-studio/weights-format';
-import type { Checkpoint } from './checkpoint.ts';
+import type { RunPlan, TrainingState } from '@nca-studio/weights-format';
 
 /** Who trained a model, for the file's training metadata. */
 export interface TrainedBy {
@@ -17,11 +17,11 @@ export function finalLoss(losses: readonly number[]): number {
 }
 
 /**
- * A run's model.safetensors (SPEC §2 and §4): the weights, the target as bytes, and the
+ * A run's model.safetensors (docs/design.md §2 and §4): the weights, the target as bytes, and the
  * training metadata, from its checkpoint. The CLI and the page write it here, so `nca
  * inspect`, `nca eval`, the widget and the app read either the same way.
  */
-export function trainedModelFile(end: Checkpoint, by: TrainedBy): Uint8Array<ArrayBuffer> {
+export function trainedModelFile(end: TrainingState & { plan: RunPlan }, by: TrainedBy): Uint8Array<ArrayBuffer> {
   const { plan } = end;
   const rgba8 = new Uint8Array(end.target.length);
   end.target.forEach((v, i) => (rgba8[i] = Math.round(Math.min(1, Math.max(0, v)) * 255)));

@@ -2,26 +2,34 @@ import { eraseDisc, randomDisc, type Disc } from '../damageDisc.ts';
 import type { DamageRadius } from '../presets.ts';
 import type { Rng } from '../rng.ts';
 import { seedArray, type GridShape } from '../seed.ts';
+import { sampleLosses } from './sampleLoss.ts';
 
 /**
- * The sample pool of the regenerating and persistent recipes (SPEC §4): states that training
+ * The sample pool of the regenerating and persistent recipes (docs/design.md §4): states that training
  * has already grown, so the model learns to keep and repair a pattern, not only to grow it.
  * Kept as one flat Float32Array [size, H, W, C] outside the backend, so a checkpoint can save it.
  */
 export class SamplePool {
   readonly cellsPerSample: number;
   readonly states: Float32Array;
+  /**
+   * Each sample's loss against the target (sampleLosses), kept as the rollouts return it, so
+   * that ranking a batch worst-first recomputes nothing.
+   */
+  readonly losses: Float32Array;
 
   constructor(
     readonly size: number,
     readonly grid: GridShape,
     states?: Float32Array,
+    target?: Float32Array,
   ) {
     this.cellsPerSample = grid.height * grid.width * grid.channels;
     if (states !== undefined && states.length !== size * this.cellsPerSample) {
       throw new RangeError(`SamplePool: ${states.length} values for ${size} samples of ${this.cellsPerSample}`);
     }
     this.states = states ?? SamplePool.seeded(size, grid);
+    this.losses = target === undefined ? new Float32Array(size) : sampleLosses(this.states, target, size, grid.height * grid.width, grid.channels);
   }
 
   private static seeded(size: number, grid: GridShape): Float32Array {
@@ -52,16 +60,24 @@ export class SamplePool {
     return out;
   }
 
-  /** Writes a batch of states back to the pool at `indices`. */
-  scatter(indices: readonly number[], batch: Float32Array): void {
+  /** `indices` ordered by their samples' losses, the worst first (ties keep their order). */
+  worstFirst(indices: readonly number[]): number[] {
+    return [...indices].sort((a, b) => this.losses[b]! - this.losses[a]!);
+  }
+
+  /** Writes a batch of states and their losses back to the pool at `indices`. */
+  scatter(indices: readonly number[], batch: Float32Array, losses?: Float32Array): void {
     indices.forEach((index, n) => {
       this.states.set(batch.subarray(n * this.cellsPerSample, (n + 1) * this.cellsPerSample), index * this.cellsPerSample);
+      if (losses !== undefined) {
+        this.losses[index] = losses[n]!;
+      }
     });
   }
 }
 
 /**
- * SPEC §4 pool step, on a batch already sorted worst-first: the worst sample is replaced by a
+ * docs/design.md §4 pool step, on a batch already sorted worst-first: the worst sample is replaced by a
  * fresh seed (when `reseed`), and the `damaged` best ones (the end of the batch) get a random
  * disc. The worst sample is never damaged either way.
  */

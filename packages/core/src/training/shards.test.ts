@@ -1,11 +1,11 @@
 import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
-import { createParams } from '../params.ts';
+import { createParams } from '../freshParams.ts';
 import { createRng } from '../rng.ts';
 import { seedArray } from '../seed.ts';
-import { drawFire } from '../stochasticUpdate.ts';
+import { drawFire } from '../fireDraw.ts';
 import { kernelBatchGradient } from '../wasm/rolloutKernel.ts';
-import type { GradientResult, GradientTask } from './batchGradient.ts';
+import type { GradientResult, GradientTask } from './gradientTask.ts';
 import { largestFirst, shardedGradient } from './shards.ts';
 
 const config: NcaConfig = { ...DEFAULT_CONFIG, gridWidth: 12, gridHeight: 12, hidden: 16 };

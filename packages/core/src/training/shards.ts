@@ -1,5 +1,5 @@
 import { MATURE_ALPHA } from '@nca-studio/weights-format';
-import type { GradientResult, GradientTask } from './batchGradient.ts';
+import type { GradientResult, GradientTask } from './gradientTask.ts';
 
 /**
  * How a batch is cut into parts for the workers. 'sample': one sample per part, handed to

@@ -1,38 +1,20 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
-import { createParams, paramsToTensors, tensorsToParams, PARAM_NAMES, type CaParams } from '../params.ts';
-import type { TrainingSettings } from '../presets.ts';
+import { PARAM_NAMES, type NcaConfig, type NcaParams, type TrainingSettings, type TrainingState } from '@nca-studio/weights-format';
+import { createParams } from '../freshParams.ts';
 import { createRng } from '../rng.ts';
 import { seedArray, type GridShape } from '../seed.ts';
-import { drawFire } from '../stochasticUpdate.ts';
-import { Adam, type AdamState } from './adam.ts';
-import { batchGradient, type GradientResult, type GradientTask } from './batchGradient.ts';
+import { drawFire } from '../fireDraw.ts';
+import { Adam, normalizeGradient } from './adam.ts';
+import type { GradientFunction } from './gradientTask.ts';
 import { learningRate } from './learningRate.ts';
-import { perSampleLoss } from './loss.ts';
 import { prepareBatch, SamplePool } from './samplePool.ts';
+
+export type { TrainingState };
 
 /** What a run trains: the model's config, the recipe's settings, and the seed of its RNG. */
 export interface TrainingRecipe {
   config: NcaConfig;
   training: TrainingSettings;
   seed: number;
-}
-
-/**
- * Everything needed to continue a run exactly (SPEC §4): weights, optimiser, pool, RNG, losses.
- * Plain arrays, so a checkpoint file (the CLI) or IndexedDB (a page) can hold it.
- */
-export interface TrainingState {
-  iteration: number;
-  rngState: number;
-  params: NcaParams;
-  adam: AdamState;
-  pool: Float32Array | null;
-  /** The padded premultiplied target, [H, W, 4]. */
-  target: Float32Array;
-  losses: number[];
-  /** Seconds spent in iterations so far (for iterations/s across resumes). */
-  seconds: number;
 }
 
 export interface IterationInfo {
@@ -43,9 +25,6 @@ export interface IterationInfo {
   steps: number;
   seconds: number;
 }
-
-/** A batch's rollout and gradient: batchGradient on this thread, or shards of it on workers. */
-export type GradientFunction = (task: GradientTask) => Promise<GradientResult>;
 
 export type TrainingErrorCode = 'NON_FINITE_LOSS' | 'BAD_STATE';
 
@@ -58,8 +37,6 @@ export class TrainingError extends Error {
     this.name = 'TrainingError';
   }
 }
-
-let runs = 0;
 
 export function gridOf(config: NcaConfig): GridShape {
   return { height: config.gridHeight, width: config.gridWidth, channels: config.channels };
@@ -74,30 +51,35 @@ export function freshTrainingState(recipe: TrainingRecipe, target: Float32Array)
   return { iteration: 0, rngState: rng.getState(), params, adam: { t: 0, m: zeros(), v: zeros() }, pool, target, losses: [], seconds: 0 };
 }
 
+const now = (): number => globalThis.performance.now();
+
 /**
- * The training algorithm of SPEC §4, one iteration at a time, on whatever tfjs backend is
- * active: batch from the pool (worst first: the worst re-seeded, the best damaged) -> rollout
- * -> gradient -> normalised Adam update -> write-back. All randomness comes from one RNG
+ * The training algorithm (docs/design.md, "Training"), one iteration at a time, on plain
+ * arrays: batch from the pool (worst first by the losses the rollouts returned: the worst
+ * re-seeded, the best damaged) -> rollout and gradient (`gradient`: one of the routes, here
+ * or on workers) -> normalised Adam update -> write-back. All randomness comes from one RNG
  * whose state is part of TrainingState, drawn in a fixed order (pool sample, damage discs,
  * step count, fire draws), so a run resumed from a snapshot continues bit for bit, and the
- * gradient's split over workers changes only float summation order. The CLI and a page drive it.
+ * gradient's split over workers changes only float summation order. It loads no tfjs: the
+ * CLI, bench and the page's worker drive it with whichever route they chose.
  */
 export class TrainingRun {
   readonly recipe: TrainingRecipe;
   private readonly rng = createRng(0);
-  private readonly variables: tf.Variable[];
-  private readonly params: CaParams;
+  private readonly params: NcaParams;
   private readonly adam: Adam;
   private readonly pool: SamplePool | null;
-  private readonly target: tf.Tensor3D;
-  private readonly targetValues: Float32Array;
+  private readonly target: Float32Array;
   private readonly seeds: Float32Array;
   private readonly losses: number[];
-  private readonly gradient: GradientFunction;
   private current: number;
   private seconds: number;
 
-  constructor(recipe: TrainingRecipe, start: TrainingState, options: { gradient?: GradientFunction } = {}) {
+  constructor(
+    recipe: TrainingRecipe,
+    start: TrainingState,
+    private readonly gradient: GradientFunction,
+  ) {
     const { config, training } = recipe;
     const grid = gridOf(config);
     const cells = grid.height * grid.width;
@@ -108,21 +90,14 @@ export class TrainingRun {
       throw new TrainingError('BAD_STATE', `the pool has ${start.pool.length} values, ${training.pool} samples need ${training.pool * cells * grid.channels}`);
     }
     this.recipe = recipe;
-    // tfjs names variables globally: each run its own names, so two runs can share a page.
-    runs += 1;
     this.rng.setState(start.rngState);
-    const initial = paramsToTensors(start.params, config);
-    this.variables = PARAM_NAMES.map((name) => tf.variable(initial[name], true, `nca/run${runs}/${name}`));
-    tf.dispose(Object.values(initial));
-    this.params = Object.fromEntries(PARAM_NAMES.map((name, i) => [name, this.variables[i]])) as unknown as CaParams;
-    this.adam = new Adam(this.variables, learningRate(training, start.iteration));
+    this.params = Object.fromEntries(PARAM_NAMES.map((name) => [name, start.params[name].slice()])) as unknown as NcaParams;
+    this.adam = new Adam(PARAM_NAMES.map((name) => start.params[name].length));
     this.adam.setState(start.adam);
-    this.pool = start.pool === null ? null : new SamplePool(training.pool, grid, start.pool.slice());
-    this.targetValues = start.target;
-    this.target = tf.tensor3d(start.target, [grid.height, grid.width, 4]);
+    this.target = start.target;
+    this.pool = start.pool === null ? null : new SamplePool(training.pool, grid, start.pool.slice(), this.target);
     this.seeds = seedArray(grid, training.batch);
     this.losses = [...start.losses];
-    this.gradient = options.gradient ?? batchGradient;
     this.current = start.iteration;
     this.seconds = start.seconds;
   }
@@ -142,20 +117,13 @@ export class TrainingRun {
   async iterate(): Promise<IterationInfo> {
     const { config, training } = this.recipe;
     const grid = gridOf(config);
-    const began = tf.util.now();
-    this.adam.learningRate = learningRate(training, this.current);
+    const began = now();
+    const lr = learningRate(training, this.current);
     let indices: number[] = [];
     let batch: Float32Array;
     if (this.pool !== null) {
-      indices = this.pool.sample(training.batch, this.rng);
-      batch = this.pool.gather(indices);
-      // Worst first: the worst is re-seeded, the best are damaged (SPEC §4).
-      const shape: [number, number, number, number] = [training.batch, grid.height, grid.width, grid.channels];
-      const lossTensor = tf.tidy(() => perSampleLoss(tf.tensor4d(batch, shape), this.target));
-      const sampleLosses = await lossTensor.data();
-      lossTensor.dispose();
-      const order = indices.map((_, n) => n).sort((a, b) => sampleLosses[b]! - sampleLosses[a]!);
-      indices = order.map((n) => indices[n]!);
+      // Worst first: the worst is re-seeded, the best are damaged.
+      indices = this.pool.worstFirst(this.pool.sample(training.batch, this.rng));
       batch = this.pool.gather(indices);
       prepareBatch(batch, training.batch, grid, training.damaged, this.rng, training.damageRadius, this.current % training.reseedEvery === 0);
     } else {
@@ -165,55 +133,52 @@ export class TrainingRun {
     const fire = drawFire(this.rng, steps * training.batch * grid.height * grid.width, config.fireRate);
     const result = await this.gradient({
       config,
-      params: await tensorsToParams(this.params),
+      params: this.params,
       states: batch,
       count: training.batch,
       steps,
       fire,
-      target: this.targetValues,
+      target: this.target,
       batch: training.batch,
       overflowWeight: training.overflowWeight,
     });
     const loss = result.losses.reduce((a, b) => a + b, 0) / training.batch;
-    tf.tidy(() => {
-      const grads = result.grads.map((g, i) => tf.tensor(g, this.variables[i]!.shape));
-      // SPEC §4: each variable's gradient divided by its own L2 norm (+1e-8).
-      this.adam.apply(training.normalizeGradients ? grads.map((g) => tf.div(g, tf.add(tf.norm(g), 1e-8))) : grads);
-    });
-    if (this.pool !== null) {
-      this.pool.scatter(indices, result.final);
+    if (training.normalizeGradients) {
+      result.grads.forEach(normalizeGradient);
     }
-    this.seconds += (tf.util.now() - began) / 1000;
+    this.adam.apply(
+      PARAM_NAMES.map((name) => this.params[name]),
+      result.grads,
+      lr,
+    );
+    if (this.pool !== null) {
+      this.pool.scatter(indices, result.final, result.losses);
+    }
+    this.seconds += (now() - began) / 1000;
     if (!Number.isFinite(loss)) {
       throw new TrainingError('NON_FINITE_LOSS', `loss became ${loss} at iteration ${this.current + 1}`);
     }
     this.current += 1;
     this.losses.push(loss);
-    return { iteration: this.current, total: training.iterations, loss, lr: this.adam.learningRate, steps, seconds: this.seconds };
+    return { iteration: this.current, total: training.iterations, loss, lr, steps, seconds: this.seconds };
   }
 
   /** The current weights (copies), e.g. for a live preview. */
-  weights(): Promise<NcaParams> {
-    return tensorsToParams(this.params);
+  weights(): NcaParams {
+    return Object.fromEntries(PARAM_NAMES.map((name) => [name, this.params[name].slice()])) as unknown as NcaParams;
   }
 
   /** The run as it stands, as plain arrays (copies: later iterations do not change them). */
-  async snapshot(): Promise<TrainingState> {
+  snapshot(): TrainingState {
     return {
       iteration: this.current,
       rngState: this.rng.getState(),
-      params: await tensorsToParams(this.params),
-      adam: await this.adam.getState(),
+      params: this.weights(),
+      adam: this.adam.getState(),
       pool: this.pool === null ? null : this.pool.states.slice(),
-      target: this.targetValues,
+      target: this.target,
       losses: [...this.losses],
       seconds: this.seconds,
     };
-  }
-
-  dispose(): void {
-    tf.dispose(this.variables);
-    this.adam.dispose();
-    this.target.dispose();
   }
 }

@@ -1,5 +1,5 @@
 // The training rollout of one shard, forward and backward, as one wasm kernel: the same math as
-// core's trainingStep + batchGradient (SPEC §3-4), fused per cell. It computes only what can
+// core's trainingStep + batchGradient (docs/design.md §3-4), fused per cell. It computes only what can
 // differ from zero: a cell that does not fire keeps its state (u = x), and with pre-post
 // masking a cell with no mature neighbour before the update ends the step at zero, so neither
 // runs the update rule forward or backward. The rest runs as small matrix products over chunks
@@ -325,7 +325,7 @@ static float tanh_f(float z) {
   return z < 0 ? -t : t;
 }
 
-// Where a row or column one cell outside the grid reads from (SPEC §3.1's padding), or -1.
+// Where a row or column one cell outside the grid reads from (docs/design.md §3.1's padding), or -1.
 static int border(int i, int n, int padding) {
   if (i >= 0 && i < n) {
     return i;
@@ -350,7 +350,7 @@ static void neighbours(int y, int x, int height, int width, int padding, int out
   }
 }
 
-// SPEC §3.4: 1 where the 3x3 max of alpha exceeds the threshold. The neighbourhood is the
+// docs/design.md §3.4: 1 where the 3x3 max of alpha exceeds the threshold. The neighbourhood is the
 // product of a row and a column range, so the max is taken along rows, then along columns.
 static void alive(const Task *t, const Work *wk, const float *state, uint8_t *out) {
   int c = t->channels, h = t->height, w = t->width;

@@ -1,9 +1,10 @@
 import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
-import { batchGradient, type GradientTask } from '../training/batchGradient.ts';
-import { createParams } from '../params.ts';
+import { batchGradient } from '../training/batchGradient.ts';
+import type { GradientTask } from '../training/gradientTask.ts';
+import { createParams } from '../freshParams.ts';
 import { createRng } from '../rng.ts';
-import { drawFire } from '../stochasticUpdate.ts';
+import { drawFire } from '../fireDraw.ts';
 import { bestVariant, RolloutKernel, RolloutKernelError, kernelBatchGradient, type RolloutVariant } from './rolloutKernel.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Padding } from '@nca-studio/weights-format';
 import { rotatedKernels } from '../kernels.ts';
-import type { GradientResult, GradientTask } from '../training/batchGradient.ts';
+import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { ROLLOUT_RELAXED_WASM_BASE64, ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
 
 // The part of the WebAssembly JS API used here: it is a global in Node and in every browser,
@@ -21,7 +21,7 @@ declare const WebAssembly: {
 };
 declare const performance: { now(): number };
 
-/** Milliseconds spent in each pass of the kernel (SPEC §3's parts of a step, forward and backward). */
+/** Milliseconds spent in each pass of the kernel (docs/design.md §3's parts of a step, forward and backward). */
 export interface RolloutProfile {
   /** Alive masks before and after the update, and the masking itself. */
   masks: number;

@@ -1,5 +1,5 @@
 // The training rollout of a batch, forward and backward, as WGSL compute shaders: the same math
-// as core's trainingStep + batchGradient (SPEC §3-4) and as the wasm kernel (rollout.c), one
+// as core's trainingStep + batchGradient (docs/design.md §3-4) and as the wasm kernel (rollout.c), one
 // invocation per cell. The forward pass keeps every step's state on the device; the backward pass
 // recomputes the hidden layer per cell, writes each active cell's rows (perception, hidden layer
 // and their gradients), spreads the perception gradient back by gathering from the neighbours,
@@ -78,7 +78,7 @@ struct Product { aOffset: u32, aCols: u32, bOffset: u32, bCols: u32, partialOffs
 @group(0) @binding(22) var<storage, read> partialsIn: array<vec4f>;
 @group(0) @binding(23) var<storage, read_write> gradsOut: array<vec4f>;
 
-// Where a row or column one cell outside the grid reads from (SPEC §3.1's padding), or -1.
+// Where a row or column one cell outside the grid reads from (docs/design.md §3.1's padding), or -1.
 fn border(i: i32, n: i32) -> i32 {
   if (i >= 0 && i < n) { return i; }
   if (shape.padding == 0u) { return -1; }
@@ -129,7 +129,7 @@ fn b1(j: u32) -> f32 {
 var<private> p: array<vec4f, K4>;
 var<private> z: array<vec4f, C4>;
 
-// Perception of cell i of state xIn into p ([filter][C4]), as SPEC §3.1.
+// Perception of cell i of state xIn into p ([filter][C4]), as docs/design.md §3.1.
 fn perceive(i: u32) {
   let base = (i / shape.cells) * shape.cells;
   let cell = i % shape.cells;
@@ -168,7 +168,7 @@ fn updateRule() {
   for (var j = 0u; j < HIDDEN; j++) { addHidden(j, hiddenUnit(j)); }
 }
 
-// SPEC §3.4's alive mask of cell i in xIn (aliveU: in uIn). Two functions, because a WGSL
+// docs/design.md §3.4's alive mask of cell i in xIn (aliveU: in uIn). Two functions, because a WGSL
 // function cannot take a storage buffer as an argument.
 fn aliveIn(i: u32) -> bool {
   let base = (i / shape.cells) * shape.cells;
@@ -226,7 +226,7 @@ fn postMask(@builtin(global_invocation_id) id: vec3u) {
   }
 }
 
-// d(loss)/d(final state): the RGBA error and the overflow penalty (SPEC §4).
+// d(loss)/d(final state): the RGBA error and the overflow penalty (docs/design.md §4).
 @compute @workgroup_size(${CELLS_PER_WORKGROUP})
 fn seedGradient(@builtin(global_invocation_id) id: vec3u) {
   let i = id.x;

@@ -1,7 +1,8 @@
 import type { NcaConfig, Padding } from '@nca-studio/weights-format';
 import { rotatedKernels } from '../kernels.ts';
-import type { GradientResult, GradientTask } from '../training/batchGradient.ts';
+import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { BUFFER_USAGE, MAP_READ, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from './gpu.ts';
+import { sampleLosses } from '../training/sampleLoss.ts';
 import { CELLS_PER_WORKGROUP, ROWS_PER_CHUNK, quads, rolloutShader } from './rolloutShader.ts';
 
 export type WebgpuRolloutErrorCode = 'WEBGPU_SHADER' | 'WEBGPU_LIMIT' | 'WEBGPU_MEMORY' | 'WEBGPU_LOST';
@@ -386,22 +387,6 @@ function unpackGrads(out: Float32Array, l: Layout): Float32Array[] {
   }
   const db2 = two.slice(l.h4 * 4 * cp, l.h4 * 4 * cp + l.c);
   return [dw1, db1, dw2, db2];
-}
-
-/** Per-sample MSE of the final RGBA against the target, summed in double as the wasm kernel does. */
-function sampleLosses(final: Float32Array, target: Float32Array, count: number, cells: number, c: number): Float32Array {
-  const losses = new Float32Array(count);
-  for (let sample = 0; sample < count; sample++) {
-    let sum = 0;
-    for (let cell = 0; cell < cells; cell++) {
-      for (let ch = 0; ch < 4; ch++) {
-        const e = Math.fround(final[(sample * cells + cell) * c + ch]! - target[cell * 4 + ch]!);
-        sum += e * e;
-      }
-    }
-    losses[sample] = sum / (cells * 4);
-  }
-  return losses;
 }
 
 function flag(value: boolean): number {

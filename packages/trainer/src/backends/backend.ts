@@ -18,14 +18,21 @@ export interface BackendInfo {
 let gradientsRegistered = false;
 
 /**
- * tfjs-core registers no gradients in Node; the @tensorflow/tfjs bundle registers all of them
- * on the same tfjs-core. Without it `minimize` fails with "gradient function not found".
+ * The tfjs route's gradients: tfjs-core registers none in Node, and the @tensorflow/tfjs bundle
+ * registers all of them on the same tfjs-core (its registries are global). That bundle is an
+ * optional peer (most of the 300 MB tfjs would add to an install; the kernel and WebGPU routes
+ * need no gradients of tfjs, inference none at all): only `--gradient tfjs` asks for it.
  */
-async function registerGradients(): Promise<void> {
-  if (!gradientsRegistered) {
-    await import('@tensorflow/tfjs');
-    gradientsRegistered = true;
+export async function registerGradients(): Promise<void> {
+  if (gradientsRegistered) {
+    return;
   }
+  try {
+    await import(/* @vite-ignore */ '@tensorflow/tfjs');
+  } catch {
+    throw new NcaError('BACKEND_UNAVAILABLE', 'the tfjs gradient route needs the optional package @tensorflow/tfjs (its gradients): npm i @tensorflow/tfjs@4.22.0, or use --gradient kernel');
+  }
+  gradientsRegistered = true;
 }
 
 /** Native TensorFlow packages are optional peers: absent on most machines, loaded if present. */
@@ -39,12 +46,11 @@ async function tryNative(pkg: string): Promise<boolean> {
 }
 
 /**
- * Selects the compute backend (SPEC §4): `auto` tries tfjs-node-gpu, then tfjs-node, then
+ * Selects the compute backend (docs/design.md §4): `auto` tries tfjs-node-gpu, then tfjs-node, then
  * WebGPU on a real (not software) adapter, then wasm, then cpu. A named backend that cannot
  * load is an error, not a silent fallback.
  */
 export async function selectBackend(requested: BackendName): Promise<BackendInfo> {
-  await registerGradients();
   const candidates: Array<[string, () => Promise<BackendInfo | null>]> = [
     ['tensorflow', async () => {
       if (await tryNative('@tensorflow/tfjs-node-gpu')) {

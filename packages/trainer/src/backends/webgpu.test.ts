@@ -7,11 +7,12 @@ import { batchGradient, PRESETS, webgpuGradient, WebgpuRolloutError } from '@nca
 import { readModel } from '@nca-studio/weights-format';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { train, type TrainRequest } from '../commands/train.ts';
+import { train } from '../commands/train.ts';
+import type { TrainFlags } from '../training/plan.ts';
 import { errorExitCode } from '../errors.ts';
 import { discPng } from '../testing/images.ts';
-import { gradientRoute } from '../training/gradientWorkers.ts';
-import { selectBackend } from './backend.ts';
+import { gradientRoute } from '../training/plan.ts';
+import { registerGradients, selectBackend } from './backend.ts';
 import { gradientTask, relativeError } from '../testing/gradientTask.ts';
 import { describeAdapter, hardwareGpuPossible, webgpuDevice, webgpuForTests } from './webgpu.ts';
 
@@ -41,6 +42,7 @@ describe.runIf(webgpu)('backend webgpu', () => {
   });
 
   it('gives the wasm gradient of a quick-preset batch (relative error < 1e-3)', async () => {
+    await registerGradients();
     const config = PRESETS.quick.config;
     const task = () => gradientTask(config, 4, 12, 7);
     await selectBackend('wasm');
@@ -59,15 +61,24 @@ describe.runIf(webgpu)('backend webgpu', () => {
   }, 300_000);
 });
 
-describe.runIf(webgpu)('the fused route (core\'s WGSL rollout) on --backend webgpu', () => {
+describe.runIf(webgpu)('the webgpu route (core\'s fused WGSL rollout) on --backend webgpu', () => {
   let dir: string;
   let target: string;
   const quiet = { log: () => {}, progress: 'none' as const };
-  const request = (out: string, iterations: number, extra: Partial<TrainRequest> = {}): TrainRequest => ({
-    target: { kind: 'file', path: target },
+  const request = (out: string, iterations: number, extra: Partial<TrainFlags> = {}): TrainFlags => ({
+    target,
     preset: 'regenerating',
-    training: { targetSize: 10, padding: 3, batch: 4, pool: 16, damaged: 1, stepsMin: 12, stepsMax: 16, iterations, reseedEvery: 2, overflowWeight: 0.5, lr: 4e-3 },
-    config: { hidden: 32 },
+    targetSize: 10,
+    padding: 3,
+    batch: 4,
+    pool: 16,
+    damage: 1,
+    steps: [12, 16],
+    iterations,
+    reseedEvery: 2,
+    overflowWeight: 0.5,
+    lr: 4e-3,
+    hidden: 32,
     seed: 5,
     backend: 'webgpu',
     out,
@@ -82,10 +93,9 @@ describe.runIf(webgpu)('the fused route (core\'s WGSL rollout) on --backend webg
   });
 
   it('is the webgpu backend\'s default route, and a short run learns on it as on the wasm kernel', async () => {
-    expect(gradientRoute('webgpu')).toBe('fused');
+    expect(gradientRoute('webgpu')).toBe('webgpu');
     const lines: string[] = [];
-    const { reseedEvery: _r, overflowWeight: _o, ...training } = request('', 40).training!;
-    const plain = { training: { ...training, lr: 2e-3 } };
+    const plain = { reseedEvery: 1, overflowWeight: 0, lr: 2e-3 };
     const fused = await train(request(join(dir, 'learns'), 40, plain), { ...quiet, log: (l: string) => lines.push(l) });
     expect(lines.join('\n')).toMatch(/gradient: core's fused WebGPU rollout \(WGSL\) on \S/);
     const kernel = await train(request(join(dir, 'learns-kernel'), 40, { ...plain, backend: 'wasm' }), quiet);
@@ -101,7 +111,7 @@ describe.runIf(webgpu)('the fused route (core\'s WGSL rollout) on --backend webg
   it('resumes exactly: 2N iterations equal N resumed for N more, bit for bit', async () => {
     const whole = await train(request(join(dir, 'whole'), 6), quiet);
     await train(request(join(dir, 'split'), 3), quiet);
-    const resumed = await train({ ...request(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
+    const resumed = await train({ resume: join(dir, 'split'), iterations: 6, backend: 'webgpu' }, quiet);
     expect(resumed.losses).toEqual(whole.losses);
     const a = readModel(await readFile(join(dir, 'whole', 'model.safetensors')));
     const b = readModel(await readFile(join(dir, 'split', 'model.safetensors')));

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { requestRolloutDevice, type GpuAdapter, type GpuDevice } from '@nca-studio/core';
+import { isSoftwareAdapter, requestRolloutDevice, type GpuAdapter, type GpuDevice } from '@nca-studio/core/training';
 import { NcaError } from '../errors.ts';
 
 /** The GPU Dawn found, as `nca train` reports it. */
@@ -40,7 +40,7 @@ async function installNavigatorGpu(): Promise<GpuLike> {
   } catch (error) {
     throw new NcaError(
       'BACKEND_UNAVAILABLE',
-      `backend "webgpu" needs the optional package "webgpu" (Dawn for Node), which did not load: ${firstLine(error)}`);
+      `backend "webgpu" needs the optional package "webgpu" (Dawn for Node, 130 MB, so not installed by default): npm i webgpu@0.6.2 (${firstLine(error)})`);
   }
   Object.assign(globalThis, dawn.globals);
   gpu = dawn.create([]);
@@ -107,7 +107,7 @@ export function describeAdapter(adapter: GpuAdapterLike): WebgpuAdapter {
   const detail = [info.vendor, info.architecture].filter((s) => s !== undefined && s !== '').join(', ');
   return {
     description: detail === '' ? name : `${name} (${detail})`,
-    software: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || info.architecture === 'software',
+    software: isSoftwareAdapter({ ...info, isFallbackAdapter: info.isFallbackAdapter === true || adapter.isFallbackAdapter === true }),
   };
 }
 

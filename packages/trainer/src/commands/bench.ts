@@ -9,13 +9,13 @@ import sharp from 'sharp';
 import { PRESETS, rolloutProfile, type PresetName, type RolloutProfile, type TrainingSettings } from '@nca-studio/core';
 import { selectBackend, type BackendInfo, type BackendName } from '../backends/backend.ts';
 import type { GradientRoute } from '../backends/names.ts';
-import type { Checkpoint } from '../training/checkpoint.ts';
+import type { Checkpoint } from '@nca-studio/weights-format';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import { BENCH_DEFAULTS } from './choices.ts';
 import type { CommandIo } from './io.ts';
 import { decodeTarget } from '../images/target.ts';
-import { GradientWorkers, gradientRoute } from '../training/gradientWorkers.ts';
-import { chooseWorkers, planRun } from './train.ts';
+import { GradientWorkers } from '../training/gradientWorkers.ts';
+import { chooseWorkers, gradientRoute, planFromPreset } from '../training/plan.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { grownPool } from '../training/grownPool.ts';
 
@@ -25,7 +25,7 @@ export { grownPool };
  * `nca bench`: times real training iterations (the exported `trainLoop`, pool and Adam
  * included) on a synthetic disc target and reports cell-steps per second: grid cells x CA
  * steps x batch, forward and backward, per second of training, first (warm-up) iteration
- * excluded. The same unit as `../shared/bench/torch_baseline.py`, run side by side (SPEC §8).
+ * excluded. The same unit as `../shared/bench/torch_baseline.py`, run side by side (docs/design.md §8).
  */
 export interface BenchOptions {
   /** Model and recipe; default 'regenerating'. */
@@ -181,18 +181,15 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
     if (target.width !== size || target.height !== size) {
       throw new Error(`bench target is ${target.width}x${target.height}, expected ${size}x${size}`);
     }
-    const plan = planRun(
-      {
-        target: { kind: 'file', path: png },
-        preset: presetName,
-        training,
-        config: { gridWidth: size, gridHeight: size, ...(options.hidden === undefined ? {} : { hidden: options.hidden }) },
-        seed: options.seed ?? 1,
-        backend: options.backend ?? 'auto',
-        checkpointEvery: iterations + 1,
-      },
-      'disc',
-    );
+    const plan = planFromPreset({
+      target: { kind: 'file', path: png },
+      targetName: 'disc',
+      preset: presetName,
+      training,
+      config: { gridWidth: size, gridHeight: size, ...(options.hidden === undefined ? {} : { hidden: options.hidden }) },
+      seed: options.seed ?? 1,
+      checkpointEvery: iterations + 1,
+    });
     const backend = await selectBackend(options.backend ?? 'auto');
     const cellsPerStep = size * size * batch;
     log(
@@ -200,7 +197,7 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
         `channels ${plan.config.channels}, pool ${pool}, ${steps} steps per iteration, ${iterations} iterations (the first is a warm-up)`,
     );
     const route = gradientRoute(backend.name, options.gradient);
-    const workers = await GradientWorkers.start(chooseWorkers(options.workers, backend.name, batch), backend.name as BackendName, route);
+    const workers = await GradientWorkers.start(chooseWorkers(options.workers, backend.name, route, batch), backend.name as BackendName, route);
     log(`backend: ${backend.name} (${backend.detail}), ${workers.size} worker thread(s), gradient: ${route}`);
     const modes = options.mode === undefined || options.mode === 'both' ? (['seed', 'pool'] as const) : [options.mode];
 
@@ -250,10 +247,10 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       if (other === route) {
         continue;
       }
-      // The kernel on its own worker threads (wasm, one per core); tfjs and fused on this thread.
-      const count = other === 'kernel' ? chooseWorkers(options.workers, 'wasm', batch) : 1;
+      // The kernel on its own worker threads (wasm, one per core); tfjs and webgpu as nca train runs them.
+      const count = chooseWorkers(options.workers, other === 'kernel' ? 'wasm' : backend.name, other, batch);
       const otherWorkers = await GradientWorkers.start(count, other === 'kernel' ? 'wasm' : (backend.name as BackendName), other);
-      const detail = other === 'kernel' ? `wasm rollout kernel, ${otherWorkers.size} worker(s)` : other === 'fused' ? 'fused WebGPU rollout (WGSL)' : `tfjs op by op on ${backend.name}`;
+      const detail = other === 'kernel' ? `wasm rollout kernel, ${otherWorkers.size} worker(s)` : other === 'webgpu' ? 'fused WebGPU rollout (WGSL)' : `tfjs op by op on ${backend.name}`;
       try {
         compared.push({ gradient: other, detail, workers: otherWorkers.size, modes: await timeRoute(`${other} [${detail}]`, otherWorkers, null) });
       } finally {
@@ -304,7 +301,8 @@ async function discPng(px: number): Promise<Buffer> {
 async function profileIteration(dir: string, after: Checkpoint, steps: number, route: GradientRoute): Promise<BenchProfile> {
   const next: Checkpoint = { ...after, plan: { ...after.plan, training: { ...after.plan.training, iterations: after.iteration + 1 } } };
   let seconds = 0;
-  const iterate = (): Promise<unknown> => trainLoop(dir, next, { workers: GradientWorkers.inline(route), onIteration: (i) => (seconds = i.seconds - after.seconds) });
+  const workers = await GradientWorkers.inline(route);
+  const iterate = (): Promise<unknown> => trainLoop(dir, next, { workers, onIteration: (i) => (seconds = i.seconds - after.seconds) });
   if (route === 'kernel') {
     await rolloutProfile();
     await iterate();

@@ -9,7 +9,10 @@ export type ConvertFormat = (typeof CONVERT_FORMATS)[number];
 export const EXPORT_FORMATS = ['torch'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** `nca bench`'s defaults (SPEC §8's workload). */
+/** `nca train`'s defaults of the flags that are not a preset's (training/plan.ts applies them). */
+export const TRAIN_DEFAULTS = { preset: 'auto', seed: 1, backend: 'auto', checkpointEvery: 100, logEvery: 10, workers: 0 } as const;
+
+/** `nca bench`'s defaults (docs/design.md §8's workload). */
 export const BENCH_DEFAULTS = { preset: 'regenerating', steps: 80, iterations: 6 } as const;
 
 /** A disc erased (every channel set to 0) once `step` steps have run, before the next one. */

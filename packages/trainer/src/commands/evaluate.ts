@@ -18,7 +18,7 @@ export interface EvalOptions {
   seed?: number;
 }
 
-/** `nca eval` figures: RGBA MSE against the model's stored target (SPEC §4's loss). */
+/** `nca eval` figures: RGBA MSE against the model's stored target (docs/design.md §4's loss). */
 export interface EvalReport {
   seeds: number;
   steps: { min: number; max: number };

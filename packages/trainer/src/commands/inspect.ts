@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parameterCount, readModel, type NcaModel } from '@nca-studio/weights-format';
-import { CHECKPOINT_FILE, decodeCheckpoint, isCheckpointFile, type Checkpoint } from '../training/checkpoint.ts';
+import { decodeCheckpoint, isCheckpointFile, type Checkpoint } from '@nca-studio/weights-format';
+import { CHECKPOINT_FILE } from '../training/checkpoint.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import type { CommandIo } from './io.ts';
 
@@ -67,6 +68,7 @@ export function inspectionJson(info: Inspection | CheckpointInspection): Record<
       target: plan.targetName,
       config: plan.config,
       training: plan.training,
+      resumptions: info.checkpoint.resumptions,
     };
   }
   const { model } = info;
@@ -80,6 +82,7 @@ function formatCheckpoint(info: CheckpointInspection): string {
     `${info.path}`,
     `  checkpoint  iteration ${iteration} of ${t.iterations}, ${seconds.toFixed(0)} s of training, last loss ${losses.length > 0 ? losses.at(-1)!.toExponential(3) : '-'}`,
     `  run         ${plan.targetName}, preset ${plan.preset}, seed ${plan.seed}`,
+    `  resumed     ${info.checkpoint.resumptions.length === 0 ? 'never' : info.checkpoint.resumptions.map((r) => `at ${r.iteration}${Object.keys(r.changed).length > 0 ? ` (${Object.keys(r.changed).join(', ')})` : ''}`).join('; ')}`,
     `  pool        ${pool === null ? 'none' : `${t.pool} samples of ${plan.config.gridWidth}x${plan.config.gridHeight}`}`,
     `  size        ${info.bytes.toLocaleString('en-US')} bytes`,
     `  parameters  ${info.parameters.toLocaleString('en-US')}`,

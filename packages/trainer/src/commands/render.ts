@@ -135,7 +135,7 @@ function paste(window: Float32Array, box: Box, width: number, height: number, ch
 /**
  * Runs a model from the seed (or `start`) on the current tfjs backend: `steps` CA steps,
  * erasing the `damage` discs at their steps. Reads nothing and writes nothing. A step is core's
- * `trainingStep` (the SPEC §3 step of `step`, tested equal to it and to the scalar oracle, about
+ * `trainingStep` (the docs/design.md §3 step of `step`, tested equal to it and to the scalar oracle, about
  * twice as fast on wasm) on the window of the grid that can change (see stepWindow); the fire
  * masks are drawn for that window only.
  */
@@ -258,7 +258,7 @@ function guardRender(config: NcaConfig, request: RenderRequest, scale: number, f
   }
 }
 
-/** `nca render MODEL` (SPEC §6): runs a model headless on a CPU backend and writes the pictures and state asked for. */
+/** `nca render MODEL` (docs/design.md §6): runs a model headless on a CPU backend and writes the pictures and state asked for. */
 export async function render(request: RenderRequest, io: { log: (line: string) => void } = { log: () => {} }): Promise<RenderSummary> {
   const scale = request.scale ?? 4;
   if (!Number.isSafeInteger(scale) || scale < 1 || scale > 64) {

@@ -6,8 +6,9 @@ import { readModel } from '@nca-studio/weights-format';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends/backend.ts';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
+import { planFromPreset, type TrainFlags } from '../training/plan.ts';
 import { NcaError } from '../errors.ts';
-import { choosePreset, chooseWorkers, formatLoad, train, type TrainRequest } from './train.ts';
+import { formatLoad, train } from './train.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { discPng } from '../testing/images.ts';
 
@@ -23,12 +24,18 @@ beforeAll(async () => {
 const quiet = { log: () => {}, progress: 'none' as const };
 
 /** A tiny regenerating run: 8 px target + 2 px padding = 12x12 grid. */
-function tiny(out: string, iterations: number, extra: Partial<TrainRequest> = {}): TrainRequest {
+function tiny(out: string, iterations: number, extra: Partial<TrainFlags> = {}): TrainFlags {
   return {
-    target: { kind: 'file', path: targetPath },
+    target: targetPath,
     preset: 'regenerating',
-    training: { targetSize: 8, padding: 2, batch: 3, pool: 8, damaged: 1, stepsMin: 6, stepsMax: 10, iterations },
-    config: { hidden: 16 },
+    targetSize: 8,
+    padding: 2,
+    batch: 3,
+    pool: 8,
+    damage: 1,
+    steps: [6, 10],
+    iterations,
+    hidden: 16,
     seed: 7,
     backend: 'wasm',
     out,
@@ -57,7 +64,7 @@ describe('train', () => {
     // Something in the way of the model file when the resumed run finishes.
     await rm(join(out, 'model.safetensors'));
     await mkdir(join(out, 'model.safetensors'));
-    const error = await train({ ...tiny(out, 4), target: undefined, resume: out }, quiet).then(() => null, (e: unknown) => e);
+    const error = await train({ resume: out, iterations: 4, backend: 'wasm' }, quiet).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(NcaError);
     expect((error as NcaError).exitCode).toBe(1);
     expect((error as NcaError).message).toBe(
@@ -69,13 +76,10 @@ describe('train', () => {
   it('a run of 2N iterations equals a run of N resumed for N more, bit for bit', async () => {
     // Re-seeding every other iteration and an overflow penalty: a resume at an odd iteration
     // must pick up both where they were.
-    const settings = (out: string, iterations: number): TrainRequest => {
-      const request = tiny(out, iterations);
-      return { ...request, training: { ...request.training, reseedEvery: 2, overflowWeight: 0.5 } };
-    };
+    const settings = (out: string, iterations: number): TrainFlags => ({ ...tiny(out, iterations), reseedEvery: 2, overflowWeight: 0.5 });
     const whole = await train(settings(join(dir, 'whole'), 6), quiet);
     await train(settings(join(dir, 'split'), 3), quiet);
-    const resumed = await train({ ...settings(join(dir, 'split'), 6), target: undefined, resume: join(dir, 'split') }, quiet);
+    const resumed = await train({ resume: join(dir, 'split'), iterations: 6, backend: 'wasm' }, quiet);
     expect(resumed.iterations).toBe(6);
     expect(resumed.losses).toEqual(whole.losses);
     const a = readModel(await readFile(join(dir, 'whole', 'model.safetensors')));
@@ -119,11 +123,10 @@ describe('train', () => {
     const out = join(dir, 'interrupted');
     const controller = new AbortController();
     let seen = 0;
-    const request = tiny(out, 50);
+    const request = tiny(out, 50, { logEvery: 1 });
     const summary = await train(request, {
       ...quiet,
       progress: 'lines',
-      logEvery: 1,
       signal: controller.signal,
       log: () => {
         seen += 1;
@@ -135,7 +138,7 @@ describe('train', () => {
     expect(summary.interrupted).toBe(true);
     expect(summary.iterations).toBeLessThan(50);
     expect((await readCheckpoint(out)).iteration).toBe(summary.iterations);
-    const resumed = await train({ ...request, target: undefined, resume: out, training: { iterations: summary.iterations + 2 } }, quiet);
+    const resumed = await train({ resume: out, iterations: summary.iterations + 2, backend: 'wasm' }, quiet);
     expect(resumed.interrupted).toBe(false);
     expect(resumed.iterations).toBe(summary.iterations + 2);
     expect(resumed.losses.slice(0, summary.iterations)).toEqual(summary.losses);
@@ -143,9 +146,7 @@ describe('train', () => {
 
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
     const out = join(dir, 'nan');
-    const request = tiny(out, 4);
-    const { planRun } = await import('./train.ts');
-    const plan = planRun({ ...request, preset: 'regenerating', config: { hidden: 16, gridWidth: 12, gridHeight: 12 } }, 'disc');
+    const plan = planFromPreset({ preset: 'regenerating', training: { batch: 3, pool: 8, damaged: 1, stepsMin: 6, stepsMax: 10, iterations: 4 }, config: { hidden: 16, gridWidth: 12, gridHeight: 12 }, seed: 7, target: { kind: 'file', path: targetPath }, targetName: 'disc', checkpointEvery: 2 });
     const start = freshCheckpoint(plan, new Float32Array(12 * 12 * 4));
     // Every update adds 1e38 to every channel: the state overflows at once.
     start.params.dense2Bias.fill(3e38);
@@ -161,22 +162,9 @@ describe('train', () => {
     expect(await readFile(join(out, CHECKPOINT_FILE))).toEqual(before);
   });
 
-  it("reads a checkpoint written before the newer settings existed with the article's values", async () => {
-    const out = join(dir, 'old');
-    const { planRun } = await import('./train.ts');
-    const plan = planRun({ ...tiny(out, 2), preset: 'quick' }, 'disc');
-    const start = freshCheckpoint(plan, new Float32Array(32 * 32 * 4));
-    const { damageRadius: _r, reseedEvery: _s, overflowWeight: _o, lrSchedule: _l, ...older } = plan.training;
-    await writeCheckpoint(out, { ...start, plan: { ...plan, training: older as typeof plan.training } });
-    const read = await readCheckpoint(out);
-    // quick's own values differ from the article's, so these come from the fallback.
-    expect(plan.training.reseedEvery).not.toBe(1);
-    expect(read.plan.training).toMatchObject({ damageRadius: { min: 0.05, max: 0.2 }, reseedEvery: 1, overflowWeight: 0, lrSchedule: 'step', batch: 3 });
-  });
-
   it("--lr-decay-at keeps the preset's fall, and on a preset that never decays falls by a tenth", async () => {
-    const { planRun } = await import('./train.ts');
-    const plan = (preset: 'cpu' | 'notebook', training: TrainRequest['training']) => planRun({ ...tiny(join(dir, 'plan'), 2), preset, training }, 'disc').training;
+    const plan = (preset: 'cpu' | 'notebook', training: Parameters<typeof planFromPreset>[0]['training']) =>
+      planFromPreset({ preset, training, config: {}, seed: 1, target: { kind: 'emoji', char: '🦎' }, targetName: 'lizard', checkpointEvery: 10 }).training;
     expect(plan('cpu', { lrDecayAt: 4000 })).toMatchObject({ lrDecayAt: 4000, lrDecayFactor: 0.01, lrSchedule: 'linear' });
     expect(plan('notebook', { lrDecayAt: 100 })).toMatchObject({ lrDecayAt: 100, lrDecayFactor: 0.1, lrSchedule: 'step' });
     expect(plan('notebook', { lrDecayAt: 100, lrDecayFactor: 0.5 })).toMatchObject({ lrDecayFactor: 0.5 });
@@ -184,7 +172,7 @@ describe('train', () => {
   });
 
   it('refuses to resume from a folder without a checkpoint', async () => {
-    const error = await train({ ...tiny(join(dir, 'none'), 2), target: undefined, resume: join(dir, 'none') }, quiet).then(
+    const error = await train({ resume: join(dir, 'none') }, quiet).then(
       () => null,
       (e: unknown) => e,
     );
@@ -192,23 +180,3 @@ describe('train', () => {
   });
 });
 
-describe('choosePreset and chooseWorkers', () => {
-  const backend = (name: string, accelerated: boolean) => ({ name, detail: '', accelerated });
-
-  it('picks regenerating on a GPU or native TensorFlow, cpu on the wasm kernel and quick elsewhere, unless asked', () => {
-    expect(choosePreset('auto', backend('webgpu', true))).toBe('regenerating');
-    expect(choosePreset('auto', backend('tensorflow', true))).toBe('regenerating');
-    expect(choosePreset('auto', backend('webgpu', false))).toBe('quick');
-    expect(choosePreset('auto', backend('wasm', false))).toBe('cpu');
-    expect(choosePreset('auto', backend('cpu', false))).toBe('cpu');
-    expect(choosePreset('auto', backend('wasm', false), 'tfjs')).toBe('quick');
-    expect(choosePreset('persistent', backend('wasm', false))).toBe('persistent');
-  });
-
-  it('uses worker threads on the CPU backends only', () => {
-    expect(chooseWorkers(4, 'wasm', 8)).toBe(4);
-    expect(chooseWorkers(4, 'wasm', 2)).toBe(2);
-    expect(chooseWorkers(4, 'webgpu', 8)).toBe(1);
-    expect(chooseWorkers(undefined, 'tensorflow', 8)).toBe(1);
-  });
-});

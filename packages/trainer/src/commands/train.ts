@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { bestVariant, finalLoss, PRESETS, trainedModelFile, type DamageRadius, type LrSchedule, type PresetName, type TrainingSettings } from '@nca-studio/core';
-import type { NcaConfig } from '@nca-studio/weights-format';
+import { bestVariant, finalLoss, trainedModelFile } from '@nca-studio/core/training';
+import type { Checkpoint } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
-import { webgpuDevice } from '../backends/webgpu.ts';
-import { guardTraining } from '../backends/budget.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
+import { guardTraining } from '../backends/budget.ts';
 import { EXIT_INTERRUPTED, EXIT_OK, NcaError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
-import { loadTarget, targetFromFlags, targetName, type TargetSource } from '../images/target.ts';
-import { CHECKPOINT_FILE, readCheckpoint, type Checkpoint, type RunPlan } from '../training/checkpoint.ts';
-import { GradientWorkers, gradientRoute, type WorkerLoad } from '../training/gradientWorkers.ts';
+import { loadTarget, type TargetSource } from '../images/target.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../training/checkpoint.ts';
+import { GradientWorkers, type WorkerLoad } from '../training/gradientWorkers.ts';
+import { TRAIN_DEFAULTS } from './choices.ts';
+import { resumedPlan, settleTrainPlan, type Execution, type NewRun, type Resume, type TrainFlags } from '../training/plan.ts';
 import { progressBar, progressLines, type Progress } from '../training/progress.ts';
 import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
 import { claimRunFolder, type RunFolderLock } from '../training/runFolder.ts';
@@ -19,34 +19,11 @@ import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { TOOL_VERSION } from '../version.ts';
 import type { CommandIo } from './io.ts';
 
-export interface TrainRequest {
-  /** Required unless resuming. */
-  target?: TargetSource;
-  /** 'auto': `regenerating` on a GPU or native TensorFlow, `cpu` on the CPU backends (see choosePreset). */
-  preset: PresetName | 'auto';
-  /** Settings that override the preset's. */
-  training?: Partial<TrainingSettings>;
-  config?: Partial<NcaConfig>;
-  seed: number;
-  backend: BackendName;
-  /** Run folder; default runs/<target>-<timestamp>. */
-  out?: string;
-  checkpointEvery: number;
-  /** Continue the run in this folder from its checkpoint. */
-  resume?: string;
-  /** Replace a run that `out` already holds (otherwise that is refused). */
-  force?: boolean;
-  background?: string;
-  /** Gradient worker threads for the CPU backends; 0 or undefined: one per core, up to the batch. */
-  workers?: number;
-  /** How the gradient is computed; default the backend's (the wasm kernel on the CPU backends). */
-  gradient?: GradientRoute;
-}
+export type { TrainFlags };
 
 export interface TrainIo {
   log(line: string): void;
   progress: 'bar' | 'lines' | 'none';
-  logEvery?: number;
   stream?: NodeJS.WriteStream;
   signal?: AbortSignal;
 }
@@ -65,135 +42,71 @@ export interface TrainSummary {
   load: WorkerLoad;
 }
 
-/** Builds a run plan from a preset and overrides (flags), without touching any file. */
-export function planRun(request: TrainRequest & { preset: PresetName }, name: string): RunPlan {
-  const preset = PRESETS[request.preset];
-  // A decay asked of a preset that never decays (factor 1) falls by the article's tenth, unless a factor is given.
-  const tenth = preset.training.lrDecayAt === null && request.training?.lrDecayAt !== undefined && request.training.lrDecayFactor === undefined ? { lrDecayFactor: 0.1 } : {};
-  const training: TrainingSettings = { ...preset.training, ...tenth, ...request.training };
-  const config: NcaConfig = { ...preset.config, ...request.config };
-  if (training.stepsMin > training.stepsMax) {
-    throw new NcaError('BAD_FLAG', `--steps: minimum ${training.stepsMin} is above maximum ${training.stepsMax}`);
-  }
-  if (training.pool > 0 && training.pool < training.batch) {
-    throw new NcaError('BAD_FLAG', `--pool ${training.pool} is smaller than --batch ${training.batch}`);
-  }
-  if (training.damaged >= training.batch && training.pool > 0) {
-    throw new NcaError('BAD_FLAG', `--damage ${training.damaged} must be below --batch ${training.batch} (the worst sample is re-seeded)`);
-  }
-  return {
-    preset: request.preset,
-    config,
-    training,
-    seed: request.seed,
-    target: request.target!,
-    targetName: name,
-    ...(request.background === undefined ? {} : { background: request.background }),
-    checkpointEvery: request.checkpointEvery,
-  };
-}
-
-/**
- * Data-parallel workers pay off on the single-threaded CPU backends only (tfjs-node and GPUs
- * parallelise inside each op), and never beyond one sample per worker.
- */
-export function chooseWorkers(requested: number | undefined, backend: string, batch: number): number {
-  if (backend !== 'wasm' && backend !== 'cpu') {
-    return 1;
-  }
-  if (requested !== undefined && requested > 0) {
-    return Math.min(requested, batch);
-  }
-  return Math.max(1, Math.min(availableParallelism(), batch));
-}
-
-/**
- * SPEC §4: without a preset flag, pick what this machine can train in reasonable time: the
- * article's recipe on a GPU or native TensorFlow, `cpu` (its model and 40 px target in half an
- * hour) where the wasm rollout kernel computes the gradient, `quick` on anything slower.
- */
-export function choosePreset(requested: PresetName | 'auto', backend: BackendInfo, route: GradientRoute = gradientRoute(backend.name)): PresetName {
-  if (requested !== 'auto') {
-    return requested;
-  }
-  if (backend.accelerated) {
-    return 'regenerating';
-  }
-  return route === 'kernel' ? 'cpu' : 'quick';
-}
-
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
 
-/** `nca train`: SPEC §4 end to end, from a target (or a checkpoint) to a run folder. */
-export async function train(request: TrainRequest, io: TrainIo): Promise<TrainSummary> {
-  let start: Checkpoint;
-  let dir: string;
-  let folder: RunFolderLock;
-  const backend = await selectBackend(request.backend);
-  // Logged once the input is known good, so a bad target prints one error line and nothing else.
-  const notes: string[] = [`backend: ${backend.name} (${backend.detail})`];
-  if (request.resume !== undefined) {
-    dir = request.resume;
-    folder = await claimRunFolder(dir, 'resume');
-    try {
-      start = await readCheckpoint(dir);
-      const { config, training } = start.plan;
-      guardTraining(config, training, { width: config.gridWidth, height: config.gridHeight }, chooseWorkers(request.workers, backend.name, training.batch), backend.name);
-    } catch (error) {
-      await folder.release();
-      throw error;
-    }
-    if (request.training?.iterations !== undefined) {
-      start.plan.training.iterations = request.training.iterations;
-    }
-    notes.push(`resuming ${dir} at iteration ${start.iteration} of ${start.plan.training.iterations}`);
-  } else {
-    if (request.target === undefined) {
-      throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
-    }
-    const name = targetName(request.target);
-    const presetName = choosePreset(request.preset, backend, gradientRoute(backend.name, request.gradient));
-    if (request.preset === 'auto') {
-      const cpuNote = `${backend.name} is no GPU or native TensorFlow backend; the full regenerating recipe takes hours on a CPU: pass --preset regenerating to run it anyway`;
-      notes.push(
-        presetName === 'regenerating'
-          ? `preset: regenerating (${backend.name === 'webgpu' ? 'a WebGPU GPU adapter' : 'the native TensorFlow backend'} is in use)`
-          : presetName === 'cpu'
-            ? `preset: cpu, the article's model and 40 px target in about 30 minutes on 2 cores (${cpuNote})`
-            : `preset: quick (${cpuNote}; the tfjs gradient is too slow for the cpu preset)`,
-      );
-    }
-    const preset = PRESETS[presetName];
-    const size = request.training?.targetSize ?? preset.training.targetSize;
-    const padding = request.training?.padding ?? preset.training.padding;
-    // The grid is at most size + 2 padding on a side: checked before the image is even read.
-    guardTraining({ ...preset.config, ...request.config }, { ...preset.training, ...request.training }, { width: size + 2 * padding, height: size + 2 * padding }, chooseWorkers(request.workers, backend.name, request.training?.batch ?? preset.training.batch), backend.name);
-    const target = await loadTarget(request.target, { size, padding, ...(request.background === undefined ? {} : { background: request.background }) });
-    const plan = planRun(
-      { ...request, preset: presetName, config: { ...request.config, gridWidth: target.width, gridHeight: target.height } },
-      name,
-    );
-    dir = request.out ?? join('runs', `${name}-${timestamp()}`);
-    folder = await claimRunFolder(dir, request.force === true ? 'force' : 'new');
-    try {
-      await writeFileAtomic(join(dir, 'target.png'), await targetPng(target.rgba8, target.width, target.height));
-    } catch (error) {
-      await folder.release();
-      throw error;
-    }
-    start = freshCheckpoint(plan, target.rgba);
+/** A run ready to train: its folder (claimed), its starting checkpoint, how it executes. */
+interface Ready {
+  dir: string;
+  folder: RunFolderLock;
+  start: Checkpoint;
+  execution: Execution;
+  notes: string[];
+}
+
+/** A new run: the budget on the largest grid, then the target read, the folder claimed, target.png written. */
+async function prepareNew(settled: NewRun): Promise<Ready> {
+  const { plan, execution } = settled;
+  const { training } = plan;
+  guardTraining(plan.config, training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, execution.workers, execution.backend.name);
+  const target = await loadTarget(plan.target as TargetSource, { size: training.targetSize, padding: training.padding, ...(plan.background === undefined ? {} : { background: plan.background }) });
+  const sized = { ...plan, config: { ...plan.config, gridWidth: target.width, gridHeight: target.height } };
+  const dir = settled.out ?? join('runs', `${plan.targetName}-${timestamp()}`);
+  const folder = await claimRunFolder(dir, settled.force ? 'force' : 'new');
+  try {
+    await writeFileAtomic(join(dir, 'target.png'), await targetPng(target.rgba8, target.width, target.height));
+  } catch (error) {
+    await folder.release();
+    throw error;
   }
-  if (folder.removedTemps.length > 0) {
-    notes.push(`removed ${folder.removedTemps.length} temp file(s) a stopped run left in ${dir}`);
+  return { dir, folder, start: freshCheckpoint(sized, target.rgba), execution, notes: settled.notes };
+}
+
+/** A resumed run: the folder claimed, its checkpoint read whole, the flags' changes applied and checked. */
+async function prepareResume(settled: Resume): Promise<Ready> {
+  const folder = await claimRunFolder(settled.dir, 'resume');
+  try {
+    const checkpoint = await readCheckpoint(settled.dir);
+    const { plan, resumption, execution } = resumedPlan(checkpoint, settled);
+    guardTraining(plan.config, plan.training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, execution.workers, execution.backend.name);
+    const changes = Object.entries(resumption.changed).map(([key, { from, to }]) => `${key} ${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
+    const notes = [`resuming ${settled.dir} at iteration ${checkpoint.iteration} of ${plan.training.iterations}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`];
+    return { dir: settled.dir, folder, start: { ...checkpoint, plan, resumptions: [...checkpoint.resumptions, resumption] }, execution, notes };
+  } catch (error) {
+    await folder.release();
+    throw error;
+  }
+}
+
+/**
+ * `nca train`: the flags settled into a plan (training/plan.ts) before any file is read, then
+ * from a target (or a checkpoint) to a run folder.
+ */
+export async function train(flags: TrainFlags, io: TrainIo): Promise<TrainSummary> {
+  const backend = await selectBackend(flags.backend ?? TRAIN_DEFAULTS.backend);
+  const settled = settleTrainPlan(flags, backend);
+  const ready = settled.kind === 'new' ? await prepareNew(settled) : await prepareResume(settled);
+  const notes = [`backend: ${backend.name} (${backend.detail})`, ...ready.notes];
+  if (ready.folder.removedTemps.length > 0) {
+    notes.push(`removed ${ready.folder.removedTemps.length} temp file(s) a stopped run left in ${ready.dir}`);
   }
   try {
-    return await trainInFolder(dir, start, request, io, backend, notes);
+    return await trainInFolder(ready, io, notes);
   } catch (error) {
-    throw error instanceof NcaError && error.code === 'IO' ? withNextStep(error, dir) : error;
+    throw error instanceof NcaError && error.code === 'IO' ? withNextStep(error, ready.dir) : error;
   } finally {
-    await folder.release();
+    await ready.folder.release();
   }
 }
 
@@ -205,8 +118,10 @@ function withNextStep(error: NcaError, dir: string): NcaError {
   return new NcaError('IO', `${error.message}; ${saved}`);
 }
 
-async function trainInFolder(dir: string, start: Checkpoint, request: TrainRequest, io: TrainIo, backend: BackendInfo, notes: string[]): Promise<TrainSummary> {
+async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promise<TrainSummary> {
+  const { dir, start, execution } = ready;
   const { plan } = start;
+  const { backend, route } = execution;
   notes.forEach((line) => io.log(line));
   io.log(
     `preset ${plan.preset}: grid ${plan.config.gridWidth}x${plan.config.gridHeight}, batch ${plan.training.batch}, pool ${plan.training.pool}, ` +
@@ -216,12 +131,10 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
   if (io.progress === 'bar' && io.stream) {
     progress = progressBar(io.stream, start, plan.training.iterations);
   } else if (io.progress === 'lines') {
-    progress = progressLines(io.log, io.logEvery ?? 10, start);
+    progress = progressLines(io.log, execution.logEvery, start);
   }
-  const workerCount = chooseWorkers(request.workers, backend.name, plan.training.batch);
-  const route = gradientRoute(backend.name, request.gradient);
-  const workers = await GradientWorkers.start(workerCount, backend.name as BackendName, route);
-  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${route === 'kernel' ? `core's wasm rollout kernel (${bestVariant()})` : route === 'fused' ? `core's fused WebGPU rollout (WGSL) on ${(await webgpuDevice()).adapter.description}` : `tfjs on ${backend.name}`}`);
+  const workers = await GradientWorkers.start(execution.workers, backend.name as BackendName, route);
+  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${await routeDetail(route, backend)}`);
   const startedAt = start.seconds;
   const startIteration = start.iteration;
   let result;
@@ -249,7 +162,7 @@ async function trainInFolder(dir: string, start: Checkpoint, request: TrainReque
     losses: end.losses,
     load: workers.load(),
   };
-  await writeOutputs(dir, end, summary);
+  await writeOutputs(dir, end, summary, route);
   io.log(
     result.interrupted
       ? `interrupted at iteration ${end.iteration}: checkpoint written; continue with --resume ${dir}`
@@ -268,13 +181,25 @@ export function formatLoad(load: WorkerLoad, seconds: number): string {
   return load.busy.length > 1 ? `${line}; workers busy ${load.busy.map(percent).join(', ')} of the gradients' time` : line;
 }
 
+/** What computes the gradient, for the log. */
+async function routeDetail(route: GradientRoute, backend: BackendInfo): Promise<string> {
+  switch (route) {
+    case 'kernel':
+      return `core's wasm rollout kernel (${bestVariant()})`;
+    case 'webgpu':
+      return `core's fused WebGPU rollout (WGSL) on ${(await (await import('../backends/webgpu.ts')).webgpuDevice()).adapter.description}`;
+    case 'tfjs':
+      return `tfjs on ${backend.name}`;
+  }
+}
+
 async function targetPng(rgba8: Uint8Array, width: number, height: number): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
   return sharp(rgba8, { raw: { width, height, channels: 4, premultiplied: true } }).png().toBuffer();
 }
 
-/** model.safetensors, loss.csv, loss.svg, growth.png and run.json (SPEC §4). */
-async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary): Promise<void> {
+/** model.safetensors, loss.csv, loss.svg, growth.png and run.json (docs/design.md §4). */
+async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary, route: GradientRoute): Promise<void> {
   const { plan } = end;
   const model = trainedModelFile(end, { backend: summary.backend.name, backendDetail: summary.backend.detail, toolVersion: TOOL_VERSION });
   await writeFileAtomic(join(dir, 'model.safetensors'), model);
@@ -291,6 +216,7 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary)
     seed: plan.seed,
     backend: summary.backend,
     workers: summary.workers,
+    gradient: route,
     iterations: end.iteration,
     seconds: Math.round(end.seconds * 100) / 100,
     iterations_per_second: Math.round(summary.iterationsPerSecond * 1000) / 1000,
@@ -298,82 +224,16 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary)
     gradient_seconds: Math.round(summary.load.gradientSeconds * 100) / 100,
     worker_busy: summary.load.busy.map((f) => Math.round(f * 1000) / 1000),
     final_loss: summary.finalLoss,
+    // Each resumption of the run and the settings it changed (from the checkpoint, so none is lost).
+    resumptions: end.resumptions,
     tool_version: TOOL_VERSION,
     outputs: ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json'],
   };
   await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
 }
 
-/** `nca train`'s flags, as the CLI parses them: the request's own fields, and the settings one by one. */
-export interface TrainFlags extends Pick<TrainRequest, 'preset' | 'seed' | 'backend' | 'out' | 'checkpointEvery' | 'resume' | 'force' | 'background' | 'gradient'> {
-  target?: string;
-  emoji?: string;
-  targetSize?: number;
-  padding?: number;
-  iterations?: number;
-  batch?: number;
-  pool?: number;
-  reseedEvery?: number;
-  damage?: number;
-  damageRadius?: DamageRadius;
-  steps?: [number, number];
-  overflowWeight?: number;
-  lr?: number;
-  lrDecayAt?: number;
-  lrDecayFactor?: number;
-  lrSchedule?: LrSchedule;
-  hidden?: number;
-  channels?: number;
-  fireRate?: number;
-  logEvery: number;
-  workers: number;
-}
-
-/** The request the flags make: each given flag overrides its preset's setting. */
-export function trainRequest(flags: TrainFlags): TrainRequest {
-  const target = targetFromFlags(flags);
-  if (target === undefined && flags.resume === undefined) {
-    throw new NcaError('BAD_FLAG', 'no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
-  }
-  const given = <T extends object>(entries: Record<string, unknown>): Partial<T> =>
-    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as Partial<T>;
-  const training = given<TrainingSettings>({
-    targetSize: flags.targetSize,
-    padding: flags.padding,
-    iterations: flags.iterations,
-    batch: flags.batch,
-    pool: flags.pool,
-    reseedEvery: flags.reseedEvery,
-    damaged: flags.damage,
-    damageRadius: flags.damageRadius,
-    lr: flags.lr,
-    overflowWeight: flags.overflowWeight,
-    lrDecayAt: flags.lrDecayAt,
-    lrDecayFactor: flags.lrDecayFactor,
-    lrSchedule: flags.lrSchedule,
-    ...(flags.steps === undefined ? {} : { stepsMin: flags.steps[0], stepsMax: flags.steps[1] }),
-  });
-  const config = given<NcaConfig>({ hidden: flags.hidden, channels: flags.channels, fireRate: flags.fireRate });
-  return {
-    ...(target === undefined ? {} : { target }),
-    preset: flags.preset,
-    training,
-    config,
-    seed: flags.seed,
-    backend: flags.backend,
-    ...(flags.out === undefined ? {} : { out: flags.out }),
-    checkpointEvery: flags.checkpointEvery,
-    ...(flags.resume === undefined ? {} : { resume: flags.resume }),
-    force: flags.force === true,
-    ...(flags.background === undefined ? {} : { background: flags.background }),
-    workers: flags.workers,
-    ...(flags.gradient === undefined ? {} : { gradient: flags.gradient }),
-  };
-}
-
 /** `nca train`: the run, with Ctrl-C writing a checkpoint first; exit 130 when interrupted. */
 export async function trainCommand(flags: TrainFlags, io: CommandIo): Promise<number> {
-  const request = trainRequest(flags);
   const controller = new AbortController();
   const onSigint = (): void => {
     io.error('interrupt: writing a checkpoint after this iteration (Ctrl-C again to quit at once)');
@@ -382,11 +242,10 @@ export async function trainCommand(flags: TrainFlags, io: CommandIo): Promise<nu
   };
   process.on('SIGINT', onSigint);
   try {
-    const summary = await train(request, {
+    const summary = await train(flags, {
       log: io.log,
       progress: process.stderr.isTTY ? 'bar' : 'lines',
       stream: process.stderr,
-      logEvery: flags.logEvery,
       signal: controller.signal,
     });
     return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;

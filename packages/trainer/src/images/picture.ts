@@ -8,7 +8,7 @@ export interface Frame {
 }
 
 /**
- * SPEC §3 display colour: `rgb + (1 - clamp(alpha, 0, 1)) * bg`, from a [H, W, C] state
+ * docs/design.md §3 display colour: `rgb + (1 - clamp(alpha, 0, 1)) * bg`, from a [H, W, C] state
  * (the first sample of `data`). Opaque output.
  */
 export function stateToFrame(data: Float32Array, height: number, width: number, channels: number, background: [number, number, number] = [1, 1, 1]): Frame {

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, extname, join } from 'node:path';
 import { checkPictureSize, emojiCodepoints, emojiTargetName, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
-import type { TargetSource as RunTarget } from '@nca-studio/core/checkpoint';
+import type { TargetSource as RunTarget } from '@nca-studio/weights-format';
 import sharp from 'sharp';
 import { NcaError } from '../errors.ts';
 

@@ -1,20 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// The checkpoint's own entry point: inspecting a checkpoint loads no tfjs.
-import { CheckpointError, decodeCheckpoint as decodeCheckpointBytes, encodeCheckpoint, type Checkpoint } from '@nca-studio/core/checkpoint';
+// The checkpoint file is weights-format's: inspecting or resuming one loads no tfjs.
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/weights-format';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
 import { NcaError } from '../errors.ts';
 
-export { isCheckpointFile } from '@nca-studio/core/checkpoint';
-export type { Checkpoint, RunPlan } from '@nca-studio/core/checkpoint';
-
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
-/** Core's checkpoint file, written atomically into a run folder. */
+/** The checkpoint file, written atomically into a run folder. */
 export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
   await writeFileAtomic(join(dir, CHECKPOINT_FILE), encodeCheckpoint(checkpoint));
 }
 
+/**
+ * A run folder's checkpoint, validated whole before any work (weights-format's
+ * decodeCheckpoint: a refusal is a WeightsFormatError naming the file, exit 2).
+ */
 export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   const path = join(dir, CHECKPOINT_FILE);
   let bytes: Buffer;
@@ -24,13 +25,4 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
     throw new NcaError('BAD_CHECKPOINT', `no checkpoint to resume from: ${path} does not exist`);
   }
   return decodeCheckpoint(bytes, path);
-}
-
-/** A checkpoint file's bytes, read back; `path` names it in errors. */
-export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
-  try {
-    return decodeCheckpointBytes(bytes, path);
-  } catch (error) {
-    throw error instanceof CheckpointError ? new NcaError('BAD_CHECKPOINT', error.message) : error;
-  }
 }

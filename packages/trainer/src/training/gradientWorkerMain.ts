@@ -1,16 +1,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendName } from '../backends/backend.ts';
+import type { GradientTask } from '@nca-studio/core/training';
+import type { BackendName, GradientRoute } from '../backends/names.ts';
 import { tuneWasm } from '../backends/wasmFlags.ts';
-import type { GradientTask } from '@nca-studio/core';
-import type { GradientRoute } from '../backends/names.ts';
 import { gradientFunction } from './gradientWorkers.ts';
 
-// One worker: its own tfjs backend (wasm has its own heap per thread), one shard per message.
+// One worker, one shard per message. The kernel and WebGPU routes load no tfjs; the tfjs route
+// starts its own backend here (wasm has its own heap per thread).
 tuneWasm();
 const port = parentPort!;
 const { backend, route } = workerData as { backend: BackendName; route: GradientRoute };
-await selectBackend(backend);
-const gradient = gradientFunction(route);
+if (route === 'tfjs') {
+  await (await import('../backends/backend.ts')).selectBackend(backend);
+}
+const gradient = await gradientFunction(route);
 port.on('message', (task: GradientTask) => {
   const started = performance.now();
   gradient(task).then(
@@ -18,4 +20,5 @@ port.on('message', (task: GradientTask) => {
     (error: unknown) => port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
   );
 });
-port.postMessage({ ready: true });
+// Whether tfjs made its engine here (tfjs-core sets globalThis._tfengine when imported): a fact of the route.
+port.postMessage({ ready: true, tfjs: '_tfengine' in globalThis });

@@ -1,4 +1,4 @@
-import type { GradientTask } from '@nca-studio/core';
+import type { GradientTask } from '@nca-studio/core/training';
 import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends/backend.ts';
@@ -10,7 +10,7 @@ let workers: GradientWorkers;
 
 beforeAll(async () => {
   await selectBackend('wasm');
-  workers = await GradientWorkers.start(2, 'wasm');
+  workers = await GradientWorkers.start(2, 'wasm', 'kernel');
 });
 afterAll(async () => {
   await workers.stop();
@@ -22,7 +22,9 @@ describe('GradientWorkers', () => {
   it('two workers give the single-thread gradient, losses and final states (up to float rounding)', async () => {
     expect(workers.size).toBe(2);
     expect(workers.route).toBe('kernel');
-    const one = await GradientWorkers.inline('kernel').gradient(task());
+    // The kernel route's threads load no tfjs at all.
+    expect(workers.tfjsLoaded).toEqual([false, false]);
+    const one = await (await GradientWorkers.inline('kernel')).gradient(task());
     const two = await workers.gradient(task());
     one.grads.forEach((g, i) => {
       expect(g.some((v) => v !== 0)).toBe(true);
@@ -40,8 +42,8 @@ describe('GradientWorkers', () => {
       const t = gradientTask(config, 5, 6, 4, weight);
       return { ...t, states: t.states.map((v) => v * 3) };
     };
-    const plain = await GradientWorkers.inline('kernel').gradient(overflowing(0));
-    const penalised = await GradientWorkers.inline('kernel').gradient(overflowing(10));
+    const plain = await (await GradientWorkers.inline('kernel')).gradient(overflowing(0));
+    const penalised = await (await GradientWorkers.inline('kernel')).gradient(overflowing(10));
     const split = await workers.gradient(overflowing(10));
     expect(Array.from(penalised.losses)).toEqual(Array.from(plain.losses));
     penalised.grads.forEach((g, i) => {
@@ -51,15 +53,15 @@ describe('GradientWorkers', () => {
   });
 
   it("the wasm kernel route gives tfjs's gradient (core's reference), on workers and inline", async () => {
-    const reference = await GradientWorkers.inline('tfjs').gradient(task());
-    for (const result of [await workers.gradient(task()), await GradientWorkers.inline('kernel').gradient(task())]) {
+    const reference = await (await GradientWorkers.inline('tfjs')).gradient(task());
+    for (const result of [await workers.gradient(task()), await (await GradientWorkers.inline('kernel')).gradient(task())]) {
       reference.grads.forEach((g, i) => expect(relativeError(result.grads[i]!, g)).toBeLessThan(1e-3));
       Array.from(reference.losses).forEach((l, n) => expect(result.losses[n]).toBeCloseTo(l, 5));
     }
   });
 
   it("counts each worker's busy time within the gradients' wall time", async () => {
-    const fresh = await GradientWorkers.start(2, 'wasm');
+    const fresh = await GradientWorkers.start(2, 'wasm', 'kernel');
     try {
       expect(fresh.load()).toEqual({ gradientSeconds: 0, busy: [0, 0] });
       await fresh.gradient(task());
@@ -73,7 +75,7 @@ describe('GradientWorkers', () => {
     } finally {
       await fresh.stop();
     }
-    const inline = GradientWorkers.inline('kernel');
+    const inline = await GradientWorkers.inline('kernel');
     await inline.gradient(task());
     expect(inline.load().busy).toEqual([]);
     expect(inline.load().gradientSeconds).toBeGreaterThan(0);
@@ -83,7 +85,8 @@ describe('GradientWorkers', () => {
     const tfjs = await GradientWorkers.start(2, 'wasm', 'tfjs');
     try {
       expect(tfjs.route).toBe('tfjs');
-      const [split, inline] = [await tfjs.gradient(task()), await GradientWorkers.inline('tfjs').gradient(task())];
+      expect(tfjs.tfjsLoaded).toEqual([true, true]);
+      const [split, inline] = [await tfjs.gradient(task()), await (await GradientWorkers.inline('tfjs')).gradient(task())];
       inline.grads.forEach((g, i) => expect(relativeError(split.grads[i]!, g)).toBeLessThan(1e-5));
     } finally {
       await tfjs.stop();

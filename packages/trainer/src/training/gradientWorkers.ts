@@ -1,9 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { BackendName } from '../backends/backend.ts';
-import type { GradientRoute } from '../backends/names.ts';
-import { batchGradient, kernelBatchGradient, shardedGradient, webgpuGradient, type GradientResult, type GradientTask } from '@nca-studio/core';
+import type { BackendName } from '../backends/names.ts';
+import { shardedGradient, type GradientFunction, type GradientResult, type GradientRoute, type GradientTask } from '@nca-studio/core/training';
 import { NcaError } from '../errors.ts';
-import { webgpuDevice } from '../backends/webgpu.ts';
 
 /**
  * A worker's entry: from the sources, a bootstrap that registers tsx (workers do not inherit the
@@ -11,19 +9,27 @@ import { webgpuDevice } from '../backends/webgpu.ts';
  */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './gradientWorker.js' : './gradientWorkerMain.js', import.meta.url);
 
-/** The route a backend trains on unless asked otherwise: the kernel on the CPU backends, the fused shaders on WebGPU. */
-export function gradientRoute(backend: string, requested?: GradientRoute): GradientRoute {
-  return requested ?? (backend === 'wasm' || backend === 'cpu' ? 'kernel' : backend === 'webgpu' ? 'fused' : 'tfjs');
+/**
+ * A route's gradient on this thread, its modules loaded when first asked for: the kernel and
+ * WebGPU routes load no tfjs (core's `training` entry); `tfjs` runs core's batchGradient on the
+ * tfjs backend selected here.
+ */
+export async function gradientFunction(route: GradientRoute): Promise<GradientFunction> {
+  switch (route) {
+    case 'kernel':
+      return (await import('@nca-studio/core/training')).kernelBatchGradient;
+    case 'webgpu': {
+      const [{ webgpuGradient }, { webgpuDevice }] = await Promise.all([import('@nca-studio/core/training'), import('../backends/webgpu.ts')]);
+      // Compiled once per shape of model, on this process's device.
+      return webgpuGradient(async () => (await webgpuDevice()).device);
+    }
+    case 'tfjs':
+      await (await import('../backends/backend.ts')).registerGradients();
+      return (await import('@nca-studio/core')).batchGradient;
+  }
 }
 
-/** The fused rollout on this process's WebGPU device, compiled once per shape of model. */
-const fusedGradient = webgpuGradient(async () => (await webgpuDevice()).device);
-
-export function gradientFunction(route: GradientRoute): (task: GradientTask) => Promise<GradientResult> {
-  return route === 'kernel' ? kernelBatchGradient : route === 'fused' ? fusedGradient : batchGradient;
-}
-
-type Reply = { ready: true } | { ok: true; result: GradientResult; ms: number } | { ok: false; message: string };
+type Reply = { ready: true; tfjs: boolean } | { ok: true; result: GradientResult; ms: number } | { ok: false; message: string };
 
 /** How busy the workers kept the cores: what limits a batch split into whole samples. */
 export interface WorkerLoad {
@@ -46,16 +52,20 @@ export class GradientWorkers {
   private constructor(
     private readonly workers: Worker[],
     readonly route: GradientRoute,
+    private readonly local: GradientFunction | null,
+    /** Per worker thread: whether it loaded tfjs (only the tfjs route does). */
+    readonly tfjsLoaded: boolean[] = [],
   ) {
     this.busyMs = workers.map(() => 0);
   }
 
   /** No worker threads: every gradient on the calling thread. */
-  static inline(route: GradientRoute = 'tfjs'): GradientWorkers {
-    return new GradientWorkers([], route);
+  static async inline(route: GradientRoute): Promise<GradientWorkers> {
+    return new GradientWorkers([], route, await gradientFunction(route));
   }
 
-  static async start(count: number, backend: BackendName, route: GradientRoute = gradientRoute(backend)): Promise<GradientWorkers> {
+  /** `count` threads for `route` (tfjs's on `backend`); one or none: the calling thread. */
+  static async start(count: number, backend: BackendName, route: GradientRoute): Promise<GradientWorkers> {
     if (count <= 1) {
       return GradientWorkers.inline(route);
     }
@@ -63,13 +73,14 @@ export class GradientWorkers {
       { length: count },
       () => new Worker(WORKER_ENTRY, { workerData: { backend, route } }),
     );
+    let ready: Reply[];
     try {
-      await Promise.all(workers.map((w) => reply(w)));
+      ready = await Promise.all(workers.map((w) => reply(w)));
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
     }
-    return new GradientWorkers(workers, route);
+    return new GradientWorkers(workers, route, null, ready.map((r) => 'tfjs' in r && r.tfjs));
   }
 
   get size(): number {
@@ -92,8 +103,8 @@ export class GradientWorkers {
   }
 
   private split(task: GradientTask): Promise<GradientResult> {
-    if (this.workers.length === 0 || task.count < 2) {
-      return gradientFunction(this.route)(task);
+    if (this.local !== null) {
+      return this.local(task);
     }
     // The kernel's cost follows a sample's living cells, so it balances sample by sample.
     const split = this.route === 'kernel' ? 'sample' : 'even';

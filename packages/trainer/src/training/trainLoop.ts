@@ -1,10 +1,11 @@
-import { freshTrainingState, TrainingError, TrainingRun, type IterationInfo } from '@nca-studio/core';
-import { writeCheckpoint, type Checkpoint, type RunPlan } from './checkpoint.ts';
+import { freshTrainingState, TrainingError, TrainingRun, type IterationInfo } from '@nca-studio/core/training';
+import type { Checkpoint, RunPlan } from '@nca-studio/weights-format';
+import { writeCheckpoint } from './checkpoint.ts';
 import { NcaError } from '../errors.ts';
-import type { GradientWorkers } from './gradientWorkers.ts';
+import { GradientWorkers } from './gradientWorkers.ts';
 
 export interface LoopHooks {
-  /** Gradient workers (data-parallel shards of the batch); default: the calling thread only. */
+  /** Gradient workers (data-parallel shards of the batch); default: the kernel on the calling thread. */
   workers?: GradientWorkers;
   onIteration?(info: IterationInfo): void;
   /** Checked between iterations: when aborted, the loop writes a checkpoint and returns. */
@@ -16,9 +17,9 @@ export interface LoopResult {
   interrupted: boolean;
 }
 
-/** A fresh run's starting point: glorot weights from the seed, a pool of seeds. */
+/** A fresh run's starting point: glorot weights from the seed, a pool of seeds, no resumptions. */
 export function freshCheckpoint(plan: RunPlan, target: Float32Array): Checkpoint {
-  return { plan, ...freshTrainingState(plan, target) };
+  return { plan, ...freshTrainingState(plan, target), resumptions: [] };
 }
 
 /**
@@ -27,33 +28,31 @@ export function freshCheckpoint(plan: RunPlan, target: Float32Array): Checkpoint
  * `plan.checkpointEvery` iterations, at the end, and when interrupted.
  */
 export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks = {}): Promise<LoopResult> {
-  const { plan } = start;
-  const workers = hooks.workers;
-  const run = new TrainingRun(plan, start, workers === undefined ? {} : { gradient: (task) => workers.gradient(task) });
+  const { plan, resumptions } = start;
+  const workers = hooks.workers ?? (await GradientWorkers.inline('kernel'));
+  const run = new TrainingRun(plan, start, (task) => workers.gradient(task));
   let lastSaved = start;
+  const current = (): Checkpoint => ({ plan, ...run.snapshot(), resumptions });
   const save = async (): Promise<Checkpoint> => {
-    lastSaved = { plan, ...(await run.snapshot()) };
+    lastSaved = current();
     await writeCheckpoint(dir, lastSaved);
     return lastSaved;
   };
-  try {
-    while (!run.done) {
-      if (hooks.signal?.aborted) {
-        return { checkpoint: await save(), interrupted: true };
-      }
-      const info = await run.iterate().catch((error: unknown) => {
-        if (error instanceof TrainingError && error.code === 'NON_FINITE_LOSS') {
-          throw new NcaError('NON_FINITE_LOSS', `${error.message}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`);
-        }
-        throw error;
-      });
-      hooks.onIteration?.(info);
-      if (info.iteration % plan.checkpointEvery === 0 || run.done) {
-        await save();
-      }
+  while (!run.done) {
+    if (hooks.signal?.aborted) {
+      return { checkpoint: await save(), interrupted: true };
     }
-    return { checkpoint: lastSaved.iteration === run.iteration ? lastSaved : { plan, ...(await run.snapshot()) }, interrupted: false };
-  } finally {
-    run.dispose();
+    const info = await run.iterate().catch((error: unknown) => {
+      if (error instanceof TrainingError && error.code === 'NON_FINITE_LOSS') {
+        throw new NcaError('NON_FINITE_LOSS', `${error.message}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`);
+      }
+      throw error;
+    });
+    hooks.onIteration?.(info);
+    if (info.iteration % plan.checkpointEvery === 0 || run.done) {
+      await save();
+    }
   }
+  // A resumed run already done (its total reached) still writes its checkpoint: the resumption is in it.
+  return { checkpoint: lastSaved.iteration === run.iteration && lastSaved !== start ? lastSaved : await save(), interrupted: false };
 }

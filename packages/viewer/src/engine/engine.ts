@@ -33,7 +33,7 @@ export interface Engine {
   readonly channels: number;
   /** Runs `count` steps. Queues GPU work only: nothing is read back. */
   step(count: number, options: StepOptions): void;
-  /** All zeros but a seed in the centre (SPEC §3). */
+  /** All zeros but a seed in the centre (docs/design.md §3). */
   reset(): void;
   damage(disc: Disc): void;
   /** Plants a seed at cell (x, y), keeping the rest. */

@@ -1,7 +1,7 @@
 // GLSL sources of the fused step, generated per model. The state lives in ceil(C/4) RGBA float
 // textures: texture g holds channels 4g..4g+3 of cell (x, y) at texel (x, y), row 0 first.
 //
-// Two passes make one step of SPEC §3 (each of core's functions within one of them):
+// Two passes make one step of docs/design.md §3 (each of core's functions within one of them):
 //   update:     perceive (§3.1) -> updateRule (§3.2) -> stochasticUpdate (§3.3), one fragment per
 //               cell, all its channels at once through multiple render targets.
 //   aliveMask:  the alive masks before and after (§3.4), ANDed, applied; the optional clamp (§3.5).
@@ -124,7 +124,7 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
       emit(`vec4 ${fetch(g, t)} = k${t} ? texelFetch(state${g}, c${t}, 0) : vec4(0.0);`);
     });
   }
-  // perceive: p[g] identity, p[G+g] sobel_x, p[2G+g] sobel_y (filter-major, SPEC §3.1).
+  // perceive: p[g] identity, p[G+g] sobel_x, p[2G+g] sobel_y (filter-major, docs/design.md §3.1).
   for (let g = 0; g < groups; g++) {
     const n = (t: number): string => fetch(g, t);
     emit(`vec4 p${g} = ${n(4)};`);
@@ -138,7 +138,7 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
     emit(`vec4 p${2 * groups + g} = rotation.y * gx${g} + rotation.x * gy${g};`);
   }
 
-  // updateRule: h = relu(W1 p + b1), ds = W2 h + b2 (SPEC §3.2), four hidden units at a time.
+  // updateRule: h = relu(W1 p + b1), ds = W2 h + b2 (docs/design.md §3.2), four hidden units at a time.
   const w1Column = (k: number, j: number) => (r: number): number[] => {
     const filter = Math.floor(k / groups);
     const channel = (k % groups) * 4 + r;
@@ -188,7 +188,7 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
     }
   }
 
-  // stochasticUpdate: the cell applies ds with probability fireRate (SPEC §3.3).
+  // stochasticUpdate: the cell applies ds with probability fireRate (docs/design.md §3.3).
   emit(options.fireTexture ? 'float fire = texelFetch(fireMask, xy, 0).r;' : 'float fire = fireDraw(xy) < fireRate ? 1.0 : 0.0;');
   for (let g = 0; g < groups; g++) {
     emit(`out${g} = ${fetch(g, 4)} + ds${g} * fire;`);
@@ -345,7 +345,7 @@ ${cases}
 void main() {
   ivec2 xy = ivec2(int(gl_FragCoord.x), height - 1 - int(gl_FragCoord.y));
   if (mode == 0) {
-    // SPEC §3: colour over the background is rgb + (1 - clamp(alpha)) * background.
+    // docs/design.md §3: colour over the background is rgb + (1 - clamp(alpha)) * background.
     vec4 cell = texelFetch(state0, xy, 0);
     float a = clamp(cell.a, 0.0, 1.0);
     float outA = a + (1.0 - a) * background.a;

@@ -4,14 +4,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Every WebGL kernel (the viewer registers only those its step runs): training runs many more.
 import '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { freshTrainingState, kernelBatchGradient, RolloutKernel, TrainingRun, webgpuGradient, type GradientResult, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
+import { batchGradient, freshTrainingState, kernelBatchGradient, RolloutKernel, TrainingRun, webgpuGradient, type GradientResult, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
 import { getGpu } from '../engine/gpu.ts';
 import { requestGpuDevice } from '../train/gpuDevice.ts';
 
 export interface PageTraining {
   backend: string;
   losses: number[];
-  /** Live tensors before the run and after it was disposed: equal when nothing leaks. */
+  /** Live tensors before the run and after it: equal when nothing leaks. */
   tensorsBefore: number;
   tensorsAfter: number;
   seconds: number;
@@ -25,14 +25,10 @@ export async function trainOnPage(recipe: TrainingRecipe, target: Float32Array, 
   await getGpu();
   const tensorsBefore = tf.memory().numTensors;
   const began = performance.now();
-  const run = new TrainingRun(recipe, freshTrainingState(recipe, target), gradient === 'kernel' ? { gradient: kernelBatchGradient } : {});
+  const run = new TrainingRun(recipe, freshTrainingState(recipe, target), gradient === 'kernel' ? kernelBatchGradient : batchGradient);
   const losses: number[] = [];
-  try {
-    while (!run.done) {
-      losses.push((await run.iterate()).loss);
-    }
-  } finally {
-    run.dispose();
+  while (!run.done) {
+    losses.push((await run.iterate()).loss);
   }
   return { backend: tf.getBackend(), losses, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - began) / 1000 };
 }

@@ -1,4 +1,4 @@
-import { requestRolloutDevice, type GpuAdapter, type GpuDevice } from '@nca-studio/core';
+import { requestRolloutDevice, type GpuAdapter, type GpuDevice } from '@nca-studio/core/training';
 
 /** A WebGPU device for core's fused rollout, from this worker's navigator.gpu. */
 export async function requestGpuDevice(): Promise<GpuDevice> {

@@ -1,6 +1,6 @@
 // One of the training worker's gradient threads: core's wasm rollout kernel on the samples of
 // each batch it is handed (the CLI's worker threads, as Web Workers).
-import { RolloutKernel, type GradientTask, type RolloutVariant } from '@nca-studio/core';
+import { RolloutKernel, type GradientTask, type RolloutVariant } from '@nca-studio/core/training';
 
 type Message = { variant: RolloutVariant } | { task: GradientTask };
 

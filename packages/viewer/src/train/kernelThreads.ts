@@ -1,4 +1,4 @@
-import { shardedGradient, type GradientResult, type GradientTask, type RolloutVariant } from '@nca-studio/core';
+import { shardedGradient, type GradientResult, type GradientTask, type RolloutVariant } from '@nca-studio/core/training';
 
 type Reply = { ready: true } | { ok: true; result: GradientResult; memory: number } | { ok: false; message: string };
 

@@ -1,6 +1,6 @@
-import type { RunPlan } from '@nca-studio/core/checkpoint';
-import { PRESETS, type PresetName } from '@nca-studio/core/presets';
+import { overrideSettings, PRESETS, type PresetName } from '@nca-studio/core/presets';
 import type { Target } from '@nca-studio/core/target';
+import type { RunPlan } from '@nca-studio/weights-format';
 
 /** The presets the Train view offers: the kernel's half hour, a few minutes' sketch, the article's. */
 export const PAGE_PRESETS = ['cpu', 'quick', 'regenerating'] as const satisfies readonly PresetName[];
@@ -36,14 +36,17 @@ export function settingsProblem(settings: PageSettings): string | null {
   return null;
 }
 
-/** A run plan as the CLI's `nca train --preset P --target-size S --iterations N [--damage 0]` makes it. */
+/**
+ * A run plan as the CLI's `nca train --preset P --target-size S --iterations N [--damage 0]`
+ * makes it: the same rule (core's overrideSettings) over the same preset.
+ */
 export function pagePlan(settings: PageSettings, target: Target, source: RunPlan['target']): RunPlan {
   const preset = PRESETS[settings.preset];
   const damaged = settings.damage ? Math.max(1, preset.training.damaged) : 0;
   return {
     preset: settings.preset,
     config: { ...preset.config, gridWidth: target.width, gridHeight: target.height },
-    training: { ...preset.training, targetSize: settings.targetSize, iterations: settings.iterations, damaged: preset.training.pool > 0 ? damaged : 0 },
+    training: overrideSettings(preset.training, { targetSize: settings.targetSize, iterations: settings.iterations, damaged: preset.training.pool > 0 ? damaged : 0 }),
     seed: settings.seed,
     target: source,
     targetName: target.name,

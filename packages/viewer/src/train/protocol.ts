@@ -1,9 +1,8 @@
-import type { RunPlan } from '@nca-studio/core/checkpoint';
-import type { RolloutVariant } from '@nca-studio/core';
-import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+import type { GradientRoute, RolloutVariant } from '@nca-studio/core/training';
+import type { NcaConfig, NcaParams, RunPlan } from '@nca-studio/weights-format';
 
-/** How the worker computes each batch's gradient. */
-export type TrainRoute = 'webgpu' | 'kernel' | 'webgl';
+/** How the worker computes each batch's gradient: core's route names (`tfjs` runs on WebGL here). */
+export type TrainRoute = GradientRoute;
 
 /** Page -> worker. */
 export type ToWorker =
@@ -29,6 +28,7 @@ export type ToWorker =
 
 /** What the worker's memory holds, to show it stays flat over a run. */
 export interface WorkerMemory {
+  /** tfjs's tensors: none on the kernel and WebGPU routes, which load no tfjs. */
   tensors: number;
   tensorBytes: number;
   /** JS heap in use, where the browser tells (Chromium's performance.memory). */
@@ -38,7 +38,7 @@ export interface WorkerMemory {
 
 /** Worker -> page. */
 export type FromWorker =
-  | { type: 'started'; route: TrainRoute; reason: string; iteration: number; total: number; losses: number[] }
+  | { type: 'started'; route: TrainRoute; reason: string; iteration: number; total: number; losses: number[]; /** Whether this worker loaded tfjs: only the tfjs route does. */ tfjs: boolean }
   | { type: 'progress'; iteration: number; total: number; loss: number; lr: number; seconds: number; iterationsPerSecond: number; memory: WorkerMemory }
   | { type: 'preview'; iteration: number; model: { config: NcaConfig; params: NcaParams } }
   | { type: 'saved'; iteration: number; bytes: number }

@@ -18,11 +18,11 @@ describe('chooseRoute', () => {
     expect(chooseRoute('kernel', all)).toEqual({ route: 'kernel', reason: 'chosen' });
   });
 
-  it('falls back to WebGL without SIMD, and refuses when nothing can train', () => {
-    expect(chooseRoute('auto', { ...all, webgpu: null, wasmSimd: false })).toEqual({ route: 'webgl', reason: 'no WebAssembly SIMD for the wasm kernel' });
+  it('falls back to tfjs on WebGL without SIMD, and refuses when nothing can train', () => {
+    expect(chooseRoute('auto', { ...all, webgpu: null, wasmSimd: false })).toEqual({ route: 'tfjs', reason: 'no WebAssembly SIMD for the wasm kernel: tfjs on WebGL' });
     expect(() => chooseRoute('auto', { wasmSimd: false, webgl2: false, webgpu: swiftshader })).toThrow(RouteError);
     expect(() => chooseRoute('kernel', { ...all, wasmSimd: false })).toThrow(/needs WebAssembly SIMD/);
-    expect(chooseRoute('webgl', all)).toEqual({ route: 'webgl', reason: 'chosen' });
+    expect(chooseRoute('tfjs', all)).toEqual({ route: 'tfjs', reason: 'chosen (tfjs on WebGL)' });
   });
 
   it('tells software adapters by their fallback flag or driver name', () => {

@@ -1,3 +1,4 @@
+import { adapterName, isSoftwareAdapter } from '@nca-studio/core/training';
 import type { TrainRoute } from './protocol.ts';
 
 /** The worker's WebGPU adapter, as far as the route choice cares. */
@@ -21,8 +22,8 @@ export class RouteError extends Error {
 }
 
 /**
- * Which route trains, and why, in the status line's words: WebGPU (core's fused rollout) on a
- * GPU adapter, else the wasm rollout kernel, else tfjs's WebGL backend. A software adapter is
+ * Which route trains, and why, in the status line's words: `webgpu` (core's fused rollout) on a
+ * GPU adapter, else `kernel` (the wasm rollout kernel), else `tfjs` on its WebGL backend. A software adapter is
  * passed over for the kernel, which beats it on the same CPU.
  */
 export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
@@ -40,9 +41,9 @@ export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities)
     return { route: 'kernel', reason: requested === 'kernel' ? 'chosen' : `the fastest route here (${gpu})` };
   }
   if (!can.webgl2) {
-    throw new RouteError(requested === 'webgl' ? 'this browser has no WebGL2 in a worker; choose the wasm kernel' : 'this browser has neither WebAssembly SIMD nor WebGL2 in a worker: nothing here can train');
+    throw new RouteError(requested === 'tfjs' ? 'this browser has no WebGL2 in a worker for tfjs; choose the wasm kernel' : 'this browser has neither WebAssembly SIMD nor WebGL2 in a worker: nothing here can train');
   }
-  return { route: 'webgl', reason: requested === 'webgl' ? 'chosen' : 'no WebAssembly SIMD for the wasm kernel' };
+  return { route: 'tfjs', reason: requested === 'tfjs' ? 'chosen (tfjs on WebGL)' : 'no WebAssembly SIMD for the wasm kernel: tfjs on WebGL' };
 }
 
 /** A module whose one function returns a v128 constant: valid only where wasm has SIMD. */
@@ -52,11 +53,10 @@ interface AdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
 }
 
-/** The adapter's name and whether it is a CPU implementation (the fallback flag, or a known software driver). */
+/** The adapter's name and whether it is a CPU implementation (core's one rule). */
 export function describeAdapter(adapter: AdapterLike): WebgpuAbility {
   const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.device, info.description].filter((part) => part !== undefined && part !== '').join(' ') || 'unnamed adapter';
-  return { name, software: info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(name) };
+  return { name: adapterName(info), software: isSoftwareAdapter(info) };
 }
 
 export async function detectAbilities(): Promise<RouteAbilities> {

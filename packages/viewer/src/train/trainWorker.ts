@@ -1,13 +1,13 @@
 // The Train view's worker: core's TrainingRun, off the page's thread, checkpointed to
 // IndexedDB. The page sends start/pause/resume/stop; the worker reports progress, live
-// weights for the preview, saves, and the finished model file.
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/core/checkpoint';
-import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, webgpuGradient, type GradientResult, type GradientTask, type RolloutVariant } from '@nca-studio/core';
+// weights for the preview, saves, and the finished model file. On the kernel and WebGPU
+// routes it loads no tfjs: the training state is plain arrays; tfjs comes in only for the
+// `tfjs` route, on WebGL.
+import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, webgpuGradient, type GradientFunction } from '@nca-studio/core/training';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/weights-format';
 import { requestGpuDevice } from './gpuDevice.ts';
 import { KernelThreads } from './kernelThreads.ts';
-import type { FromWorker, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
+import type { FromWorker, ToWorker, WorkerMemory } from './protocol.ts';
 import { chooseRoute, detectAbilities } from './route.ts';
 import { RunStore, StorageError, type SavedRun } from './runStore.ts';
 import { VIEWER_VERSION } from '../version.ts';
@@ -28,36 +28,33 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** tfjs's backend for the run's small ops (loss, Adam), and for the gradient on the webgl route. */
-async function useBackend(route: TrainRoute, variant: RolloutVariant, threads: number): Promise<string> {
-  if (route === 'webgpu') {
-    await tf.setBackend('cpu');
-    return 'the fused WebGPU rollout (WGSL)';
-  }
-  if (route === 'webgl') {
-    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
-    await import('@tensorflow/tfjs-backend-webgl');
-    if (await tf.setBackend('webgl')) {
-      return 'tfjs-backend-webgl (OffscreenCanvas)';
-    }
+/** tfjs on WebGL in this worker, and its reference gradient: the `tfjs` route alone loads them. */
+async function tfjsOnWebgl(): Promise<{ gradient: GradientFunction; memory: () => { numTensors: number; numBytes: number } }> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-backend-webgl');
+  if (!(await tf.setBackend('webgl'))) {
     throw new Error('tfjs-backend-webgl did not start in this worker');
   }
-  await tf.setBackend('cpu');
-  return `the wasm rollout kernel (${variant}, ${threads === 1 ? 'one thread' : `${threads} threads`})`;
+  const { batchGradient } = await import('@nca-studio/core');
+  return { gradient: batchGradient, memory: () => tf.memory() };
 }
+
+let tfjsMemory: (() => { numTensors: number; numBytes: number }) | null = null;
 
 function memory(kernelBytes: number): WorkerMemory {
   const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  const tensors = tfjsMemory?.() ?? { numTensors: 0, numBytes: 0 };
   return {
-    tensors: tf.memory().numTensors,
-    tensorBytes: tf.memory().numBytes,
+    tensors: tensors.numTensors,
+    tensorBytes: tensors.numBytes,
     heapBytes: heap === undefined ? null : heap.usedJSHeapSize,
     wasmBytes: kernelBytes,
   };
 }
 
 async function train(start: StartMessage): Promise<void> {
-  const checkpoint: Checkpoint = start.checkpoint !== undefined ? decodeCheckpoint(start.checkpoint, 'the saved run') : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!) };
+  const checkpoint: Checkpoint = start.checkpoint !== undefined ? decodeCheckpoint(start.checkpoint, 'the saved run') : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [] };
   const { plan } = checkpoint;
   const { route, reason } = chooseRoute(start.route, await detectAbilities());
   const variant = start.variant ?? bestVariant();
@@ -65,11 +62,21 @@ async function train(start: StartMessage): Promise<void> {
   // One thread: the kernel in this worker; more: Web Workers that share the batch's samples.
   const kernel = route === 'kernel' && threads === 1 ? await RolloutKernel.load(variant) : null;
   const pool = route === 'kernel' && threads > 1 ? await KernelThreads.start(threads, variant) : null;
-  const fused = route === 'webgpu' ? webgpuGradient(await requestGpuDevice()) : null;
-  const detail = await useBackend(route, variant, threads);
-  const gradient: ((task: GradientTask) => Promise<GradientResult>) | undefined =
-    fused ?? (pool !== null ? (task: GradientTask) => pool.gradient(task) : kernel !== null ? async (task: GradientTask) => kernel.gradient(task) : undefined);
-  const run = new TrainingRun(plan, checkpoint, gradient === undefined ? {} : { gradient });
+  let gradient: GradientFunction;
+  let detail: string;
+  if (route === 'webgpu') {
+    gradient = webgpuGradient(await requestGpuDevice());
+    detail = 'the fused WebGPU rollout (WGSL)';
+  } else if (route === 'tfjs') {
+    const tfjs = await tfjsOnWebgl();
+    gradient = tfjs.gradient;
+    tfjsMemory = tfjs.memory;
+    detail = 'tfjs-backend-webgl (OffscreenCanvas)';
+  } else {
+    gradient = pool !== null ? (task) => pool.gradient(task) : async (task) => kernel!.gradient(task);
+    detail = `the wasm rollout kernel (${variant}, ${threads === 1 ? 'one thread' : `${threads} threads`})`;
+  }
+  const run = new TrainingRun(plan, checkpoint, gradient);
   let store: RunStore | null = null;
   try {
     store = await RunStore.open();
@@ -90,7 +97,7 @@ async function train(start: StartMessage): Promise<void> {
     if (store === null) {
       return;
     }
-    const bytes = encodeCheckpoint({ plan, ...(await run.snapshot()) });
+    const bytes = encodeCheckpoint({ plan, ...run.snapshot(), resumptions: checkpoint.resumptions });
     try {
       await store.save(record(status, bytes.length), bytes);
       post({ type: 'saved', iteration: run.iteration, bytes: bytes.length });
@@ -99,9 +106,9 @@ async function train(start: StartMessage): Promise<void> {
     }
   };
   const preview = async (): Promise<void> => {
-    post({ type: 'preview', iteration: run.iteration, model: { config: plan.config, params: await run.weights() } });
+    post({ type: 'preview', iteration: run.iteration, model: { config: plan.config, params: run.weights() } });
   };
-  post({ type: 'started', route, reason: `${detail}: ${reason}`, iteration: run.iteration, total: plan.training.iterations, losses: checkpoint.losses });
+  post({ type: 'started', route, reason: `${detail}: ${reason}`, iteration: run.iteration, total: plan.training.iterations, losses: checkpoint.losses, tfjs: '_tfengine' in globalThis });
   let lastSave = performance.now();
   let lastPreview = -Infinity;
   let window = { at: performance.now(), iteration: run.iteration };
@@ -136,14 +143,13 @@ async function train(start: StartMessage): Promise<void> {
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
-    const model = trainedModelFile({ plan, ...(await run.snapshot()) }, { backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : route, backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
+    const model = trainedModelFile({ plan, ...run.snapshot() }, { backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl', backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
     post({ type: 'finished', iteration: run.iteration, status, model }, [model.buffer]);
   } catch (error) {
     const message =
       error instanceof TrainingError && error.code === 'NON_FINITE_LOSS' ? `${error.message}; stopped. The last saved checkpoint is kept: resume it, or start again with a lower learning rate` : describe(error);
     post({ type: 'failed', message });
   } finally {
-    run.dispose();
     pool?.stop();
     store?.close();
   }

@@ -20,7 +20,7 @@
 // The step is `x + update * (rand < 0.75)`, alive where the 3x3 max of alpha after the update is
 // > 0, x[:4] clamped to [0, 1]: our config with reflect padding, Sobel scale 1, tanh, fire rate
 // 0.75, post-update masking at threshold 0 and the RGBA clamp. One difference: the notebook
-// draws its fire mask per channel, we draw it per cell (SPEC §3.3), so stochastic runs differ in
+// draws its fire mask per channel, we draw it per cell (docs/design.md §3.3), so stochastic runs differ in
 // distribution while deterministic ones (fire rate 1) match exactly.
 import { DEFAULT_CONFIG, type NcaConfig } from '../config.ts';
 import { WeightsFormatError } from '../errors.ts';

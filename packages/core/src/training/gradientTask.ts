@@ -1,0 +1,31 @@
+import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+
+/** One shard of a training batch: everything a worker needs, as plain arrays. */
+export interface GradientTask {
+  config: NcaConfig;
+  params: NcaParams;
+  /** [count, H, W, C] starting states. */
+  states: Float32Array;
+  count: number;
+  steps: number;
+  /** Fire draws, one byte per cell: [steps, count, H, W]. */
+  fire: Uint8Array;
+  /** [H, W, 4] premultiplied target. */
+  target: Float32Array;
+  /** The whole batch's size: shard losses are divided by it, so shard gradients add up. */
+  batch: number;
+  /** Weight of the overflow penalty (0: none); it steers the gradient but is not in `losses`. */
+  overflowWeight: number;
+}
+
+export interface GradientResult {
+  /** d(batch loss)/d(param) contributed by this shard, in PARAM_NAMES order. */
+  grads: Float32Array[];
+  /** Per-sample losses of this shard (after the rollout). */
+  losses: Float32Array;
+  /** [count, H, W, C] final states, for the pool. */
+  final: Float32Array;
+}
+
+/** A batch's rollout and gradient, by one of the routes (routes.ts), on this thread or shared out to workers. */
+export type GradientFunction = (task: GradientTask) => Promise<GradientResult>;
