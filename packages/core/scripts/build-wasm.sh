@@ -13,10 +13,12 @@ clang="${CLANG:-clang-19}"
 command -v "$clang" >/dev/null || { echo "build-wasm: $clang not found (apt-get install clang-19 lld-19)" >&2; exit 1; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# The Task struct's layout assertions, from the host's field table (src/rolloutLayout.ts).
+"$here/../../node_modules/.bin/tsx" "$here/scripts/rollout-layout.ts" > "$tmp/layout.h"
 # -ffile-prefix-map keeps the build directory out of the binary, so any checkout builds the same bytes.
 build() {
   "$clang" --target=wasm32 -O3 -msimd128 "$@" -ffreestanding -nostdlib -fno-builtin-memset \
-    -ffile-prefix-map="$here"=. -Wall -Wextra -Werror \
+    -ffile-prefix-map="$here"=. -Wall -Wextra -Werror -DNCA_LAYOUT_ASSERTS="\"$tmp/layout.h\"" \
     -Wl,--no-entry -Wl,--strip-all -Wl,--stack-first -z stack-size=65536 \
     "$src"
 }

@@ -29,6 +29,13 @@ typedef struct {
   uint8_t *scratch;     // nca_scratch_bytes(...) bytes, 16-byte aligned
 } Task;
 
+// The host packs Task by TASK_FIELDS (src/rolloutLayout.ts): scripts/build-wasm.sh writes an
+// assertion of every field's offset and the size from that table and compiles it here, so a
+// struct that drifts from its table does not build.
+#ifdef NCA_LAYOUT_ASSERTS
+#include NCA_LAYOUT_ASSERTS
+#endif
+
 enum { CHUNK = 64 };
 
 // Milliseconds from the host (performance.now), for the per-pass profile.

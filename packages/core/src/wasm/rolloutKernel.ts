@@ -1,5 +1,5 @@
-import type { Padding } from '@nca-studio/weights-format';
 import { rotatedKernels } from '../kernels.ts';
+import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { ROLLOUT_RELAXED_WASM_BASE64, ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
 
@@ -70,9 +70,6 @@ export class RolloutKernelError extends Error {
   }
 }
 
-const PADDING: Record<Padding, number> = { zero: 0, wrap: 1, reflect: 2 };
-/** Int32 fields of the C `Task` struct, in its order. */
-const HEADER_FIELDS = 32;
 /** wasm32 addresses memory below 4 GiB; what one rollout may ask of it. */
 const MAX_ARENA_BYTES = 3.5 * 2 ** 30;
 
@@ -120,7 +117,7 @@ export class RolloutKernel {
     const hidden = config.hidden;
     const cells = config.gridHeight * config.gridWidth;
     const sizes = {
-      header: HEADER_FIELDS * 4,
+      header: fieldBytes(TASK_FIELDS),
       kernel: 27 * 4,
       w1: 3 * c * hidden * 4,
       b1: hidden * 4,
@@ -170,16 +167,40 @@ export class RolloutKernel {
     new Uint8Array(buffer, at('fire'), steps * count * cells).set(task.fire);
     floats('target', cells * 4).set(task.target);
 
-    const header = new Int32Array(buffer, at('header'), HEADER_FIELDS);
-    const headerFloats = new Float32Array(buffer, at('header'), HEADER_FIELDS);
-    header.set([count, config.gridHeight, config.gridWidth, c, hidden, steps, PADDING[config.padding], flag(config.tanh), flag(config.aliveMasking === 'pre-post'), flag(config.clampRgba), flag(options.storeHidden ?? true)]);
-    headerFloats[11] = config.aliveThreshold;
-    // d/dx of sum(per-sample MSE) / batch, and of the overflow penalty's share of the batch.
-    headerFloats[12] = 2 / (cells * 4 * task.batch);
-    headerFloats[13] = (2 * task.overflowWeight) / (task.batch * cells * c);
-    header.set(
-      (['kernel', 'w1', 'b1', 'w2', 'b2', 'states', 'fire', 'target', 'dw1', 'db1', 'dw2', 'db2', 'losses', 'final', 'scratch'] as const).map(at),
-      14,
+    packFields(
+      TASK_FIELDS,
+      {
+        count,
+        height: config.gridHeight,
+        width: config.gridWidth,
+        channels: c,
+        hidden,
+        steps,
+        padding: PADDING_CODES[config.padding],
+        tanh: flag(config.tanh),
+        prePost: flag(config.aliveMasking === 'pre-post'),
+        clamp: flag(config.clampRgba),
+        storeHidden: flag(options.storeHidden ?? true),
+        threshold: config.aliveThreshold,
+        ...lossScales(config, task.batch, task.overflowWeight),
+        kernel: at('kernel'),
+        w1: at('w1'),
+        b1: at('b1'),
+        w2: at('w2'),
+        b2: at('b2'),
+        states: at('states'),
+        fire: at('fire'),
+        target: at('target'),
+        dw1: at('dw1'),
+        db1: at('db1'),
+        dw2: at('dw2'),
+        db2: at('db2'),
+        losses: at('losses'),
+        final: at('final'),
+        scratch: at('scratch'),
+      },
+      buffer,
+      at('header'),
     );
     this.exports.nca_rollout(at('header'));
     // The kernel may have grown its memory (stored hidden rows): read through a fresh view.

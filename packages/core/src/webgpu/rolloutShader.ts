@@ -13,19 +13,31 @@
 // as vec4s. One source for Dawn in Node and navigator.gpu in a browser; only the channel count
 // and the hidden width are substituted (they size the per-invocation arrays).
 
+import { PRODUCT_FIELDS, quads, SHAPE_FIELDS, STEP_FIELDS, wgslStruct, workRow } from '../rolloutLayout.ts';
+
 /** Invocations per workgroup of the per-cell passes, and rows per tile of the reduction. */
 export const CELLS_PER_WORKGROUP = 64;
 /** Rows of work one reduction workgroup adds into its partial sum. */
 export const ROWS_PER_CHUNK = 256;
 
-/** Channels and hidden units in groups of four: the shaders work on vec4s, zero-padded. */
-export function quads(n: number): number {
-  return Math.ceil(n / 4);
-}
-
+/**
+ * The shader for a channel count and hidden width: they size the per-invocation arrays and the
+ * row of work; the uniform blocks come from rolloutLayout's tables.
+ */
 export function rolloutShader(channels: number, hidden: number): string {
+  const row = workRow(channels, hidden);
   return `const C4: u32 = ${quads(channels)}u;
 const HIDDEN: u32 = ${hidden}u;
+// vec4 offsets of a row's parts in work (rolloutLayout's workRow): [P 1], dH, [H 1], dZ, dP.
+const ROW_DH: u32 = ${row.dH}u;
+const ROW_H: u32 = ${row.h}u;
+const ROW_DZ: u32 = ${row.dZ}u;
+const ROW_DP: u32 = ${row.dP}u;
+const ROW: u32 = ${row.length}u;
+${wgslStruct('Shape', SHAPE_FIELDS)}
+${wgslStruct('Step', STEP_FIELDS)}
+// out[4 i + e][j] += sum over rows of A[row][i][e] B[row][j], in vec4s of work.
+${wgslStruct('Product', PRODUCT_FIELDS)}
 ${SOURCE}`;
 }
 
@@ -40,18 +52,7 @@ const W1: u32 = 9u;
 const B1: u32 = W1 + HIDDEN * K4;
 const W2: u32 = B1 + H4;
 const B2: u32 = W2 + HIDDEN * C4;
-// vec4 offsets of a row's parts in work, per row: [P 1] (K4 + 1), dH (H4), [H 1] (H4 + 1), dZ (C4), dP (K4).
-const ROW: u32 = 2u * K4 + 2u * H4 + 2u + C4;
 
-struct Shape {
-  count: u32, height: u32, width: u32, cells: u32,
-  n: u32, padding: u32, tanhOn: u32, prePost: u32,
-  clampOn: u32, chunks: u32, threshold: f32, lossScale: f32,
-  overflowScale: f32, totalOut: u32, productOne: u32, productTwo: u32,
-}
-struct Step { s: u32, a: u32, b: u32, c: u32 }
-// out[4 i + e][j] += sum over rows of A[row][i][e] B[row][j], in vec4s of work.
-struct Product { aOffset: u32, aCols: u32, bOffset: u32, bCols: u32, partialOffset: u32, a: u32, b: u32, c: u32 }
 
 @group(0) @binding(0) var<uniform> shape: Shape;
 @group(0) @binding(1) var<storage, read> params: array<vec4f>;
@@ -251,10 +252,10 @@ fn updateBackward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
   workgroupBarrier();
   if (i < shape.n) {
     let rowP = i * ROW;
-    let rowDh = rowP + K4 + 1u;
-    let rowH = rowDh + H4;
-    let rowDz = rowH + H4 + 1u;
-    let rowDp = rowDz + C4;
+    let rowDh = rowP + ROW_DH;
+    let rowH = rowP + ROW_H;
+    let rowDz = rowP + ROW_DZ;
+    let rowDp = rowP + ROW_DP;
     let at = i * C4;
     let alive = maskIn[i] != 0u;
     if (!(alive && firedAt(i))) {
@@ -344,7 +345,7 @@ fn adjoint(@builtin(global_invocation_id) id: vec3u) {
       let other = u32(ys[a] * w + xs[b]);
       let j = base + other;
       if (maskIn[j] == 0u || !firedAt(j)) { continue; }
-      let row = j * ROW + 2u * H4 + K4 + 2u + C4;
+      let row = j * ROW + ROW_DP;
       for (var k = 0u; k < 9u; k++) {
         if (neighbour(other, k) != i32(cell)) { continue; }
         let tap = params[k];

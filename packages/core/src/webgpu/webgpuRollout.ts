@@ -1,9 +1,10 @@
-import type { NcaConfig, Padding } from '@nca-studio/weights-format';
+import type { NcaConfig } from '@nca-studio/weights-format';
 import { rotatedKernels } from '../kernels.ts';
+import { fieldBytes, lossScales, packFields, PADDING_CODES, PRODUCT_FIELDS, quads, SHAPE_FIELDS, STEP_FIELDS, workRow } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { BUFFER_USAGE, MAP_READ, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from './gpu.ts';
 import { sampleLosses } from '../training/sampleLoss.ts';
-import { CELLS_PER_WORKGROUP, ROWS_PER_CHUNK, quads, rolloutShader } from './rolloutShader.ts';
+import { CELLS_PER_WORKGROUP, ROWS_PER_CHUNK, rolloutShader } from './rolloutShader.ts';
 
 export type WebgpuRolloutErrorCode = 'WEBGPU_SHADER' | 'WEBGPU_LIMIT' | 'WEBGPU_MEMORY' | 'WEBGPU_LOST';
 
@@ -17,7 +18,6 @@ export class WebgpuRolloutError extends Error {
   }
 }
 
-const PADDING: Record<Padding, number> = { zero: 0, wrap: 1, reflect: 2 };
 const ENTRY_POINTS = ['preMask', 'updateForward', 'postMask', 'seedGradient', 'updateBackward', 'adjoint', 'productPartial', 'reducePartials'] as const;
 type EntryPoint = (typeof ENTRY_POINTS)[number];
 /** Uniform entries one bind group each: WebGPU's minUniformBufferOffsetAlignment. */
@@ -34,8 +34,8 @@ interface Layout {
   n: number;
   steps: number;
   chunks: number;
-  /** vec4s per row of work: [P 1], dH, [H 1], dZ, dP. */
-  row: number;
+  /** A row of work's parts (rolloutLayout's workRow), in vec4s. */
+  row: ReturnType<typeof workRow>;
   /** vec4s of [dW1; db1] ([4 (K4 + 1)][H4]) and [dW2; db2] ([4 (H4 + 1)][C4]). */
   productOne: number;
   productTwo: number;
@@ -58,7 +58,7 @@ function layoutOf(config: NcaConfig, count: number, steps: number): Layout {
     n,
     steps,
     chunks: Math.ceil(n / ROWS_PER_CHUNK),
-    row: 2 * k4 + 2 * h4 + 2 + c4,
+    row: workRow(config.channels, config.hidden),
     productOne: 4 * (k4 + 1) * h4,
     productTwo: 4 * (h4 + 1) * c4,
     params: 9 + config.hidden * k4 + h4 + config.hidden * c4 + c4,
@@ -73,7 +73,7 @@ export function webgpuRolloutBytes(config: NcaConfig, count: number, steps: numb
     (steps + 4) * state + // every step's state, u, the two gradient buffers
     (steps + 1) * l.n * 4 + // alive masks, before and after
     Math.ceil((steps * l.n) / 4) * 4 + // fire draws, one byte each
-    l.n * l.row * 16 +
+    l.n * l.row.length * 16 +
     (l.chunks + 1) * (l.productOne + l.productTwo) * 16 +
     (l.productOne + l.productTwo) * 16 +
     state // read back
@@ -155,15 +155,23 @@ export class WebgpuRollout {
     fire.set(task.fire.subarray(0, steps * l.n));
     queue.writeBuffer(r.fire, 0, fire);
     queue.writeBuffer(r.target, 0, task.target.subarray(0, l.cells * 4));
-    const shape = new ArrayBuffer(64);
-    const u = new Uint32Array(shape);
-    const f = new Float32Array(shape);
-    u.set([count, config.gridHeight, config.gridWidth, l.cells, l.n, PADDING[config.padding], flag(config.tanh), flag(config.aliveMasking === 'pre-post'), flag(config.clampRgba), l.chunks]);
-    f[10] = config.aliveThreshold;
-    // d/dx of sum(per-sample MSE) / batch, and of the overflow penalty's share of the batch.
-    f[11] = 2 / (l.cells * 4 * task.batch);
-    f[12] = (2 * task.overflowWeight) / (task.batch * l.cells * l.c);
-    u.set([l.productOne + l.productTwo, l.productOne, l.productTwo], 13);
+    const shape = packFields(SHAPE_FIELDS, {
+      count,
+      height: config.gridHeight,
+      width: config.gridWidth,
+      cells: l.cells,
+      n: l.n,
+      padding: PADDING_CODES[config.padding],
+      tanhOn: flag(config.tanh),
+      prePost: flag(config.aliveMasking === 'pre-post'),
+      clampOn: flag(config.clampRgba),
+      chunks: l.chunks,
+      threshold: config.aliveThreshold,
+      ...lossScales(config, task.batch, task.overflowWeight),
+      totalOut: l.productOne + l.productTwo,
+      productOne: l.productOne,
+      productTwo: l.productTwo,
+    });
     queue.writeBuffer(r.shape, 0, shape);
 
     const encoder = this.device.createCommandEncoder();
@@ -221,7 +229,7 @@ export class WebgpuRollout {
     this.release();
     const limits = this.device.limits;
     const cellGroups = Math.ceil(l.n / CELLS_PER_WORKGROUP);
-    const largest = Math.max(l.n * l.row * 16, l.chunks * (l.productOne + l.productTwo) * 16, (l.productOne + l.productTwo + l.n * l.c4) * 16);
+    const largest = Math.max(l.n * l.row.length * 16, l.chunks * (l.productOne + l.productTwo) * 16, (l.productOne + l.productTwo + l.n * l.c4) * 16);
     if (cellGroups > limits.maxComputeWorkgroupsPerDimension || largest > limits.maxStorageBufferBindingSize || largest > limits.maxBufferSize) {
       throw new WebgpuRolloutError(
         'WEBGPU_LIMIT',
@@ -237,7 +245,7 @@ export class WebgpuRollout {
     };
     const storage = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_DST | BUFFER_USAGE.COPY_SRC;
     const stateBytes = l.n * l.c4 * 16;
-    const shape = buffer(64, BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
+    const shape = buffer(fieldBytes(SHAPE_FIELDS), BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
     const params = buffer(l.params * 16, storage);
     const stepUniform = buffer(Math.max(steps, 1) * UNIFORM_STRIDE, BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
     const productUniform = buffer(2 * UNIFORM_STRIDE, BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST);
@@ -248,7 +256,7 @@ export class WebgpuRollout {
     const fire = buffer(Math.ceil((steps * l.n) / 4) * 4, storage);
     const target = buffer(l.cells * 16, storage);
     const g = [buffer(stateBytes, storage), buffer(stateBytes, storage)];
-    const work = buffer(l.n * l.row * 16, storage);
+    const work = buffer(l.n * l.row.length * 16, storage);
     const flags = buffer(cellGroups * 4, storage);
     const partials = buffer(l.chunks * (l.productOne + l.productTwo) * 16, storage);
     const grads = buffer((l.productOne + l.productTwo) * 16, storage);
@@ -259,15 +267,15 @@ export class WebgpuRollout {
       throw new WebgpuRolloutError('WEBGPU_MEMORY', `the GPU has no room for a rollout of ${count} x ${config.gridWidth}x${config.gridHeight} x ${steps} steps (${(webgpuRolloutBytes(config, count, steps) / 2 ** 20).toFixed(0)} MiB): ${oom.message}`);
     }
 
-    const stepData = new Uint32Array((Math.max(steps, 1) * UNIFORM_STRIDE) / 4);
+    const stepData = new ArrayBuffer(Math.max(steps, 1) * UNIFORM_STRIDE);
     for (let s = 0; s < steps; s++) {
-      stepData[(s * UNIFORM_STRIDE) / 4] = s;
+      packFields(STEP_FIELDS, { s, a: 0, b: 0, c: 0 }, stepData, s * UNIFORM_STRIDE);
     }
     this.device.queue.writeBuffer(stepUniform, 0, stepData);
-    const productData = new Uint32Array((2 * UNIFORM_STRIDE) / 4);
-    // Offsets within a row of work: [P 1]^T dH -> [dW1; db1], then [H 1]^T dZ -> [dW2; db2].
-    productData.set([0, l.k4 + 1, l.k4 + 1, l.h4, 0], 0);
-    productData.set([l.k4 + 1 + l.h4, l.h4 + 1, l.k4 + 2 + 2 * l.h4, l.c4, l.chunks * l.productOne], UNIFORM_STRIDE / 4);
+    const productData = new ArrayBuffer(2 * UNIFORM_STRIDE);
+    // Within a row of work: [P 1]^T dH -> [dW1; db1], then [H 1]^T dZ -> [dW2; db2].
+    packFields(PRODUCT_FIELDS, { aOffset: l.row.p, aCols: l.k4 + 1, bOffset: l.row.dH, bCols: l.h4, partialOffset: 0, a: 0, b: 0, c: 0 }, productData, 0);
+    packFields(PRODUCT_FIELDS, { aOffset: l.row.h, aCols: l.h4 + 1, bOffset: l.row.dZ, bCols: l.c4, partialOffset: l.chunks * l.productOne, a: 0, b: 0, c: 0 }, productData, UNIFORM_STRIDE);
     this.device.queue.writeBuffer(productUniform, 0, productData);
 
     const whole = (b: GpuBuffer) => ({ buffer: b });
@@ -276,8 +284,8 @@ export class WebgpuRollout {
         layout: this.pipelines.get(entry)!.getBindGroupLayout(0),
         entries: Object.entries(bindings).map(([binding, resource]) => ({ binding: Number(binding), resource })),
       });
-    const stepAt = (s: number) => ({ buffer: stepUniform, offset: s * UNIFORM_STRIDE, size: 16 });
-    const productAt = (i: number) => ({ buffer: productUniform, offset: i * UNIFORM_STRIDE, size: 32 });
+    const stepAt = (s: number) => ({ buffer: stepUniform, offset: s * UNIFORM_STRIDE, size: fieldBytes(STEP_FIELDS) });
+    const productAt = (i: number) => ({ buffer: productUniform, offset: i * UNIFORM_STRIDE, size: fieldBytes(PRODUCT_FIELDS) });
 
     const forward: Resources['forward'] = [];
     for (let s = 0; s < steps; s++) {
