@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds the rollout kernel from src/wasm/rollout.c with Debian's clang 19 and lld 19
+# Rebuilds the rollout kernel from src/wasm/rollout.c (and the matmul.h it includes) with Debian's clang 19 and lld 19
 # (apt-get install clang-19 lld-19; 16 is the first to emit relaxed SIMD's final opcodes), twice:
 # plain SIMD128, and with relaxed SIMD's fused multiply-add. It writes both, base64, into
 # src/wasm/rolloutWasm.ts, so that every runtime (Node, a browser, a bundler) gets them with a

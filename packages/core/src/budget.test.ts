@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetError, checkBudget, checkTrainingBudget, formatBytes, inferenceMemory, POOL_BYTES, rolloutMemory, WASM_HEAP_BYTES } from './budget.ts';
+import { BudgetError, checkBudget, checkTrainingBudget, formatBytes, inferenceMemory, POOL_BYTES, rolloutMemory, routeMemory } from './budget.ts';
 
 const config = { channels: 16, hidden: 128 };
 
@@ -10,6 +10,14 @@ describe('memory estimates', () => {
     expect(inferenceMemory(config, grid, 3).bytes).toBe(3 * inferenceMemory(config, grid).bytes);
     const rollout = rolloutMemory(config, grid, 2, 50);
     expect(rollout.parts[0]!.bytes).toBe(2 * 100 * 50 * (2 * 16 + 2) * 4);
+  });
+
+  it("follow each route: the kernel keeps one sample's steps and its hidden rows, tfjs the whole rollout", () => {
+    const grid = { width: 56, height: 56 };
+    const kernel = routeMemory('kernel', config, grid, 1, 96);
+    expect(kernel.parts.map((p) => p.bytes)).toEqual([99 * 3136 * 16 * 4 + 2 * 96 * 3136, 3136 * (2 * 16 * 4 + 96), 96 * 3136 * 144 * 4]);
+    expect(routeMemory('tfjs', config, grid, 1, 96)).toEqual(rolloutMemory(config, grid, 1, 96));
+    expect(routeMemory('webgpu', config, grid, 4, 96).bytes).toBeGreaterThan(routeMemory('webgpu', config, grid, 2, 96).bytes);
   });
 
   it('reads as people read sizes', () => {
@@ -27,11 +35,14 @@ describe('checkBudget', () => {
   it('lets the presets train and refuses a rollout or a pool beyond its limit', () => {
     const grid = { width: 72, height: 72 };
     const regenerating = { batch: 8, pool: 1024, stepsMax: 95 };
-    expect(() => checkTrainingBudget(config, regenerating, grid, { workers: 2, perWorkerLimit: WASM_HEAP_BYTES, machineBytes: 24 * 2 ** 30 })).not.toThrow();
-    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 10_000 }, grid, { workers: 2, perWorkerLimit: WASM_HEAP_BYTES })).toThrow(/one wasm worker can hold; lower --steps/);
-    expect(() => checkTrainingBudget(config, { ...regenerating, pool: 20_000 }, grid, { workers: 2 })).toThrow(BudgetError);
+    for (const route of ['kernel', 'tfjs', 'webgpu'] as const) {
+      expect(() => checkTrainingBudget(config, regenerating, grid, { workers: 2, route, backend: 'wasm', machineBytes: 24 * 2 ** 30 }), route).not.toThrow();
+    }
+    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 10_000 }, grid, { workers: 2, route: 'tfjs', backend: 'wasm' })).toThrow(/one wasm worker can hold; lower --steps/);
+    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 100_000 }, grid, { workers: 2, route: 'kernel' })).toThrow(/one rollout kernel can hold; lower --steps/);
+    expect(() => checkTrainingBudget(config, { ...regenerating, pool: 20_000 }, grid, { workers: 2, route: 'kernel' })).toThrow(BudgetError);
     expect(POOL_BYTES).toBeLessThan(20_000 * 72 * 72 * 16 * 4);
     // The whole run against a small machine.
-    expect(() => checkTrainingBudget(config, regenerating, grid, { workers: 1, machineBytes: 2 ** 30 })).toThrow(/75% of this machine's memory/);
+    expect(() => checkTrainingBudget(config, regenerating, grid, { workers: 1, route: 'tfjs', machineBytes: 2 ** 30 })).toThrow(/75% of this machine's memory/);
   });
 });

@@ -2,6 +2,8 @@
 // settings before any work, so that a flag or a model file that asks for many gigabytes is
 // refused with the estimate and the setting to change, not found out by a crash or a hang.
 import type { NcaConfig } from '@nca-studio/weights-format';
+import type { GradientRoute } from './training/routes.ts';
+import { webgpuRolloutBytes } from './webgpu/rolloutBuffers.ts';
 
 const FLOAT = 4;
 const GiB = 2 ** 30;
@@ -13,6 +15,12 @@ const MiB = 2 ** 20;
  * working set beyond half of it fails with "memory access out of bounds" long before 4 GiB.
  */
 export const WASM_HEAP_BYTES = 2 * GiB;
+
+/**
+ * What one wasm rollout kernel may ask of its memory: wasm32 addresses at most 4 GiB, and the
+ * kernel's own allocator keeps a margin below it.
+ */
+export const KERNEL_ARENA_BYTES = 3.5 * GiB;
 
 /**
  * The sample pool is held in memory and written whole into every checkpoint: at 1 GiB a
@@ -141,25 +149,59 @@ export function checkBudget(task: string, estimate: MemoryEstimate, limit: numbe
 }
 
 /**
- * The checks of a training run, before any work: the pool, one worker's share of the batch
- * (each worker is one wasm instance where `perWorkerLimit` says so), and the whole against the
- * machine's memory where it is known.
+ * One worker's rollout of `batch` samples on `route`, as that route really holds it: tfjs keeps
+ * the whole rollout (rolloutMemory); the wasm kernel rolls one sample out at a time (its steps'
+ * states and masks) beside the part's states and fire draws, and keeps the forward pass's hidden
+ * rows for the backward pass while its memory allows (past that it recomputes them); the WebGPU
+ * route holds its buffers on the device (webgpuRolloutBytes).
+ */
+export function routeMemory(route: GradientRoute, config: Pick<NcaConfig, 'channels' | 'hidden'>, grid: GridSize, batch: number, stepsMax: number): MemoryEstimate {
+  const cells = grid.width * grid.height;
+  const c = config.channels;
+  switch (route) {
+    case 'tfjs':
+      return rolloutMemory(config, grid, batch, stepsMax);
+    case 'kernel': {
+      const padded = Math.ceil(config.hidden / 4) * 4 + Math.ceil(c / 4) * 4;
+      return estimate([
+        { what: `rollout kernel: ${stepsMax + 3} states of one ${grid.width}x${grid.height} sample x ${c} channels, and its masks`, bytes: (stepsMax + 3) * cells * c * FLOAT + 2 * stepsMax * cells, setting: '--steps or --target-size' },
+        { what: `${batch} sample(s) in and out, and their fire draws`, bytes: batch * cells * (2 * c * FLOAT + stepsMax), setting: '--batch or --target-size' },
+        { what: `hidden rows kept for the backward pass: up to ${stepsMax} steps x ${cells} cells x ${padded} floats`, bytes: stepsMax * cells * padded * FLOAT, setting: '--steps or --target-size' },
+      ]);
+    }
+    case 'webgpu':
+      return estimate([
+        { what: `the WebGPU rollout's device buffers for ${batch} x ${grid.width}x${grid.height} x ${stepsMax} steps`, bytes: webgpuRolloutBytes({ ...config, gridWidth: grid.width, gridHeight: grid.height } as NcaConfig, batch, stepsMax), setting: '--batch, --steps or --target-size' },
+      ]);
+  }
+}
+
+/**
+ * The checks of a training run, before any work: the pool; one worker's part of the batch on
+ * its route against what one worker can hold (a rollout kernel's memory; a wasm backend's heap
+ * on the tfjs route); and the whole in this machine's memory where it is known (a GPU's memory
+ * is the device's to refuse).
  */
 export function checkTrainingBudget(
   config: Pick<NcaConfig, 'channels' | 'hidden'>,
   training: TrainingShape,
   grid: GridSize,
-  options: { workers: number; perWorkerLimit?: number; machineBytes?: number },
+  options: { workers: number; route: GradientRoute; backend?: string; machineBytes?: number },
 ): void {
   const pool = poolMemory(config, grid, training.pool);
   checkBudget('the training run', estimate([pool]), POOL_BYTES, 'a sample pool may take (it goes into every checkpoint)');
-  const shard = Math.ceil(training.batch / Math.max(1, options.workers));
-  const worker = rolloutMemory(config, grid, shard, training.stepsMax);
-  if (options.perWorkerLimit !== undefined) {
-    checkBudget(`one training iteration${options.workers > 1 ? ` (per worker, ${shard} of the batch)` : ''}`, worker, options.perWorkerLimit, 'one wasm worker can hold');
+  const workers = Math.max(1, options.workers);
+  // The kernel's workers take the batch a sample at a time; tfjs's one contiguous part each.
+  const part = options.route === 'kernel' && workers > 1 ? 1 : Math.ceil(training.batch / workers);
+  const worker = routeMemory(options.route, config, grid, part, training.stepsMax);
+  const each = workers > 1 ? ` (per worker, ${part} of the batch)` : '';
+  if (options.route === 'kernel') {
+    checkBudget(`one training iteration${each}`, worker, KERNEL_ARENA_BYTES, 'one rollout kernel can hold');
+  } else if (options.route === 'tfjs' && options.backend === 'wasm') {
+    checkBudget(`one training iteration${each}`, worker, WASM_HEAP_BYTES, 'one wasm worker can hold');
   }
   if (options.machineBytes !== undefined) {
-    const all = rolloutMemory(config, grid, training.batch, training.stepsMax);
-    checkBudget('the training run', estimate([pool, ...all.parts]), options.machineBytes * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);
+    const host = options.route === 'webgpu' ? [] : worker.parts.map((p) => ({ ...p, bytes: p.bytes * workers }));
+    checkBudget('the training run', estimate([pool, ...host]), options.machineBytes * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);
   }
 }

@@ -25,6 +25,11 @@ export interface GradientResult {
   losses: Float32Array;
   /** [count, H, W, C] final states, for the pool. */
   final: Float32Array;
+  /**
+   * The cell-steps that ran the update rule (fired, and alive where masks are taken before the
+   * update), on the routes that count them (the wasm kernel): how much of the dense work was done.
+   */
+  activeCellSteps?: number;
 }
 
 /** A batch's rollout and gradient, by one of the routes (routes.ts), on this thread or shared out to workers. */

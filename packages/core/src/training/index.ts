@@ -1,16 +1,18 @@
 // Core's training, with no tfjs: what the wasm kernel and WebGPU routes, their worker threads
 // and the page's training worker load (`@nca-studio/core/training`). The tfjs reference
 // gradient (batchGradient) and inference stay in the package's main entry.
-export { TrainingRun, TrainingError, freshTrainingState, gridOf } from './trainingRun.ts';
+export { TrainingRun, TrainingError, driveTraining, freshTrainingState, gridOf } from './trainingRun.ts';
 export { Adam, normalizeGradient } from './adam.ts';
 export { learningRate } from './learningRate.ts';
 export { GRADIENT_ROUTES, adapterName, isSoftwareAdapter } from './routes.ts';
 export { SamplePool, prepareBatch } from './samplePool.ts';
 export { sampleLosses } from './sampleLoss.ts';
 export { shardedGradient, type ShardSplit } from './shards.ts';
+export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, trainedModelFile } from './modelFile.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile } from '../wasm/rolloutKernel.ts';
-export { WebgpuRollout, WebgpuRolloutError, webgpuGradient, webgpuRolloutBytes } from '../webgpu/webgpuRollout.ts';
+export { WebgpuRollout, WebgpuRolloutError, webgpuGradient } from '../webgpu/webgpuRollout.ts';
+export { webgpuRolloutBytes } from '../webgpu/rolloutBuffers.ts';
 export { rolloutShader } from '../webgpu/rolloutShader.ts';
 export { requestRolloutDevice } from '../webgpu/gpu.ts';
 export { createParams } from '../freshParams.ts';
@@ -22,7 +24,8 @@ export { eraseDisc, insideDisc, randomCentre, randomDisc } from '../damageDisc.t
 export type { AdamState } from './adam.ts';
 export type { AdapterInfo, GradientRoute } from './routes.ts';
 export type { GradientFunction, GradientResult, GradientTask } from './gradientTask.ts';
-export type { IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './trainingRun.ts';
+export type { GradientPort, GradientReply, GradientScope, WorkerLoad } from './gradientPool.ts';
+export type { DriveHooks, IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './trainingRun.ts';
 export type { TrainedBy } from './modelFile.ts';
 export type { RolloutKernelErrorCode, RolloutProfile, RolloutVariant } from '../wasm/rolloutKernel.ts';
 export type { WebgpuRolloutErrorCode } from '../webgpu/webgpuRollout.ts';

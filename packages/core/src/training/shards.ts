@@ -61,7 +61,8 @@ export async function shardedGradient(
     losses.set(r.losses, bounds[k]!);
     final.set(r.final, bounds[k]! * stateSize);
   });
-  return { grads, losses, final };
+  const counted = results.every((r) => r.activeCellSteps !== undefined);
+  return { grads, losses, final, ...(counted ? { activeCellSteps: results.reduce((sum, r) => sum + r.activeCellSteps!, 0) } : {}) };
 }
 
 /** The batch's sample indices, the most living (mature) cells first; ties in batch order. */

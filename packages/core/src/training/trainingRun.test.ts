@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../presets.ts';
 import { batchGradient } from './batchGradient.ts';
-import { freshTrainingState, TrainingError, TrainingRun, type TrainingRecipe } from './trainingRun.ts';
+import { driveTraining, freshTrainingState, TrainingError, TrainingRun, type TrainingRecipe } from './trainingRun.ts';
 
 const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 16, gridWidth: 12, gridHeight: 12 };
 const recipe = (iterations: number, pool = 8): TrainingRecipe => ({
@@ -63,5 +63,15 @@ describe('TrainingRun', () => {
     const state = freshTrainingState(recipe(2), squareTarget());
     expect(() => new TrainingRun(recipe(2), { ...state, target: new Float32Array(10) }, batchGradient)).toThrow(TrainingError);
     expect(() => new TrainingRun(recipe(2, 4), state, batchGradient)).toThrow(/the pool has/);
+  });
+
+  it('driveTraining runs to the end, or stops where the driver says, calling after each iteration', async () => {
+    const seen: number[] = [];
+    const whole = new TrainingRun(recipe(3), freshTrainingState(recipe(3), squareTarget()), batchGradient);
+    expect(await driveTraining(whole, { after: (info) => void seen.push(info.iteration) })).toEqual({ stopped: false });
+    expect(seen).toEqual([1, 2, 3]);
+    const part = new TrainingRun(recipe(3), freshTrainingState(recipe(3), squareTarget()), batchGradient);
+    expect(await driveTraining(part, { next: () => (part.iteration >= 1 ? 'stop' : 'go') })).toEqual({ stopped: true });
+    expect(part.iteration).toBe(1);
   });
 });

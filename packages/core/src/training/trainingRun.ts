@@ -1,5 +1,6 @@
 import { PARAM_NAMES, type NcaConfig, type NcaParams, type TrainingSettings, type TrainingState } from '@nca-studio/weights-format';
 import { createParams } from '../freshParams.ts';
+import { now } from '../clock.ts';
 import { createRng } from '../rng.ts';
 import { seedArray, type GridShape } from '../seed.ts';
 import { drawFire } from '../fireDraw.ts';
@@ -50,8 +51,6 @@ export function freshTrainingState(recipe: TrainingRecipe, target: Float32Array)
   const zeros = (): Float32Array[] => PARAM_NAMES.map((n) => new Float32Array(params[n].length));
   return { iteration: 0, rngState: rng.getState(), params, adam: { t: 0, m: zeros(), v: zeros() }, pool, target, losses: [], seconds: 0 };
 }
-
-const now = (): number => globalThis.performance.now();
 
 /**
  * The training algorithm (docs/design.md, "Training"), one iteration at a time, on plain
@@ -181,4 +180,28 @@ export class TrainingRun {
       seconds: this.seconds,
     };
   }
+}
+
+/** What a driver of a run does around each iteration. */
+export interface DriveHooks {
+  /** Before each iteration: 'stop' ends the loop early (a page that pauses waits in here). */
+  next?(): 'go' | 'stop' | Promise<'go' | 'stop'>;
+  /** After each iteration, with its figures: progress, previews, checkpoints on the driver's cadence. */
+  after?(info: IterationInfo): void | Promise<void>;
+}
+
+/**
+ * The one training loop, which `nca train` (checkpoints every N iterations, Ctrl-C) and the
+ * page's worker (pause, stop, saves every few seconds) both drive: iterations until the last or
+ * until `next` says stop. A non-finite loss throws TrainingError NON_FINITE_LOSS, as `iterate`.
+ */
+export async function driveTraining(run: TrainingRun, hooks: DriveHooks = {}): Promise<{ stopped: boolean }> {
+  while (!run.done) {
+    if ((await hooks.next?.()) === 'stop') {
+      return { stopped: true };
+    }
+    const info = await run.iterate();
+    await hooks.after?.(info);
+  }
+  return { stopped: false };
 }

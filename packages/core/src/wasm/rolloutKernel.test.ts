@@ -91,6 +91,18 @@ describe('RolloutKernel', () => {
     expect(maxAbs(reference.final, t.states.subarray(0, reference.final.length))).toBeGreaterThan(0.05);
   });
 
+  it('counts the cell-steps it computes: a still seed with every cell firing runs the 9 cells around it', async () => {
+    const kernel = await RolloutKernel.load();
+    const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 8, gridWidth: 9, gridHeight: 7, fireRate: 1 };
+    const zero = { dense1Weight: new Float32Array(24 * 8), dense1Bias: new Float32Array(8), dense2Weight: new Float32Array(64), dense2Bias: new Float32Array(8) };
+    const seed = new Float32Array(2 * 63 * 8);
+    for (const n of [0, 1]) {
+      seed.fill(1, (n * 63 + 3 * 9 + 4) * 8 + 3, (n * 63 + 3 * 9 + 4) * 8 + 8);
+    }
+    const result = kernel.gradient({ config, params: zero, states: seed, count: 2, steps: 5, fire: new Uint8Array(5 * 2 * 63).fill(1), target: new Float32Array(63 * 4), batch: 2, overflowWeight: 0 });
+    expect(result.activeCellSteps).toBe(9 * 5 * 2);
+  });
+
   it('gives the same bits on the same task, run twice on one instance and on a fresh one', async () => {
     const t = task(base, 3, 5, 12);
     const kernel = await RolloutKernel.load();

@@ -1,3 +1,5 @@
+import { KERNEL_ARENA_BYTES } from '../budget.ts';
+import { now } from '../clock.ts';
 import { rotatedKernels } from '../kernels.ts';
 import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
@@ -14,12 +16,12 @@ interface WasmExports {
   nca_scratch_bytes(cells: number, channels: number, hidden: number, steps: number): number;
   nca_rollout(task: number): void;
   nca_profile(): number;
+  nca_active_cell_steps(): number;
 }
 declare const WebAssembly: {
   validate(bytes: Uint8Array): boolean;
   instantiate(bytes: Uint8Array, imports: { env: { now: () => number } }): Promise<{ instance: { exports: unknown } }>;
 };
-declare const performance: { now(): number };
 
 /** Milliseconds spent in each pass of the kernel (docs/design.md §3's parts of a step, forward and backward). */
 export interface RolloutProfile {
@@ -70,8 +72,6 @@ export class RolloutKernelError extends Error {
   }
 }
 
-/** wasm32 addresses memory below 4 GiB; what one rollout may ask of it. */
-const MAX_ARENA_BYTES = 3.5 * 2 ** 30;
 
 /**
  * The training rollout and its gradient as one wasm kernel (rollout.c): the same result as
@@ -92,7 +92,7 @@ export class RolloutKernel {
    * between the two by float rounding only; each is deterministic on a given machine.
    */
   static async load(variant: RolloutVariant = bestVariant()): Promise<RolloutKernel> {
-    const { instance } = await WebAssembly.instantiate(moduleBytes(variant), { env: { now: () => performance.now() } });
+    const { instance } = await WebAssembly.instantiate(moduleBytes(variant), { env: { now } });
     return new RolloutKernel(instance.exports as WasmExports, variant);
   }
 
@@ -137,7 +137,7 @@ export class RolloutKernel {
       scratch: 0,
     };
     const history = (steps + 3) * cells * c * 4;
-    if (history > MAX_ARENA_BYTES) {
+    if (history > KERNEL_ARENA_BYTES) {
       throw memoryError(task, history);
     }
     sizes.scratch = this.exports.nca_scratch_bytes(cells, c, hidden, steps);
@@ -147,7 +147,7 @@ export class RolloutKernel {
       offsets[key] = total;
       total += Math.ceil(sizes[key] / 16) * 16;
     }
-    if (total > MAX_ARENA_BYTES) {
+    if (total > KERNEL_ARENA_BYTES) {
       throw memoryError(task, total);
     }
     const base = this.exports.nca_arena(total);
@@ -203,6 +203,7 @@ export class RolloutKernel {
       at('header'),
     );
     this.exports.nca_rollout(at('header'));
+    const activeCellSteps = this.exports.nca_active_cell_steps();
     // The kernel may have grown its memory (stored hidden rows): read through a fresh view.
     const grown = this.exports.memory.buffer;
     const result = (key: keyof typeof sizes, length: number): Float32Array => new Float32Array(grown, at(key), length).slice();
@@ -211,6 +212,7 @@ export class RolloutKernel {
       grads: [result('dw1', 3 * c * hidden), result('db1', hidden), result('dw2', hidden * c), result('db2', c)],
       losses: result('losses', count),
       final: result('final', count * cells * c),
+      activeCellSteps,
     };
   }
 }

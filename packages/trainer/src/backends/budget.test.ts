@@ -36,7 +36,8 @@ function expectRefused(result: { code: number; err: string[] }, message: RegExp)
 
 describe('the resource budget', () => {
   it.each([
-    [['--steps', '1..100000'], /^nca: one training iteration \(per worker, \d of the batch\) needs about \d+ GiB \(rollout: .* x 100000 steps .*\), over the 2\.0 GiB one wasm worker can hold; lower --steps, --batch or --target-size$/],
+    [['--steps', '1..100000'], /^nca: one training iteration \(per worker, 1 of the batch\) needs about \d+ GiB \(hidden rows kept for the backward pass: up to 100000 steps x 1024 cells x 80 floats: \d+ GiB\), over the 3\.5 GiB one rollout kernel can hold; lower --steps or --target-size$/],
+    [['--steps', '1..100000', '--gradient', 'tfjs'], /^nca: one training iteration \(per worker, \d of the batch\) needs about \d+ GiB \(rollout: .* x 100000 steps .*\), over the 2\.0 GiB one wasm worker can hold; lower --steps, --batch or --target-size$/],
     [['--pool', '100000'], /^nca: the training run needs about 6\.1 GiB \(sample pool: 100000 x 32x32 cells x 16 channels: 6\.1 GiB\), over the 1\.0 GiB a sample pool may take .*; lower --pool or --target-size$/],
     [['--target-size', '1024', '--padding', '512'], /^nca: the training run needs about 16 GiB \(sample pool: 64 x 2048x2048 cells/],
   ])('nca train %s: exit 2 before the target is read or a folder made', async (flags, message) => {

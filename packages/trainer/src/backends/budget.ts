@@ -3,6 +3,7 @@
 import { totalmem } from 'node:os';
 import { checkBudget, checkTrainingBudget, MACHINE_SHARE, WASM_HEAP_BYTES, type GridSize, type MemoryEstimate, type TrainingSettings } from '@nca-studio/core';
 import { type NcaConfig } from '@nca-studio/weights-format';
+import type { GradientRoute } from './names.ts';
 
 /** One CA run without gradients on `backend`: the wasm heap, and this machine's memory. */
 export function guardInference(task: string, estimate: MemoryEstimate, backend: string): void {
@@ -12,12 +13,8 @@ export function guardInference(task: string, estimate: MemoryEstimate, backend: 
   checkBudget(task, estimate, totalmem() * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);
 }
 
-/** The resource budget of a run (core's checkTrainingBudget) for this backend and machine. */
-export function guardTraining(config: NcaConfig, training: TrainingSettings, grid: GridSize, workers: number, backend: string): void {
-  checkTrainingBudget(config, training, grid, {
-    workers,
-    ...(backend === 'wasm' ? { perWorkerLimit: WASM_HEAP_BYTES } : {}),
-    machineBytes: totalmem(),
-  });
+/** The resource budget of a run (core's checkTrainingBudget) for its route, workers and backend on this machine. */
+export function guardTraining(config: NcaConfig, training: TrainingSettings, grid: GridSize, execution: { workers: number; route: GradientRoute; backend: string }): void {
+  checkTrainingBudget(config, training, grid, { ...execution, machineBytes: totalmem() });
 }
 

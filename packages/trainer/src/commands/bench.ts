@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { PRESETS, rolloutProfile, type PresetName, type RolloutProfile, type TrainingSettings } from '@nca-studio/core';
+import { PRESETS, type PresetName, type TrainingSettings } from '@nca-studio/core/presets';
+import { bestVariant } from '@nca-studio/core/training';
 import { selectBackend, type BackendInfo, type BackendName } from '../backends/backend.ts';
 import type { GradientRoute } from '../backends/names.ts';
-import type { Checkpoint } from '@nca-studio/weights-format';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import { BENCH_DEFAULTS } from './choices.ts';
 import type { CommandIo } from './io.ts';
@@ -18,6 +14,14 @@ import { GradientWorkers } from '../training/gradientWorkers.ts';
 import { chooseWorkers, gradientRoute, planFromPreset } from '../training/plan.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { grownPool } from '../training/grownPool.ts';
+import { formatProfile, profileIteration, type BenchProfile } from './benchProfile.ts';
+import { clockGhz, machinePeak, workPerCellStep, type MachinePeak } from './benchPeak.ts';
+import { runTorchBaseline, TORCH_THREADS, type TorchResult } from './benchTorch.ts';
+
+export type { BenchProfile, KernelTime } from './benchProfile.ts';
+export type { TorchResult } from './benchTorch.ts';
+export { formatProfile, rankKernels } from './benchProfile.ts';
+export { TORCH_BASELINE } from './benchTorch.ts';
 
 export { grownPool };
 
@@ -59,13 +63,21 @@ export interface BenchOptions {
   compare?: GradientRoute[];
 }
 
+/** One mode's timing on one route. */
+interface TimedMode {
+  mode: BenchMode;
+  seconds: number[];
+  cellStepsPerSecond: number;
+  activeCellStepsPerSecond: number | null;
+}
+
 /** Another gradient route timed on the same plan, after the one asked for. */
 export interface BenchComparison {
   gradient: GradientRoute;
   /** What ran it, e.g. "tfjs on webgpu" or "wasm kernel, 2 worker(s)". */
   detail: string;
   workers: number;
-  modes: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }>;
+  modes: TimedMode[];
 }
 
 /**
@@ -83,34 +95,11 @@ export interface BenchModeResult {
   cellStepsPerSecond: number;
   /** ours / torch; null without a torch figure. */
   ratio: number | null;
-}
-
-export interface KernelTime {
-  kernel: string;
-  /** The first input's shape, e.g. "[8,72,72,48]". */
-  shape: string;
-  calls: number;
-  ms: number;
-  /** Fraction of all profiled kernel time. */
-  share: number;
-}
-
-export interface BenchProfile {
-  steps: number;
-  /** Wall time of the profiled iteration (profiling adds overhead). */
-  seconds: number;
-  /** The tfjs route: time per tfjs kernel. */
-  kernelMs: number;
-  kernels: KernelTime[];
-  /** The kernel route: time per pass of core's rollout kernel (one thread). */
-  passes: RolloutProfile | null;
-}
-
-export interface TorchResult {
-  /** The baseline's cell-steps per second; null when it was not run. */
-  cellStepsPerSecond: number | null;
-  /** Why it was not run, or how it failed. */
-  skipped?: string;
+  /** The cell-steps the kernel computed (fired and alive) per second; null on routes that do not count them. */
+  activeCellStepsPerSecond: number | null;
+  /** Their arithmetic rate (workPerCellStep), in GFLOP/s, and its share of `peak`. */
+  gflops: number | null;
+  peakShare: number | null;
 }
 
 export interface BenchResult {
@@ -133,15 +122,12 @@ export interface BenchResult {
   compared: BenchComparison[];
   torch: TorchResult;
   profile: BenchProfile | null;
+  /** This CPU's peak for the kernel's build on the workers' cores (the kernel route only). */
+  peak: MachinePeak | null;
 }
 
 /** The pool only needs to be big enough to sample from: a preset's 1024 x 72 x 72 x 16 floats is 340 MB per checkpoint. */
 const BENCH_POOL = 64;
-const TORCH_THREADS = 2;
-const PYTHON = '/usr/bin/python3';
-
-export const TORCH_BASELINE = fileURLToPath(new URL('../../../../../shared/bench/torch_baseline.py', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export async function benchTrainer(options: BenchOptions = {}, log: (line: string) => void = () => {}): Promise<BenchResult> {
   const presetName = options.preset ?? BENCH_DEFAULTS.preset;
@@ -203,8 +189,8 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
 
     let profile: BenchProfile | null = null;
     /** Every mode on one route: a fresh run each, its first iteration a warm-up. */
-    const timeRoute = async (label: string, routeWorkers: GradientWorkers, profileRoute: GradientRoute | null): Promise<Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }>> => {
-      const runs: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }> = [];
+    const timeRoute = async (label: string, routeWorkers: GradientWorkers, profileRoute: GradientRoute | null): Promise<TimedMode[]> => {
+      const runs: TimedMode[] = [];
       for (const mode of modes) {
         const start = freshCheckpoint(plan, target.rgba);
         if (mode === 'pool') {
@@ -212,6 +198,7 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
         }
         const seconds: number[] = [];
         let previous = 0;
+        let activeAfterWarmup: number | null = null;
         const runDir = join(dir, `run-${label}-${mode}`);
         const { checkpoint } = await trainLoop(runDir, start, {
           workers: routeWorkers,
@@ -219,13 +206,18 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
             const took = info.seconds - previous;
             previous = info.seconds;
             seconds.push(took);
+            if (info.iteration === 1) {
+              activeAfterWarmup = routeWorkers.load().activeCellSteps;
+            }
             log(`${label} ${mode} iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
           },
         });
         const timed = seconds.slice(1).reduce((a, b) => a + b, 0);
         const cellStepsPerSecond = (cellsPerStep * steps * (iterations - 1)) / Math.max(timed, 1e-9);
         log(`${label} (${mode}): cell_steps_per_s ${Math.round(cellStepsPerSecond)} (${iterations - 1} timed iterations, ${timed.toFixed(2)} s)`);
-        runs.push({ mode, seconds, cellStepsPerSecond });
+        const activeTotal = routeWorkers.load().activeCellSteps;
+        const activeCellStepsPerSecond = activeTotal === null || activeAfterWarmup === null ? null : (activeTotal - activeAfterWarmup) / Math.max(timed, 1e-9);
+        runs.push({ mode, seconds, cellStepsPerSecond, activeCellStepsPerSecond });
         if (profileRoute !== null && profile === null) {
           profile = await profileIteration(runDir, checkpoint, steps, profileRoute);
           for (const line of formatProfile(profile)) {
@@ -236,7 +228,7 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       return runs;
     };
 
-    let runs: Array<{ mode: BenchMode; seconds: number[]; cellStepsPerSecond: number }>;
+    let runs: TimedMode[];
     try {
       runs = await timeRoute(`ours [${backend.name}, ${route}]`, workers, options.profile ? route : null);
     } finally {
@@ -258,6 +250,10 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       }
     }
 
+    const work = workPerCellStep(plan.config.channels, plan.config.hidden);
+    const ghz = clockGhz();
+    // The peak needs the clock; a machine that reports none gets the computed rate alone.
+    const peak = route === 'kernel' && ghz !== null ? machinePeak(bestVariant(), workers.size, ghz) : null;
     let torch: TorchResult = { cellStepsPerSecond: null, skipped: 'not asked (--no-torch)' };
     if (options.torch ?? true) {
       torch = await runTorchBaseline({ png, iterations, batch, targetPx, padding }, log);
@@ -276,10 +272,14 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       iterations,
       gradient: route,
       workers: workers.size,
-      modes: runs.map((r) => ({ ...r, ratio: torch.cellStepsPerSecond === null ? null : r.cellStepsPerSecond / torch.cellStepsPerSecond })),
+      modes: runs.map((r) => {
+        const gflops = r.activeCellStepsPerSecond === null ? null : (r.activeCellStepsPerSecond * work.flops) / 1e9;
+        return { ...r, ratio: torch.cellStepsPerSecond === null ? null : r.cellStepsPerSecond / torch.cellStepsPerSecond, gflops, peakShare: gflops === null || peak === null ? null : gflops / peak.gflops };
+      }),
       compared,
       torch,
       profile,
+      peak,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -293,142 +293,20 @@ async function discPng(px: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-/**
- * One more iteration of the same run on this thread: on the tfjs route under `tf.profile`,
- * kernels summed by name and first input shape; on the kernel route, the kernel's own time
- * per pass.
- */
-async function profileIteration(dir: string, after: Checkpoint, steps: number, route: GradientRoute): Promise<BenchProfile> {
-  const next: Checkpoint = { ...after, plan: { ...after.plan, training: { ...after.plan.training, iterations: after.iteration + 1 } } };
-  let seconds = 0;
-  const workers = await GradientWorkers.inline(route);
-  const iterate = (): Promise<unknown> => trainLoop(dir, next, { workers, onIteration: (i) => (seconds = i.seconds - after.seconds) });
-  if (route === 'kernel') {
-    await rolloutProfile();
-    await iterate();
-    return { steps, seconds, kernelMs: 0, kernels: [], passes: await rolloutProfile() };
-  }
-  const info = await tf.profile(async () => {
-    await iterate();
-  });
-  return { steps, seconds, ...rankKernels(info.kernels, tf.getBackend()), passes: null };
-}
-
-type KernelRecord = Awaited<ReturnType<typeof tf.profile>>['kernels'][number];
-
-/**
- * Sums kernel time by kernel name and first input shape, slowest first. `tf.profile` also
- * records op scopes (customGrad's `forward`, `fusedMatMul__op`...) whose time contains their
- * kernels': only names registered as kernels of `backend` are counted.
- */
-export function rankKernels(records: readonly KernelRecord[], backend: string): { kernelMs: number; kernels: KernelTime[] } {
-  const sums = new Map<string, KernelTime>();
-  let kernelMs = 0;
-  for (const record of records) {
-    if (tf.getKernel(record.name, backend) === undefined) {
-      continue;
-    }
-    const ms = typeof record.kernelTimeMs === 'number' ? record.kernelTimeMs : 0;
-    const shape = JSON.stringify(record.inputShapes[0] ?? []);
-    const key = `${record.name} ${shape}`;
-    const entry = sums.get(key) ?? { kernel: record.name, shape, calls: 0, ms: 0, share: 0 };
-    entry.calls += 1;
-    entry.ms += ms;
-    sums.set(key, entry);
-    kernelMs += ms;
-  }
-  const kernels = [...sums.values()].sort((a, b) => b.ms - a.ms);
-  for (const k of kernels) {
-    k.share = kernelMs > 0 ? k.ms / kernelMs : 0;
-  }
-  return { kernelMs, kernels };
-}
-
-export function formatProfile(profile: BenchProfile, top = 10): string[] {
-  const passes = profile.passes;
-  if (passes !== null) {
-    const named: Array<[string, number]> = [
-      ['update rule, forward (matrix products)', passes.updateForward],
-      ['update rule, backward (hidden rows + gradient products)', passes.updateBackward],
-      ['perception of active cells (forward and backward)', passes.perceive],
-      ['perception adjoint (gradient spread to neighbours)', passes.perceiveAdjoint],
-      ['alive masks and masking', passes.masks],
-      ['the rest (copies, loss, pass bookkeeping)', passes.total - passes.updateForward - passes.updateBackward - passes.perceive - passes.perceiveAdjoint - passes.masks],
-    ];
-    return [
-      `profile: one iteration (${profile.steps} steps) on one thread, ${profile.seconds.toFixed(2)} s wall, ${(passes.total / 1000).toFixed(2)} s in the rollout kernel:`,
-      ...named.map(([name, ms]) => `  ${name.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms  ${((ms / Math.max(passes.total, 1e-9)) * 100).toFixed(1).padStart(5)}%`),
-    ];
-  }
-  const rows = profile.kernels.slice(0, top);
-  const width = Math.max(...rows.map((k) => `${k.kernel} ${k.shape}`.length), 24);
-  return [
-    `profile: one iteration (${profile.steps} steps), ${profile.seconds.toFixed(2)} s wall under profiling, ${(profile.kernelMs / 1000).toFixed(2)} s in kernels; top ${rows.length} of ${profile.kernels.length} by time:`,
-    `  ${'kernel [first input shape]'.padEnd(width)}  ${'calls'.padStart(6)}  ${'ms'.padStart(9)}  share`,
-    ...rows.map((k) => `  ${`${k.kernel} ${k.shape}`.padEnd(width)}  ${String(k.calls).padStart(6)}  ${k.ms.toFixed(1).padStart(9)}  ${(k.share * 100).toFixed(1).padStart(4)}%`),
-  ];
-}
-
-/** Exit status of a command, or null when it could not be started. */
-function runProcess(command: string, args: string[], onLine: (line: string) => void): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  return new Promise((resolve) => {
-    const lines: string[] = [];
-    let stderr = '';
-    let pending = '';
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        onLine(line);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', () => resolve({ code: null, lines, stderr }));
-    child.on('close', (code) => {
-      if (pending !== '') {
-        lines.push(pending);
-        onLine(pending);
-      }
-      resolve({ code, lines, stderr });
-    });
-  });
-}
-
-/** `torch_baseline.py` on the same picture, grid and batch, after ours (never at the same time). */
-async function runTorchBaseline(
-  run: { png: string; iterations: number; batch: number; targetPx: number; padding: number },
-  log: (line: string) => void,
-): Promise<TorchResult> {
-  const probe = await runProcess(PYTHON, ['-c', 'import torch'], () => {});
-  if (probe.code !== 0) {
-    log(`torch: skipped, ${PYTHON} cannot import torch`);
-    return { cellStepsPerSecond: null, skipped: `${PYTHON} cannot import torch` };
-  }
-  if (!existsSync(TORCH_BASELINE)) {
-    log(`torch: skipped, ${TORCH_BASELINE} is missing`);
-    return { cellStepsPerSecond: null, skipped: `${TORCH_BASELINE} is missing` };
-  }
-  const args = [TORCH_BASELINE, run.png, String(run.iterations), String(TORCH_THREADS), String(run.batch), String(run.targetPx), String(run.padding)];
-  log(`torch: ${PYTHON} ${args.join(' ')}`);
-  const result = await runProcess(PYTHON, args, (line) => log(`torch: ${line}`));
-  const last = /^cell_steps_per_s (\d+(?:\.\d+)?)$/.exec(result.lines.at(-1)?.trim() ?? '');
-  if (result.code !== 0 || last === null) {
-    const why = `torch baseline failed (exit ${result.code}): ${result.stderr.trim().split('\n').at(-1) ?? ''}`;
-    log(`torch: ${why}`);
-    return { cellStepsPerSecond: null, skipped: why };
-  }
-  return { cellStepsPerSecond: Number(last[1]) };
-}
-
 /** The summary lines of `nca bench`; the last is always `cell_steps_per_s N` (of the last mode run). */
 export function formatBench(result: BenchResult): string[] {
   const lines: string[] = [];
   const shape = `${result.size}x${result.size} batch ${result.batch} hidden ${result.hidden}, ${result.steps} steps`;
   for (const mode of result.modes) {
     lines.push(`ours (${mode.mode.padEnd(4)}) cell_steps_per_s ${Math.round(mode.cellStepsPerSecond)} (${result.backend.name}, gradient ${result.gradient}, ${result.workers} worker(s), preset ${result.preset}, ${shape})`);
+    if (mode.activeCellStepsPerSecond !== null && mode.gflops !== null) {
+      const work = workPerCellStep(result.channels, result.hidden);
+      const share = mode.peakShare !== null && result.peak !== null ? `${(100 * mode.peakShare).toFixed(0)}% of this CPU's peak of ${result.peak.gflops.toFixed(0)} GFLOP/s (${result.peak.how})` : "this CPU's clock is not reported, so no peak";
+      lines.push(
+        `ours (${mode.mode.padEnd(4)}) computed ${Math.round(mode.activeCellStepsPerSecond)} cell-steps/s (fired and alive, ${((100 * mode.activeCellStepsPerSecond) / mode.cellStepsPerSecond).toFixed(0)}% of the grid's), ` +
+          `${work.flops.toLocaleString('en-US')} flops each: ${mode.gflops.toFixed(1)} GFLOP/s, ${share}`,
+      );
+    }
   }
   for (const other of result.compared) {
     for (const mode of other.modes) {

@@ -96,8 +96,8 @@ describe('train', () => {
   });
 
   it("says where the training time went: the gradients' share, and each worker's", () => {
-    expect(formatLoad({ gradientSeconds: 90, busy: [0.9, 0.615] }, 100)).toBe("time: gradients 90% of 100 s; workers busy 90%, 62% of the gradients' time");
-    expect(formatLoad({ gradientSeconds: 5, busy: [] }, 10)).toBe('time: gradients 50% of 10 s');
+    expect(formatLoad({ gradientSeconds: 90, busy: [0.9, 0.615], activeCellSteps: null }, 100)).toBe("time: gradients 90% of 100 s; workers busy 90%, 62% of the gradients' time");
+    expect(formatLoad({ gradientSeconds: 5, busy: [], activeCellSteps: null }, 10)).toBe('time: gradients 50% of 10 s');
   });
 
   it('writes every output of a run folder', async () => {

@@ -59,7 +59,7 @@ interface Ready {
 async function prepareNew(settled: NewRun): Promise<Ready> {
   const { plan, execution } = settled;
   const { training } = plan;
-  guardTraining(plan.config, training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, execution.workers, execution.backend.name);
+  guardTraining(plan.config, training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, { ...execution, backend: execution.backend.name });
   const target = await loadTarget(plan.target as TargetSource, { size: training.targetSize, padding: training.padding, ...(plan.background === undefined ? {} : { background: plan.background }) });
   const sized = { ...plan, config: { ...plan.config, gridWidth: target.width, gridHeight: target.height } };
   const dir = settled.out ?? join('runs', `${plan.targetName}-${timestamp()}`);
@@ -79,7 +79,7 @@ async function prepareResume(settled: Resume): Promise<Ready> {
   try {
     const checkpoint = await readCheckpoint(settled.dir);
     const { plan, resumption, execution } = resumedPlan(checkpoint, settled);
-    guardTraining(plan.config, plan.training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, execution.workers, execution.backend.name);
+    guardTraining(plan.config, plan.training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, { ...execution, backend: execution.backend.name });
     const changes = Object.entries(resumption.changed).map(([key, { from, to }]) => `${key} ${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
     const notes = [`resuming ${settled.dir} at iteration ${checkpoint.iteration} of ${plan.training.iterations}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`];
     return { dir: settled.dir, folder, start: { ...checkpoint, plan, resumptions: [...checkpoint.resumptions, resumption] }, execution, notes };

@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, extname, join } from 'node:path';
-import { checkPictureSize, emojiCodepoints, emojiTargetName, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
-import type { TargetSource as RunTarget } from '@nca-studio/weights-format';
+import { join } from 'node:path';
+import { checkPictureSize, emojiCodepoints, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
 import sharp from 'sharp';
 import { NcaError } from '../errors.ts';
+import { targetName, type TargetSource } from './targetSource.ts';
 
-/** Where the CLI reads a target from: a file, a URL or an emoji (core's sources but a page's dropped picture). */
-export type TargetSource = Exclude<RunTarget, { kind: 'picture' }>;
+export { targetFromFlags, targetName, type TargetSource } from './targetSource.ts';
 
 export type { Target };
 export { MAX_INPUT_PIXELS };
@@ -30,16 +29,6 @@ function sourceLabel(source: TargetSource): string {
   return source.kind === 'file' ? source.path : source.kind === 'url' ? source.url : source.char;
 }
 
-export function targetName(source: TargetSource): string {
-  switch (source.kind) {
-    case 'file':
-      return basename(source.path, extname(source.path)) || 'target';
-    case 'url':
-      return basename(new URL(source.url).pathname, extname(new URL(source.url).pathname)) || 'target';
-    case 'emoji':
-      return emojiTargetName(source.char);
-  }
-}
 
 async function readSource(source: TargetSource, options: TargetOptions): Promise<{ bytes: Buffer; name: string }> {
   const name = targetName(source);
@@ -160,18 +149,4 @@ function cliTargetError(error: TargetError): NcaError {
     case 'TARGET_TOO_LARGE':
       return new NcaError('TARGET_TOO_LARGE', error.message);
   }
-}
-
-/** The target a command's --target / --emoji flags name; undefined when neither is given. */
-export function targetFromFlags(flags: { target?: string; emoji?: string }): TargetSource | undefined {
-  if (flags.target !== undefined && flags.emoji !== undefined) {
-    throw new NcaError('BAD_FLAG', 'give either --target or --emoji, not both');
-  }
-  if (flags.emoji !== undefined) {
-    return { kind: 'emoji', char: flags.emoji };
-  }
-  if (flags.target !== undefined) {
-    return /^https?:\/\//i.test(flags.target) ? { kind: 'url', url: flags.target } : { kind: 'file', path: flags.target };
-  }
-  return undefined;
 }

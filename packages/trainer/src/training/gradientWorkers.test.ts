@@ -63,7 +63,7 @@ describe('GradientWorkers', () => {
   it("counts each worker's busy time within the gradients' wall time", async () => {
     const fresh = await GradientWorkers.start(2, 'wasm', 'kernel');
     try {
-      expect(fresh.load()).toEqual({ gradientSeconds: 0, busy: [0, 0] });
+      expect(fresh.load()).toEqual({ gradientSeconds: 0, busy: [0, 0], activeCellSteps: null });
       await fresh.gradient(task());
       const load = fresh.load();
       expect(load.gradientSeconds).toBeGreaterThan(0);

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import { GradientPool, GradientPoolError, type GradientFunction, type GradientPort, type GradientResult, type GradientRoute, type GradientTask, type WorkerLoad } from '@nca-studio/core/training';
 import type { BackendName } from '../backends/names.ts';
-import { shardedGradient, type GradientFunction, type GradientResult, type GradientRoute, type GradientTask } from '@nca-studio/core/training';
 import { NcaError } from '../errors.ts';
+
+export type { WorkerLoad };
 
 /**
  * A worker's entry: from the sources, a bootstrap that registers tsx (workers do not inherit the
@@ -29,39 +31,44 @@ export async function gradientFunction(route: GradientRoute): Promise<GradientFu
   }
 }
 
-type Reply = { ready: true; tfjs: boolean } | { ok: true; result: GradientResult; ms: number } | { ok: false; message: string };
-
-/** How busy the workers kept the cores: what limits a batch split into whole samples. */
-export interface WorkerLoad {
-  /** Seconds spent in `gradient()`, the whole batch's wall time. */
-  gradientSeconds: number;
-  /** Per worker: the fraction of `gradientSeconds` it spent computing its shard. */
-  busy: number[];
+/** A worker thread as core's GradientPool talks to it. */
+function threadPort(worker: Worker): GradientPort {
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer),
+    listen(reply, fail) {
+      const onError = (e: Error): void => fail(new NcaError('WORKER_FAILED', `gradient worker crashed: ${e.message}`));
+      const onExit = (code: number): void => fail(new NcaError('WORKER_FAILED', `gradient worker exited with code ${code}`));
+      worker.on('message', reply);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      return () => {
+        worker.off('message', reply);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+    },
+    terminate: () => worker.terminate(),
+  };
 }
 
 /**
- * Data-parallel training on the CPU: the batch is split over worker threads (each with its own
- * single-threaded wasm backend; core's shardedGradient: sample by sample on the kernel, one
- * contiguous shard each on tfjs), and the parts' gradients are summed in batch order.
- * With one worker everything runs on the calling thread.
+ * Data-parallel training on the CPU: core's GradientPool over worker threads (sample by sample
+ * on the kernel, one contiguous shard each on tfjs), or, with one worker, the route on the
+ * calling thread. Failures come out as NcaError WORKER_FAILED.
  */
 export class GradientWorkers {
-  private gradientMs = 0;
-  private readonly busyMs: number[];
+  private localMs = 0;
+  private localActive: number | null = null;
 
   private constructor(
-    private readonly workers: Worker[],
+    private readonly pool: GradientPool | null,
     readonly route: GradientRoute,
     private readonly local: GradientFunction | null,
-    /** Per worker thread: whether it loaded tfjs (only the tfjs route does). */
-    readonly tfjsLoaded: boolean[] = [],
-  ) {
-    this.busyMs = workers.map(() => 0);
-  }
+  ) {}
 
   /** No worker threads: every gradient on the calling thread. */
   static async inline(route: GradientRoute): Promise<GradientWorkers> {
-    return new GradientWorkers([], route, await gradientFunction(route));
+    return new GradientWorkers(null, route, await gradientFunction(route));
   }
 
   /** `count` threads for `route` (tfjs's on `backend`); one or none: the calling thread. */
@@ -69,85 +76,48 @@ export class GradientWorkers {
     if (count <= 1) {
       return GradientWorkers.inline(route);
     }
-    const workers = Array.from(
-      { length: count },
-      () => new Worker(WORKER_ENTRY, { workerData: { backend, route } }),
-    );
-    let ready: Reply[];
-    try {
-      ready = await Promise.all(workers.map((w) => reply(w)));
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
-    }
-    return new GradientWorkers(workers, route, null, ready.map((r) => 'tfjs' in r && r.tfjs));
+    const ports = Array.from({ length: count }, () => threadPort(new Worker(WORKER_ENTRY, { workerData: { backend, route } })));
+    // The kernel's cost follows a sample's living cells, so it balances sample by sample.
+    const pool = await GradientPool.start(ports, route === 'kernel' ? 'sample' : 'even').catch(rethrow);
+    return new GradientWorkers(pool, route, null);
   }
 
   get size(): number {
-    return Math.max(1, this.workers.length);
+    return this.pool?.size ?? 1;
+  }
+
+  /** Per worker thread: whether it loaded tfjs (only the tfjs route does); none inline. */
+  get tfjsLoaded(): boolean[] {
+    return this.pool?.tfjsLoaded ?? [];
   }
 
   /** The gradient of the whole batch: shards computed in parallel, then summed in a fixed order. */
   async gradient(task: GradientTask): Promise<GradientResult> {
+    if (this.pool !== null) {
+      return this.pool.gradient(task).catch(rethrow);
+    }
     const started = performance.now();
     try {
-      return await this.split(task);
+      const result = await this.local!(task);
+      if (result.activeCellSteps !== undefined) {
+        this.localActive = (this.localActive ?? 0) + result.activeCellSteps;
+      }
+      return result;
     } finally {
-      this.gradientMs += performance.now() - started;
+      this.localMs += performance.now() - started;
     }
   }
 
   /** Since the start: the gradients' wall time and each worker's share of it (none inline). */
   load(): WorkerLoad {
-    return { gradientSeconds: this.gradientMs / 1000, busy: this.busyMs.map((ms) => (this.gradientMs > 0 ? ms / this.gradientMs : 0)) };
-  }
-
-  private split(task: GradientTask): Promise<GradientResult> {
-    if (this.local !== null) {
-      return this.local(task);
-    }
-    // The kernel's cost follows a sample's living cells, so it balances sample by sample.
-    const split = this.route === 'kernel' ? 'sample' : 'even';
-    return shardedGradient(task, this.workers.length, (shard, k) => {
-      const worker = this.workers[k]!;
-      const answer = reply(worker);
-      worker.postMessage(shard, [shard.states.buffer as ArrayBuffer, shard.fire.buffer as ArrayBuffer]);
-      return answer.then((r) => {
-        if (!('ok' in r) || !r.ok) {
-          throw new NcaError('WORKER_FAILED', `gradient worker failed: ${'message' in r ? r.message : 'no result'}`);
-        }
-        this.busyMs[k]! += r.ms;
-        return r.result;
-      });
-    }, split);
+    return this.pool?.load() ?? { gradientSeconds: this.localMs / 1000, busy: [], activeCellSteps: this.localActive };
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.pool?.stop();
   }
 }
 
-function reply(worker: Worker): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    const onMessage = (m: Reply): void => {
-      cleanup();
-      resolve(m);
-    };
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(new NcaError('WORKER_FAILED', `gradient worker crashed: ${e.message}`));
-    };
-    const onExit = (code: number): void => {
-      cleanup();
-      reject(new NcaError('WORKER_FAILED', `gradient worker exited with code ${code}`));
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
+function rethrow(error: unknown): never {
+  throw error instanceof GradientPoolError ? new NcaError('WORKER_FAILED', error.message) : error;
 }

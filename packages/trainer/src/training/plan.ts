@@ -10,7 +10,7 @@ import { recipeProblem, type Checkpoint, type NcaConfig, type Resumption, type R
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
 import { TRAIN_DEFAULTS } from '../commands/choices.ts';
 import { NcaError } from '../errors.ts';
-import { targetFromFlags, targetName } from '../images/target.ts';
+import { targetFromFlags, targetName } from '../images/targetSource.ts';
 
 /** `nca train`'s flags as parsed: undefined where not given (the defaults are TRAIN_DEFAULTS and the preset's). */
 export interface TrainFlags {

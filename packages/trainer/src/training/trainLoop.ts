@@ -1,4 +1,4 @@
-import { freshTrainingState, TrainingError, TrainingRun, type IterationInfo } from '@nca-studio/core/training';
+import { driveTraining, freshTrainingState, TrainingError, TrainingRun, type IterationInfo } from '@nca-studio/core/training';
 import type { Checkpoint, RunPlan } from '@nca-studio/weights-format';
 import { writeCheckpoint } from './checkpoint.ts';
 import { NcaError } from '../errors.ts';
@@ -23,8 +23,9 @@ export function freshCheckpoint(plan: RunPlan, target: Float32Array): Checkpoint
 }
 
 /**
- * Core's TrainingRun, driven from a checkpoint to `plan.training.iterations` on this thread
- * (its gradients on the workers), writing a checkpoint into `dir` every
+ * Core's TrainingRun, driven by core's driveTraining from a checkpoint to
+ * `plan.training.iterations` on this thread (its gradients on the workers), writing a
+ * checkpoint into `dir` every
  * `plan.checkpointEvery` iterations, at the end, and when interrupted.
  */
 export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks = {}): Promise<LoopResult> {
@@ -38,20 +39,22 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
     await writeCheckpoint(dir, lastSaved);
     return lastSaved;
   };
-  while (!run.done) {
-    if (hooks.signal?.aborted) {
-      return { checkpoint: await save(), interrupted: true };
-    }
-    const info = await run.iterate().catch((error: unknown) => {
-      if (error instanceof TrainingError && error.code === 'NON_FINITE_LOSS') {
-        throw new NcaError('NON_FINITE_LOSS', `${error.message}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`);
+  const { stopped } = await driveTraining(run, {
+    next: () => (hooks.signal?.aborted ? 'stop' : 'go'),
+    after: async (info) => {
+      hooks.onIteration?.(info);
+      if (info.iteration % plan.checkpointEvery === 0 || run.done) {
+        await save();
       }
-      throw error;
-    });
-    hooks.onIteration?.(info);
-    if (info.iteration % plan.checkpointEvery === 0 || run.done) {
-      await save();
+    },
+  }).catch((error: unknown) => {
+    if (error instanceof TrainingError && error.code === 'NON_FINITE_LOSS') {
+      throw new NcaError('NON_FINITE_LOSS', `${error.message}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`);
     }
+    throw error;
+  });
+  if (stopped) {
+    return { checkpoint: await save(), interrupted: true };
   }
   // A resumed run already done (its total reached) still writes its checkpoint: the resumption is in it.
   return { checkpoint: lastSaved.iteration === run.iteration && lastSaved !== start ? lastSaved : await save(), interrupted: false };

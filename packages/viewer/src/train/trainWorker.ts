@@ -3,10 +3,10 @@
 // weights for the preview, saves, and the finished model file. On the kernel and WebGPU
 // routes it loads no tfjs: the training state is plain arrays; tfjs comes in only for the
 // `tfjs` route, on WebGL.
-import { bestVariant, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, webgpuGradient, type GradientFunction } from '@nca-studio/core/training';
+import { bestVariant, driveTraining, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, webgpuGradient, type GradientFunction } from '@nca-studio/core/training';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/weights-format';
 import { requestGpuDevice } from './gpuDevice.ts';
-import { KernelThreads } from './kernelThreads.ts';
+import { startKernelThreads } from './kernelThreads.ts';
 import type { FromWorker, ToWorker, WorkerMemory } from './protocol.ts';
 import { chooseRoute, detectAbilities } from './route.ts';
 import { RunStore, StorageError, type SavedRun } from './runStore.ts';
@@ -61,7 +61,7 @@ async function train(start: StartMessage): Promise<void> {
   const threads = route === 'kernel' ? Math.max(1, Math.min(start.threads ?? navigator.hardwareConcurrency ?? 1, plan.training.batch)) : 1;
   // One thread: the kernel in this worker; more: Web Workers that share the batch's samples.
   const kernel = route === 'kernel' && threads === 1 ? await RolloutKernel.load(variant) : null;
-  const pool = route === 'kernel' && threads > 1 ? await KernelThreads.start(threads, variant) : null;
+  const pool = route === 'kernel' && threads > 1 ? await startKernelThreads(threads, variant) : null;
   let gradient: GradientFunction;
   let detail: string;
   if (route === 'webgpu') {
@@ -115,31 +115,34 @@ async function train(start: StartMessage): Promise<void> {
   let rate = 0;
   try {
     await preview();
-    while (!run.done && !stopping) {
-      if (paused) {
-        await save('paused');
-        post({ type: 'paused', iteration: run.iteration });
-        await new Promise<void>((resolve) => (wake = resolve));
-        window = { at: performance.now(), iteration: run.iteration };
-        continue;
-      }
-      const info = await run.iterate();
-      const now = performance.now();
-      // Iterations/s over the last few seconds: the steps drawn per iteration vary.
-      if (now - window.at > 3000 || rate === 0) {
-        rate = (info.iteration - window.iteration) / Math.max(1e-3, (now - window.at) / 1000);
-        window = { at: now, iteration: info.iteration };
-      }
-      post({ type: 'progress', iteration: info.iteration, total: info.total, loss: info.loss, lr: info.lr, seconds: info.seconds, iterationsPerSecond: rate, memory: memory(kernel?.memoryBytes ?? pool?.memoryBytes ?? 0) });
-      if (now - lastPreview > start.previewSeconds * 1000) {
-        lastPreview = now;
-        await preview();
-      }
-      if (now - lastSave > start.checkpointSeconds * 1000) {
-        lastSave = now;
-        await save('training');
-      }
-    }
+    await driveTraining(run, {
+      next: async () => {
+        while (paused && !stopping) {
+          await save('paused');
+          post({ type: 'paused', iteration: run.iteration });
+          await new Promise<void>((resolve) => (wake = resolve));
+          window = { at: performance.now(), iteration: run.iteration };
+        }
+        return stopping ? 'stop' : 'go';
+      },
+      after: async (info) => {
+        const now = performance.now();
+        // Iterations/s over the last few seconds: the steps drawn per iteration vary.
+        if (now - window.at > 3000 || rate === 0) {
+          rate = (info.iteration - window.iteration) / Math.max(1e-3, (now - window.at) / 1000);
+          window = { at: now, iteration: info.iteration };
+        }
+        post({ type: 'progress', iteration: info.iteration, total: info.total, loss: info.loss, lr: info.lr, seconds: info.seconds, iterationsPerSecond: rate, memory: memory(kernel?.memoryBytes ?? pool?.memoryBytes ?? 0) });
+        if (now - lastPreview > start.previewSeconds * 1000) {
+          lastPreview = now;
+          await preview();
+        }
+        if (now - lastSave > start.checkpointSeconds * 1000) {
+          lastSave = now;
+          await save('training');
+        }
+      },
+    });
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
@@ -150,7 +153,7 @@ async function train(start: StartMessage): Promise<void> {
       error instanceof TrainingError && error.code === 'NON_FINITE_LOSS' ? `${error.message}; stopped. The last saved checkpoint is kept: resume it, or start again with a lower learning rate` : describe(error);
     post({ type: 'failed', message });
   } finally {
-    pool?.stop();
+    await pool?.stop();
     store?.close();
   }
 }
