@@ -85,7 +85,7 @@ export function oraclePerceive(state: Float32Array, grid: OracleGrid, x: number,
 }
 
 /** docs/design.md §3.2: ds = W2 relu(W1 p + b1) + b2 (then tanh if the config says so). W1 is [3C, hidden] row-major. */
-export function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConfig): Float64Array {
+function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConfig): Float64Array {
   const inputs = 3 * config.channels;
   const hidden = new Float64Array(config.hidden);
   for (let h = 0; h < config.hidden; h++) {

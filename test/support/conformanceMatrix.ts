@@ -20,7 +20,7 @@ const MASKINGS: readonly AliveMasking[] = ['pre-post', 'post'];
 const CHANNELS = [16, 7] as const;
 
 /** Odd sizes, width and height unequal, so a transposed index or a half-cell offset shows. */
-export const MATRIX_GRID = { width: 13, height: 11 } as const;
+const MATRIX_GRID = { width: 13, height: 11 } as const;
 
 export function matrixCases(): MatrixCase[] {
   const cases: MatrixCase[] = [];

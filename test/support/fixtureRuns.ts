@@ -8,7 +8,7 @@ import { convert, loadModel, renderModel, stateStats } from '@nca-studio/trainer
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTILL_DIR, distillFiles, HAS_DISTILL, SKIP_REASON } from './distillFixtures.ts';
 
-export const STEPS = 300;
+const STEPS = 300;
 
 /** Defines the runs of fixtures number `part`, `part + parts`, ... (sorted by name). */
 export function describeFixtureRuns(part: number, parts: number): void {

@@ -96,7 +96,7 @@ export function rolloutMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, gr
   ]);
 }
 
-export function poolMemory(config: Pick<NcaConfig, 'channels'>, grid: GridSize, pool: number): MemoryPart {
+function poolMemory(config: Pick<NcaConfig, 'channels'>, grid: GridSize, pool: number): MemoryPart {
   return { what: `sample pool: ${pool} x ${grid.width}x${grid.height} cells x ${config.channels} channels`, bytes: pool * grid.width * grid.height * config.channels * FLOAT, setting: '--pool or --target-size' };
 }
 

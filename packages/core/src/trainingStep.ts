@@ -88,7 +88,7 @@ function interleavedOrder(channels: number): { forward: Int32Array; inverse: Int
 }
 
 /** Perception by one depthwise convolution, channel-major: output channel c * 3 + filter. */
-export function perceiveInterleaved(x: tf.Tensor4D, config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'>): tf.Tensor4D {
+function perceiveInterleaved(x: tf.Tensor4D, config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'>): tf.Tensor4D {
   return tf.tidy(() => {
     const c = x.shape[3];
     const k = rotatedKernels(config);

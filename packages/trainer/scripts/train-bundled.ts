@@ -19,7 +19,7 @@ interface Bundled {
 }
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-export const BUNDLED: Bundled[] = [
+const BUNDLED: Bundled[] = [
   // A slim target's iterations cost less (the kernel's cost follows living cells): the lizard's
   // half hour affords 6,000 (docs/recipes.md), which lower every one of its errors.
   { id: 'lizard', name: '🦎 lizard', args: ['--emoji', '🦎', '--preset', 'cpu', '--seed', '1', '--iterations', '6000', '--lr-decay-at', '4200'] },

@@ -85,7 +85,7 @@ export const WHITE: Rgba = [1, 1, 1, 1];
  * The state snapshots a lost WebGL context is restored from: one readback at least this many
  * steps and this many milliseconds apart, so that a fast run does not stall on readbacks.
  */
-export const SNAPSHOT_EVERY = { steps: 64, ms: 1000 } as const;
+const SNAPSHOT_EVERY = { steps: 64, ms: 1000 } as const;
 
 /**
  * Refuses, before anything is allocated, a model and grid whose state and per-step work exceed

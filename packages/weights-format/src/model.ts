@@ -212,7 +212,7 @@ export function writeModel(model: NcaModel, options: { dtype?: WeightsDType } = 
 }
 
 /** Parses a JSON metadata value, or returns undefined where the key is absent. */
-export function jsonMetadata(
+function jsonMetadata(
   metadata: Record<string, string>,
   key: string,
   code: WeightsFormatErrorCode,

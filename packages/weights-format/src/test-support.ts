@@ -59,7 +59,7 @@ export function rawFile(header: string, data: Uint8Array = new Uint8Array(0), he
 }
 
 /** A small run plan: the settings of a short run with a pool of 4. */
-export function smallPlan(): RunPlan {
+function smallPlan(): RunPlan {
   return {
     preset: 'quick',
     config: SMALL_CONFIG,

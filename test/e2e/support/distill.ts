@@ -10,7 +10,7 @@ import type { NcaModel } from '@nca-studio/weights-format';
 export const DISTILL_FIXTURES = resolve(import.meta.dirname, '../../../../shared/fixtures/distill-models');
 
 /** weights-format's own Distill import (dequantization and the article's config). */
-export function readDistillModel(file: string): NcaModel {
+function readDistillModel(file: string): NcaModel {
   return importDistill(JSON.parse(readFileSync(file, 'utf8')) as unknown, { source: file });
 }
 
@@ -23,7 +23,7 @@ export interface ConvertedModel {
 }
 
 /** The models the tests use, regenerating lizard first (the app's default pick). */
-export const TEST_MODELS: readonly { id: string; name: string }[] = [
+const TEST_MODELS: readonly { id: string; name: string }[] = [
   { id: 'ex3_1f98e', name: 'Lizard (regenerating)' },
   { id: 'ex1_1f98b', name: 'Butterfly (growing)' },
 ];

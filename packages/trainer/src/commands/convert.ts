@@ -131,7 +131,7 @@ export async function readDistillFile(path: string): Promise<{ model: NcaModel; 
  * Reads a PyTorch state dict of the notebook's model (`torch.save` archive or safetensors) into
  * our model; weights-format's errors say what is wrong with the file.
  */
-export async function readTorchFile(path: string): Promise<NcaModel> {
+async function readTorchFile(path: string): Promise<NcaModel> {
   let bytes: Buffer;
   try {
     const info = await stat(path);

@@ -45,7 +45,7 @@ export interface EvalReport {
 }
 
 /** Target alpha above which a cell counts as inside the pattern (below MATURE_ALPHA: outside). */
-export const SOLID_ALPHA = 0.9;
+const SOLID_ALPHA = 0.9;
 
 /**
  * The growth error split by the target's alpha: inside (> SOLID_ALPHA), edge, outside (<=
@@ -143,7 +143,7 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
  * with alpha > MATURE_ALPHA in both over cells with it in either, averaged over the seeds (1 where
  * both masks are empty).
  */
-export function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
+function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
   const cells = target.length / 4;
   let sum = 0;
   for (let s = 0; s < seeds; s++) {
@@ -161,7 +161,7 @@ export function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: n
 }
 
 /** ErrorSplit of grown states [seeds, H, W, C] against the target's RGBA bytes. */
-export function errorSplit(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): ErrorSplit {
+function errorSplit(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): ErrorSplit {
   const cells = target.length / 4;
   const split: ErrorSplit = { inside: 0, edge: 0, outside: 0, grownOnly: 0, targetOnly: 0 };
   for (let s = 0; s < seeds; s++) {

@@ -17,7 +17,7 @@ export interface TargetOptions extends PictureOptions {
   download?: { timeoutMs: number; maxBytes: number };
 }
 
-export const DEFAULT_DOWNLOAD = { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024 };
+const DEFAULT_DOWNLOAD = { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024 };
 
 export async function loadTarget(source: TargetSource, options: TargetOptions): Promise<Target> {
   const { bytes, name } = await readSource(source, options);
@@ -135,7 +135,7 @@ export async function decodeTarget(bytes: Buffer, name: string, options: TargetO
 }
 
 /** SVGs are drawn at 4x their CSS size before shrinking (the page draws them the same way). */
-export const SVG_DENSITY = 4 * 72;
+const SVG_DENSITY = 4 * 72;
 
 /** Core's refusal in the CLI's words: the same code, the flag that fixes it. */
 function cliTargetError(error: TargetError): NcaError {

@@ -57,7 +57,7 @@ export function progressLines(write: (line: string) => void, every: number, star
   };
 }
 
-export function formatSeconds(s: number): string {
+function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) {
     return '?';
   }

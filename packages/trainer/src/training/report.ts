@@ -43,7 +43,7 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }
 
-export const GROWTH_STEPS = [0, 20, 40, 60, 100, 200] as const;
+const GROWTH_STEPS = [0, 20, 40, 60, 100, 200] as const;
 
 /**
  * growth.png: the model grown from a seed, a frame at each of GROWTH_STEPS; with `regrow`, a

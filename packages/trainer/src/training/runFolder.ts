@@ -11,7 +11,7 @@ import { NcaError } from '../errors.ts';
 export const LOCK_FILE = 'train.lock';
 
 /** What `nca train` writes into a run folder; any of them means the folder holds a run. */
-export const RUN_FILES = [CHECKPOINT_FILE, 'model.safetensors', 'run.json', 'loss.csv', 'loss.svg', 'growth.png', 'target.png'] as const;
+const RUN_FILES = [CHECKPOINT_FILE, 'model.safetensors', 'run.json', 'loss.csv', 'loss.svg', 'growth.png', 'target.png'] as const;
 
 /** Temp files of writeFileAtomic (`NAME.<12 hex>.tmp`) that a killed run left behind. */
 const TEMP_FILE = /\.[0-9a-f]{12}\.tmp$/;

@@ -7,7 +7,7 @@ export interface Choice {
 }
 
 /** Grid sizes: the training size first (the default), then larger multiples of it. */
-export const GRID_SCALES = [1, 1.5, 2, 3, 4] as const;
+const GRID_SCALES = [1, 1.5, 2, 3, 4] as const;
 
 export function gridChoices(trainWidth: number, trainHeight: number, maxSize = 1024): Choice[] {
   const seen = new Set<string>();

@@ -8,7 +8,7 @@ import type { Gpu } from './gpu.ts';
 import { aliveMaskSource, groupCount, paintSource, tileActivitySource, updatePassSource } from './shaders.ts';
 
 /** Above this many weights the generated shader gets too long to compile quickly: use core. */
-export const MAX_FUSED_WEIGHTS = 40_000;
+const MAX_FUSED_WEIGHTS = 40_000;
 
 /** Why the fused engine cannot run a model here, or null where it can. */
 export function fusedUnsupported(gpu: Gpu, model: EngineModel): string | null {

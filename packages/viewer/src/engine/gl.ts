@@ -5,7 +5,7 @@ import type { Precision } from './gpu.ts';
  * One triangle that covers the viewport, counter-clockwise (tfjs leaves back-face culling on).
  * No vertex buffers: the corners come from gl_VertexID.
  */
-export const FULLSCREEN_VERTEX = `#version 300 es
+const FULLSCREEN_VERTEX = `#version 300 es
 void main() {
   vec2 corner = vec2(float((gl_VertexID & 1) << 2), float((gl_VertexID & 2) << 1));
   gl_Position = vec4(corner - 1.0, 0.0, 1.0);

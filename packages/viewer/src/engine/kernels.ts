@@ -23,7 +23,7 @@ import { stepConfig } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Step';
 import { subConfig } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Sub';
 import { tanhConfig } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Tanh';
 
-export const KERNELS: readonly KernelConfig[] = [
+const KERNELS: readonly KernelConfig[] = [
   addConfig,
   batchMatMulConfig,
   castConfig,

@@ -20,7 +20,7 @@ export interface CatalogGroup {
 }
 
 /** The manifests read, in order: the first non-empty group gives the default model. */
-export const MANIFESTS = ['models/index.json', 'models/distill/index.json'] as const;
+const MANIFESTS = ['models/index.json', 'models/distill/index.json'] as const;
 
 /** A model file that could not be fetched (not a bad file: that is a WeightsFormatError). */
 export class ModelFetchError extends Error {

@@ -2,7 +2,7 @@ import type { EngineModel } from '../engine/engine.ts';
 import { createViewer, type Viewer } from '../viewer.ts';
 
 /** A preview cycle: grow from a seed, cut a disc out, watch it regrow, then the newest weights. */
-export const PREVIEW_CYCLE = { grow: 160, regrow: 160, stepsPerFrame: 2 } as const;
+const PREVIEW_CYCLE = { grow: 160, regrow: 160, stepsPerFrame: 2 } as const;
 
 /**
  * The training run's live preview, in the app's fused WebGL viewer: the newest weights grow

@@ -1,9 +1,9 @@
 import { checkPictureSize, pictureHeader, TargetError, type Pixels } from '@nca-studio/core/target';
 
 /** The CLI's download limit, for a dropped file too: more is no picture anyone trains on. */
-export const MAX_PICTURE_BYTES = 20 * 1024 * 1024;
+const MAX_PICTURE_BYTES = 20 * 1024 * 1024;
 /** SVGs are drawn at 4x their own size before shrinking, as the CLI's sharp does (density 288). */
-export const SVG_SCALE = 4;
+const SVG_SCALE = 4;
 
 export class PictureError extends Error {
   override readonly name = 'PictureError';

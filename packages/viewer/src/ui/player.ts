@@ -27,7 +27,7 @@ export function parseSpeed(text: string | null | undefined, fallback: Speed = 1)
 }
 
 /** A frame should take about this long at max speed. */
-export const TARGET_FRAME_MS = 16;
+const TARGET_FRAME_MS = 16;
 export const MAX_STEPS_PER_FRAME = 64;
 
 /**
