@@ -27,26 +27,32 @@ export default tseslint.config(
     files: ['packages/core/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'os', 'worker_threads'], message: 'core knows no Node APIs.' },
-          { group: ['vitest'], message: 'Library code never imports vitest.' },
-          { group: ['@tensorflow/tfjs', '@tensorflow/tfjs-node*', '@tensorflow/tfjs-backend-*'], message: 'core depends on @tensorflow/tfjs-core only.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'os', 'worker_threads'], message: 'core knows no Node APIs.' },
+            { group: ['vitest'], message: 'Library code never imports vitest.' },
+            { group: ['@tensorflow/tfjs', '@tensorflow/tfjs-node*', '@tensorflow/tfjs-backend-*'], message: 'core depends on @tensorflow/tfjs-core only.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/weights-format/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@tensorflow/*'], message: 'weights-format knows no TensorFlow.' },
-          { group: ['node:*', 'fs', 'path'], message: 'weights-format runs in the browser too: no Node APIs.' },
-          { group: ['vitest'], message: 'Library code never imports vitest.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@tensorflow/*'], message: 'weights-format knows no TensorFlow.' },
+            { group: ['node:*', 'fs', 'path'], message: 'weights-format runs in the browser too: no Node APIs.' },
+            { group: ['vitest'], message: 'Library code never imports vitest.' },
+          ],
+        },
+      ],
     },
   },
   {

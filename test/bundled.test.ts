@@ -31,13 +31,16 @@ describe('bundled models', () => {
     }
   });
 
-  it.each(manifest.models.map((m) => [m.id, m] as const))('%s loads, regrows within 1.2x of its recorded regrowth/growth and holds for 1000 steps', async (_, entry) => {
-    const model = readModel(await readFile(new URL(entry.file, folder)), { source: entry.file });
-    expect([model.config.gridWidth, model.config.gridHeight]).toEqual([entry.gridWidth, entry.gridHeight]);
-    expect(model.target).toBeDefined();
-    const report = await evaluate(model, { seeds: entry.eval.seeds, persistenceSteps: 1000 });
-    expect(Number.isFinite(report.growth)).toBe(true);
-    expect(report.ratio).toBeLessThanOrEqual(entry.eval.ratio * 1.2);
-    expect(report.persistence).toBeLessThanOrEqual(entry.eval.persistence * 1.5);
-  });
+  it.each(manifest.models.map((m) => [m.id, m] as const))(
+    '%s loads, regrows within 1.2x of its recorded regrowth/growth and holds for 1000 steps',
+    async (_, entry) => {
+      const model = readModel(await readFile(new URL(entry.file, folder)), { source: entry.file });
+      expect([model.config.gridWidth, model.config.gridHeight]).toEqual([entry.gridWidth, entry.gridHeight]);
+      expect(model.target).toBeDefined();
+      const report = await evaluate(model, { seeds: entry.eval.seeds, persistenceSteps: 1000 });
+      expect(Number.isFinite(report.growth)).toBe(true);
+      expect(report.ratio).toBeLessThanOrEqual(entry.eval.ratio * 1.2);
+      expect(report.persistence).toBeLessThanOrEqual(entry.eval.persistence * 1.5);
+    },
+  );
 });

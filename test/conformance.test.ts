@@ -104,8 +104,12 @@ function gradientErrors(model: NcaModel, starts: readonly Float32Array[], masks:
     const state = tf.tensor4d(Float32Array.from(starts.flatMap((s) => Array.from(s))), [starts.length, h, w, c]);
     const fires = masks.map((mask) => tf.tensor4d(Float32Array.from([...mask, ...mask.slice().reverse()]), [2, h, w, 1]));
     const rng = createRng(seed);
-    const weights = tf.tensor4d(Float32Array.from({ length: state.size }, () => rng.next() * 2 - 1), state.shape);
-    const loss = (run: (s: tf.Tensor4D, p: CaParams, f: tf.Tensor4D) => tf.Tensor4D) =>
+    const weights = tf.tensor4d(
+      Float32Array.from({ length: state.size }, () => rng.next() * 2 - 1),
+      state.shape,
+    );
+    const loss =
+      (run: (s: tf.Tensor4D, p: CaParams, f: tf.Tensor4D) => tf.Tensor4D) =>
       (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, e: tf.Tensor): tf.Scalar => {
         const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: d as tf.Tensor2D, dense2Bias: e as tf.Tensor1D };
         let s = x as tf.Tensor4D;
@@ -131,25 +135,28 @@ describe('the conformance matrix: seeded random weights, every option combinatio
     expect(new Set(cases.map((c) => c.label)).size).toBe(cases.length);
   });
 
-  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: step and trainingStep = oracle over 4 steps; trainingStep gradient = autodiff', (_, { config }, i) => {
-    const model = randomModel(config, 1000 + i);
-    const start = randomState(config, 2000 + i);
-    const masks = fireMasks(config, 4, 3000 + i);
-    const runs = runAll(model, config, start, masks);
-    expectConformance(runs);
-    // Not a trivial case: cells live and die, and the state moved.
-    const cells = config.gridWidth * config.gridHeight;
-    expect(matureCells(runs.oracle, config.channels)).toBeGreaterThan(5);
-    expect(deadCells(runs.oracle, config.channels)).toBeGreaterThan(0);
-    expect(deadCells(runs.oracle, config.channels)).toBeLessThan(cells - 5);
-    expect(maxAbsDifference(runs.oracle, start)).toBeGreaterThan(0.05);
+  it.each(cases.map((c, i) => [c.label, c, i] as const))(
+    '%s: step and trainingStep = oracle over 4 steps; trainingStep gradient = autodiff',
+    (_, { config }, i) => {
+      const model = randomModel(config, 1000 + i);
+      const start = randomState(config, 2000 + i);
+      const masks = fireMasks(config, 4, 3000 + i);
+      const runs = runAll(model, config, start, masks);
+      expectConformance(runs);
+      // Not a trivial case: cells live and die, and the state moved.
+      const cells = config.gridWidth * config.gridHeight;
+      expect(matureCells(runs.oracle, config.channels)).toBeGreaterThan(5);
+      expect(deadCells(runs.oracle, config.channels)).toBeGreaterThan(0);
+      expect(deadCells(runs.oracle, config.channels)).toBeLessThan(cells - 5);
+      expect(maxAbsDifference(runs.oracle, start)).toBeGreaterThan(0.05);
 
-    const { errors, norms } = gradientErrors(model, [start, randomState(config, 4000 + i)], masks.slice(0, 3), 5000 + i);
-    for (const [k, error] of errors.entries()) {
-      expect(norms[k]).toBeGreaterThan(0);
-      expect(error).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
-    }
-  });
+      const { errors, norms } = gradientErrors(model, [start, randomState(config, 4000 + i)], masks.slice(0, 3), 5000 + i);
+      for (const [k, error] of errors.entries()) {
+        expect(norms[k]).toBeGreaterThan(0);
+        expect(error).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+      }
+    },
+  );
 
   it('the options do change the result (each one, from the same weights and start)', () => {
     const base = cases[0]!.config;
@@ -158,7 +165,14 @@ describe('the conformance matrix: seeded random weights, every option combinatio
       return runAll(randomModel(config, 7), config, randomState(config, 8), fireMasks(config, 4, 9)).oracle;
     };
     const reference = final({});
-    for (const overrides of [{ padding: 'wrap' }, { padding: 'reflect' }, { angle: 0.7 }, { tanh: true }, { aliveMasking: 'post' }, { clampRgba: true }] as const) {
+    for (const overrides of [
+      { padding: 'wrap' },
+      { padding: 'reflect' },
+      { angle: 0.7 },
+      { tanh: true },
+      { aliveMasking: 'post' },
+      { clampRgba: true },
+    ] as const) {
       expect(maxAbsDifference(final(overrides), reference), JSON.stringify(overrides)).toBeGreaterThan(1e-3);
     }
   });
@@ -172,13 +186,22 @@ describe('the rollout kernel (wasm, both builds) = batchGradient (tfjs) and the 
     kernels = [await RolloutKernel.load('simd'), await RolloutKernel.load('relaxed-simd')];
   });
 
-  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: final states = oracle, losses and gradients = batchGradient, over 4 steps', async (_, { config }, i) => {
-    const { task, model, starts, masks } = matrixTask(config, i);
-    const reference = await batchGradient(task);
-    for (const [kernel, storeHidden] of kernels.flatMap((k) => [[k, true], [k, false]] as const)) {
-      expectSameRollout(kernel.gradient(task, { storeHidden }), reference, { config, model, starts, masks });
-    }
-  });
+  it.each(cases.map((c, i) => [c.label, c, i] as const))(
+    '%s: final states = oracle, losses and gradients = batchGradient, over 4 steps',
+    async (_, { config }, i) => {
+      const { task, model, starts, masks } = matrixTask(config, i);
+      const reference = await batchGradient(task);
+      for (const [kernel, storeHidden] of kernels.flatMap(
+        (k) =>
+          [
+            [k, true],
+            [k, false],
+          ] as const,
+      )) {
+        expectSameRollout(kernel.gradient(task, { storeHidden }), reference, { config, model, starts, masks });
+      }
+    },
+  );
 });
 
 // Runs wherever Dawn finds an adapter: lavapipe here and in CI (NCA_TEST_WEBGPU=1 makes a
@@ -193,10 +216,13 @@ describe.runIf(webgpu)('the fused WebGPU rollout (WGSL) = batchGradient (tfjs) a
     gradient = webgpuGradient(device);
   });
 
-  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: final states = oracle, losses and gradients = batchGradient, over 4 steps', async (_, { config }, i) => {
-    const { task, model, starts, masks } = matrixTask(config, i);
-    expectSameRollout(await gradient(task), await batchGradient(task), { config, model, starts, masks });
-  });
+  it.each(cases.map((c, i) => [c.label, c, i] as const))(
+    '%s: final states = oracle, losses and gradients = batchGradient, over 4 steps',
+    async (_, { config }, i) => {
+      const { task, model, starts, masks } = matrixTask(config, i);
+      expectSameRollout(await gradient(task), await batchGradient(task), { config, model, starts, masks });
+    },
+  );
 
   it('gives the same bits on the same task twice, with another shape in between (exact resume)', async () => {
     const [a, b] = [matrixCases()[0]!.config, matrixCases()[5]!.config];
@@ -275,7 +301,7 @@ describe('the scalar oracle itself', () => {
     expect([p[0], p[4], p[8]]).toEqual([12, 1, 10]);
   });
 
-  it('rotates the gradient by the angle: at 90 degrees gx\' = -gy and gy\' = gx', () => {
+  it("rotates the gradient by the angle: at 90 degrees gx' = -gy and gy' = gx", () => {
     const p = oraclePerceive(ramp, grid, 2, 1, { ...config, angle: Math.PI / 2 });
     expect(p[4]).toBeCloseTo(-10, 12);
     expect(p[8]).toBeCloseTo(1, 12);
@@ -290,12 +316,7 @@ describe('the scalar oracle itself', () => {
   });
 
   it('is alive within one cell of a mature cell', () => {
-    expect(Array.from(oracleAlive(ramp, grid, config))).toEqual([
-      1, 1, 1, 0, 0,
-      1, 1, 1, 0, 0,
-      1, 1, 1, 0, 0,
-      0, 0, 0, 0, 0,
-    ]);
+    expect(Array.from(oracleAlive(ramp, grid, config))).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]);
   });
 });
 
@@ -321,8 +342,7 @@ describe('core step (and trainingStep) = scalar oracle, on the Distill lizard (e
   });
 
   // A seed near a corner of a small grid reaches the borders in the first steps.
-  const corner = (config: NcaConfig): Float32Array =>
-    oracleSeed({ width: config.gridWidth, height: config.gridHeight, channels: 16 }, { x: 2, y: 1 });
+  const corner = (config: NcaConfig): Float32Array => oracleSeed({ width: config.gridWidth, height: config.gridHeight, channels: 16 }, { x: 2, y: 1 });
   const small = (overrides: Partial<NcaConfig>): NcaConfig => ({ ...lizard.config, fireRate: 1, gridWidth: 20, gridHeight: 16, ...overrides });
 
   const finals = new Map<string, Float32Array>();

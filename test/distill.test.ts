@@ -49,7 +49,9 @@ describe('the Distill models', () => {
     const erased = renderModel(model, { steps: 0, start: grown, damage: [{ x: 36, y: 36, radius: 12, step: 0 }] });
     const regrown = renderModel(model, { steps: 300, seed: 7, start: erased.state });
     const score = iou(matureMask(regrown), matureMask(intact));
-    console.log(`regrowth: IoU of the alpha > 0.1 masks, regrown vs undamaged = ${score.toFixed(3)} (right after the damage: ${iou(matureMask(erased), matureMask(intact)).toFixed(3)})`);
+    console.log(
+      `regrowth: IoU of the alpha > 0.1 masks, regrown vs undamaged = ${score.toFixed(3)} (right after the damage: ${iou(matureMask(erased), matureMask(intact)).toFixed(3)})`,
+    );
     // The damage really took something away, and it came back.
     expect(iou(matureMask(erased), matureMask(intact))).toBeLessThan(0.8);
     expect(score).toBeGreaterThanOrEqual(0.8);

@@ -26,7 +26,7 @@ describe.runIf(webgpu)('pnpm bundle:gpu-bench', () => {
     await cp(built, folder, { recursive: true });
   });
 
-  it('is at most 40 MB: the script, its bundled JavaScript and Dawn\'s dawn.node', async () => {
+  it("is at most 40 MB: the script, its bundled JavaScript and Dawn's dawn.node", async () => {
     const files = await readdir(folder, { recursive: true, withFileTypes: true });
     let total = 0;
     for (const f of files.filter((e) => e.isFile())) {
@@ -61,7 +61,10 @@ describe.runIf(webgpu)('pnpm bundle:gpu-bench', () => {
   }, 600_000);
 
   it('refuses a bad flag with one line and exit code 2', async () => {
-    const error = await run(process.execPath, [join(folder, 'bench-gpu.js'), '--iterations', 'many'], { env: { HOME: dir } }).then(() => null, (e: { code: number; stderr: string }) => e);
+    const error = await run(process.execPath, [join(folder, 'bench-gpu.js'), '--iterations', 'many'], { env: { HOME: dir } }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(error?.code).toBe(2);
     expect(error?.stderr).toMatch(/^bench:gpu: --iterations expects a whole number from 1 to 100000, got "many"/);
   });

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 
 const OUTPUTS = ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json'];
 
-const RING = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" cy="32" r="26" fill="#2a9d4a"/><circle cx="32" cy="32" r="11" fill="#f2c230"/></svg>';
+const RING =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" cy="32" r="26" fill="#2a9d4a"/><circle cx="32" cy="32" r="11" fill="#f2c230"/></svg>';
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** A tiny regenerating run on a 24x24 ring; returns the run folder and the summary. */

@@ -36,9 +36,27 @@ describe.skipIf(!hasTorch())('PyTorch runs our exported models', () => {
     dir = await mkdtemp(join(tmpdir(), 'nca-pytorch-'));
   });
 
-  it('a notebook-preset model trained here, exported as .pt, grows in the notebook\'s class as in nca render (40 steps, <= 1e-4)', async () => {
+  it("a notebook-preset model trained here, exported as .pt, grows in the notebook's class as in nca render (40 steps, <= 1e-4)", async () => {
     const run = join(dir, 'run');
-    await nca('train', '--emoji', '🦎', '--preset', 'notebook', '--target-size', '16', '--padding', '4', '--iterations', '3', '--steps', '8..12', '--backend', 'wasm', '--out', run);
+    await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--preset',
+      'notebook',
+      '--target-size',
+      '16',
+      '--padding',
+      '4',
+      '--iterations',
+      '3',
+      '--steps',
+      '8..12',
+      '--backend',
+      'wasm',
+      '--out',
+      run,
+    );
     await nca('convert', '--to', 'torch', join(run, 'model.safetensors'), join(dir, 'exported.pt'));
     execFileSync(PYTHON, ['-B', join(SCRIPTS, 'notebook_run.py'), join(dir, 'exported.pt'), '24', '40', join(dir, 'torch.npy')]);
     await nca('render', join(run, 'model.safetensors'), '--fire-rate', '1', '--steps', '40', '--state', join(dir, 'ours.npy'));

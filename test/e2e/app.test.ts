@@ -108,7 +108,7 @@ describe('viewer app', () => {
     await page.close();
   });
 
-  it('shows a bad file\'s error and keeps the running model running; a dropped model replaces it', async () => {
+  it("shows a bad file's error and keeps the running model running; a dropped model replaces it", async () => {
     const { page, errors } = await openPage(browser, `${base}?model=${models.primary.id}&speed=max`);
     await ready(page);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=steps]')?.textContent) > 5);

@@ -26,11 +26,14 @@ afterAll(async () => {
 describe('fused step', () => {
   it(`computes what core.step computes: the ${models.source} ${models.primary.id}, 20 steps from a grown and damaged pattern`, async () => {
     const { url, gridWidth: w, gridHeight: h } = models.primary;
-    const result = await page.evaluate(async ({ url, damage }) => {
-      const viewer = window.nca;
-      const model = await viewer.fetchModel(url);
-      return viewer.compareWithCore(model, { steps: 20, warmup: 40, damage, seed: 3 });
-    }, { url, damage: { x: Math.round(w * 0.55), y: Math.round(h / 2), radius: Math.max(2, Math.round(w / 12)) } });
+    const result = await page.evaluate(
+      async ({ url, damage }) => {
+        const viewer = window.nca;
+        const model = await viewer.fetchModel(url);
+        return viewer.compareWithCore(model, { steps: 20, warmup: 40, damage, seed: 3 });
+      },
+      { url, damage: { x: Math.round(w * 0.55), y: Math.round(h / 2), radius: Math.max(2, Math.round(w / 12)) } },
+    );
     expect(result.matureCells).toBeGreaterThan(0.02 * w * h);
     expect(result.aliveMismatches).toBe(0);
     expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-4);
@@ -81,7 +84,12 @@ describe('a PyTorch notebook model', () => {
         const v = await viewer.createViewer(canvas, model, { width: 24, height: 24, engine });
         v.step(40);
         const state = await v.readState();
-        out.push({ engine: v.info.engine, maxAbsDiff: state.reduce((max, value, i) => Math.max(max, Number.isNaN(value) ? Infinity : Math.abs(value - expected[i]!)), 0), length: state.length, mature: state.filter((value, i) => i % 16 === 3 && value > 0.1).length });
+        out.push({
+          engine: v.info.engine,
+          maxAbsDiff: state.reduce((max, value, i) => Math.max(max, Number.isNaN(value) ? Infinity : Math.abs(value - expected[i]!)), 0),
+          length: state.length,
+          mature: state.filter((value, i) => i % 16 === 3 && value > 0.1).length,
+        });
         v.dispose();
       }
       return out;
@@ -147,7 +155,15 @@ describe('a lost WebGL context', () => {
       }
       const later = await Promise.all(viewers.map((v) => v.readState()));
       const moved = later.map((l, i) => l.some((value, j) => value !== after[i]![j]));
-      const result = { whileLost, restoredAt: viewers.map((v) => v.stepCount - 20), diff, matureBefore: before.map(mature), matureLater: later.map(mature), moved, engines: viewers.map((v) => v.info.engine) };
+      const result = {
+        whileLost,
+        restoredAt: viewers.map((v) => v.stepCount - 20),
+        diff,
+        matureBefore: before.map(mature),
+        matureLater: later.map(mature),
+        moved,
+        engines: viewers.map((v) => v.info.engine),
+      };
       viewers.forEach((v) => v.dispose());
       return result;
     }, models.primary.url);

@@ -30,7 +30,12 @@ let browser: Browser;
 
 /** Serves the project folder as it is (the page, the model, node_modules). */
 function serve(root: string): Promise<Server> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.safetensors': 'application/octet-stream' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.wasm': 'application/wasm',
+    '.safetensors': 'application/octet-stream',
+  };
   const server = createServer((req, res) => {
     const path = join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     readFile(path).then(
@@ -85,8 +90,14 @@ describe('the packed packages', () => {
       const files = await readdir(root, { recursive: true });
       expect(files, name).toContain('README.md');
       expect(files, name).toContain('LICENSE');
-      expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), name).toEqual([]);
-      expect(files.some((f) => f.endsWith('index.d.ts')), name).toBe(true);
+      expect(
+        files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+        name,
+      ).toEqual([]);
+      expect(
+        files.some((f) => f.endsWith('index.d.ts')),
+        name,
+      ).toBe(true);
       expect(JSON.stringify(manifest.dependencies ?? {}), name).not.toMatch(/workspace:|"tsx"/);
       expect(manifest.version).toBe('0.1.0');
     }
@@ -131,14 +142,21 @@ describe("the trainer's install", () => {
     entries.sort((a, b) => b[1] - a[1]);
     const total = await installedBytes(modules);
     const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
-    console.info(`npm i @nca-studio/trainer: ${mb(total)} in ${entries.length} packages; ${entries.slice(0, 12).map(([name, bytes]) => `${name} ${mb(bytes)}`).join(', ')}`);
+    console.info(
+      `npm i @nca-studio/trainer: ${mb(total)} in ${entries.length} packages; ${entries
+        .slice(0, 12)
+        .map(([name, bytes]) => `${name} ${mb(bytes)}`)
+        .join(', ')}`,
+    );
     expect(total).toBeLessThan(250e6);
     // The GPU binding (Dawn) and the full tfjs bundle are opt-in; the CLI still runs without them.
     expect(entries.map(([name]) => name)).not.toContain('webgpu');
     expect(entries.map(([name]) => name)).not.toContain('@tensorflow/tfjs');
     const inspect = await run('npx', ['--no-install', 'nca', 'inspect', LIZARD, '--json'], { cwd: alone });
     expect(JSON.parse(inspect.stdout)).toMatchObject({ parameters: 8336 });
-    const hint = await run('npx', ['--no-install', 'nca', 'train', '--emoji', '🦎', '--backend', 'webgpu', '--iterations', '1', '--out', join(alone, 'run')], { cwd: alone }).catch((error: { code: number; stderr: string }) => error);
+    const hint = await run('npx', ['--no-install', 'nca', 'train', '--emoji', '🦎', '--backend', 'webgpu', '--iterations', '1', '--out', join(alone, 'run')], {
+      cwd: alone,
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(hint).toMatchObject({ code: 1 });
     expect((hint as { stderr: string }).stderr).toMatch(/needs the optional package "webgpu" .*npm i webgpu@0\.6\.2/);
   }, 600_000);
@@ -184,11 +202,29 @@ describe('<nca-viewer> from node_modules', () => {
         '',
       ].join('\n'),
     );
-    const options = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', '--skipLibCheck', 'typed.ts'];
+    const options = [
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'esnext',
+      '--moduleResolution',
+      'bundler',
+      '--lib',
+      'es2022,dom',
+      '--skipLibCheck',
+      'typed.ts',
+    ];
     await expect(run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), ...options], { cwd: project })).resolves.toBeDefined();
     // And a wrong use is an error, so the check above means something.
-    await writeFile(join(project, 'wrong.ts'), "import type {} from '@nca-studio/viewer/widget';\ndocument.createElement('nca-viewer').addEventListener('load', (event) => event.detail.nope.length);\n");
-    const wrong = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), ...options.slice(0, -1), 'wrong.ts'], { cwd: project }).catch((error: { stdout: string }) => error);
+    await writeFile(
+      join(project, 'wrong.ts'),
+      "import type {} from '@nca-studio/viewer/widget';\ndocument.createElement('nca-viewer').addEventListener('load', (event) => event.detail.nope.length);\n",
+    );
+    const wrong = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), ...options.slice(0, -1), 'wrong.ts'], { cwd: project }).catch(
+      (error: { stdout: string }) => error,
+    );
     expect((wrong as { stdout: string }).stdout).toMatch(/Property 'nope' does not exist/);
   });
 
@@ -209,13 +245,22 @@ describe('<nca-viewer> from node_modules', () => {
     const app = join(project, 'app');
     await mkdir(app);
     // The element, and the controller API beside it (the library build, tfjs resolved by the bundler).
-    await writeFile(join(app, 'main.js'), "import '@nca-studio/viewer/widget';\nimport { createViewer } from '@nca-studio/viewer';\nwindow.controller = typeof createViewer;\n");
+    await writeFile(
+      join(app, 'main.js'),
+      "import '@nca-studio/viewer/widget';\nimport { createViewer } from '@nca-studio/viewer';\nwindow.controller = typeof createViewer;\n",
+    );
     await writeFile(
       join(app, 'index.html'),
       '<!doctype html><meta charset="utf-8"><title>bundled</title><script type="module" src="./main.js"></script>' +
         '<nca-viewer src="../lizard.safetensors" autoplay></nca-viewer>',
     );
-    await build({ root: app, base: './', logLevel: 'silent', configFile: false, build: { outDir: join(project, 'bundled'), emptyOutDir: true, target: 'es2022' } });
+    await build({
+      root: app,
+      base: './',
+      logLevel: 'silent',
+      configFile: false,
+      build: { outDir: join(project, 'bundled'), emptyOutDir: true, target: 'es2022' },
+    });
     const grown = await widgetGrows('bundled/index.html', () => (window as unknown as { controller: string }).controller);
     expect(grown.probe).toBe('function');
     expect(grown.count).toBeGreaterThan(500);

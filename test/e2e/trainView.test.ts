@@ -72,7 +72,7 @@ async function storedCheckpoint(page: Page): Promise<{ bytes: Uint8Array; status
       open.onsuccess = () => resolve(open.result);
       open.onerror = () => reject(open.error);
     });
-    const get = <T,>(store: string, key?: string): Promise<T> =>
+    const get = <T>(store: string, key?: string): Promise<T> =>
       new Promise((resolve, reject) => {
         const request = key === undefined ? db.transaction(store).objectStore(store).getAll() : db.transaction(store).objectStore(store).get(key);
         request.onsuccess = () => resolve(request.result as T);
@@ -109,19 +109,31 @@ describe('the Train view', () => {
     await page.click('[data-testid=start]');
 
     // The worker says which route trains and why.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 10, null, { timeout: 90_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 10, null, {
+      timeout: 90_000,
+    });
     expect(await page.locator('[data-testid=route-line]').textContent()).toMatch(/^the wasm rollout kernel \(simd, 2 threads\): the fastest route here/);
     // The kernel route's worker trains on plain arrays: it loads no tfjs at all.
     expect(await page.locator('[data-testid=train-view]').getAttribute('data-tfjs')).toBe('false');
     const early = await status(page);
     const heapEarly = await heap.used();
     // The page stays responsive while the worker trains: a frame comes within a few frames' time.
-    const frameMs = await page.evaluate(() => new Promise<number>((resolve) => { const t = performance.now(); requestAnimationFrame(() => resolve(performance.now() - t)); }));
+    const frameMs = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const t = performance.now();
+          requestAnimationFrame(() => resolve(performance.now() - t));
+        }),
+    );
     expect(frameMs).toBeLessThan(500);
 
     // The preview shows newer weights, grown on the page's canvas.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=preview-caption]')?.getAttribute('data-iteration')) > 0, null, { timeout: 60_000 });
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 60, null, { timeout: 90_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=preview-caption]')?.getAttribute('data-iteration')) > 0, null, {
+      timeout: 60_000,
+    });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 60, null, {
+      timeout: 90_000,
+    });
     const mid = await status(page);
     expect(mid.tensors).toBe(early.tensors);
     const heapMid = await heap.used();
@@ -142,7 +154,11 @@ describe('the Train view', () => {
     expect(atReload.iteration).toBeLessThan(20000);
     await page.click('[data-testid=resume-saved]');
     // It goes on from there (the status starts at the checkpoint's iteration); Stop ends it.
-    await page.waitForFunction((from) => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= from + 40, atReload.iteration, { timeout: 90_000 });
+    await page.waitForFunction(
+      (from) => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= from + 40,
+      atReload.iteration,
+      { timeout: 90_000 },
+    );
     await page.click('[data-testid=stop]');
     await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 60_000 });
     const stoppedAt = (await status(page)).iteration;
@@ -171,7 +187,11 @@ describe('the Train view', () => {
     expect(await page.locator('[data-testid=embed]').textContent()).toContain('<nca-viewer src="blob.safetensors"');
     const inspected = await nca('inspect', file, '--json');
     expect(inspected.code).toBe(0);
-    expect(JSON.parse(inspected.out.join('\n'))).toMatchObject({ parameters: parameterCount(model.config), target: { name: 'blob', width: 24 }, training: { preset: 'quick', iterations: stoppedAt } });
+    expect(JSON.parse(inspected.out.join('\n'))).toMatchObject({
+      parameters: parameterCount(model.config),
+      target: { name: 'blob', width: 24 },
+      training: { preset: 'quick', iterations: stoppedAt },
+    });
     const evaluated = await nca('eval', file, '--json', '--seeds', '1');
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.out.join('\n'))).toMatchObject({ seeds: 1, gridWidth: 24, growth: expect.any(Number) });
@@ -246,12 +266,24 @@ describe('the Train view', () => {
       { name: 'blob.png', type: 'image/png', bytes: picture },
       { name: 'lizard.png', type: 'image/png', bytes: await readFile(emojiPath('🦎')) },
       { name: 'blob.webp', type: 'image/webp', bytes: await sharp(picture).webp({ lossless: true }).toBuffer() },
-      { name: 'opaque.jpg', type: 'image/jpeg', bytes: await sharp(await blob(true)).jpeg({ quality: 95 }).toBuffer(), background: 'white' },
+      {
+        name: 'opaque.jpg',
+        type: 'image/jpeg',
+        bytes: await sharp(await blob(true))
+          .jpeg({ quality: 95 })
+          .toBuffer(),
+        background: 'white',
+      },
     ];
     for (const file of files) {
       const options = { size: 20, padding: 2, ...(file.background === undefined ? {} : { background: file.background }) };
       const cli = await decodeTarget(file.bytes, file.name, options);
-      const onPage = await page.evaluate(({ bytes, name, type, options }) => window.nca.targetOnPage(bytes, name, type, options), { bytes: Array.from(file.bytes), name: file.name, type: file.type, options });
+      const onPage = await page.evaluate(({ bytes, name, type, options }) => window.nca.targetOnPage(bytes, name, type, options), {
+        bytes: Array.from(file.bytes),
+        name: file.name,
+        type: file.type,
+        options,
+      });
       if ('error' in onPage) {
         throw new Error(onPage.error);
       }
@@ -263,7 +295,9 @@ describe('the Train view', () => {
     // same picture up to their anti-aliasing.
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><circle cx="20" cy="15" r="12" fill="#c03080"/></svg>');
     const cli = await decodeTarget(svg, 'dot', { size: 20, padding: 2 });
-    const onPage = await page.evaluate(({ bytes }) => window.nca.targetOnPage(bytes, 'dot.svg', 'image/svg+xml', { size: 20, padding: 2 }), { bytes: Array.from(svg) });
+    const onPage = await page.evaluate(({ bytes }) => window.nca.targetOnPage(bytes, 'dot.svg', 'image/svg+xml', { size: 20, padding: 2 }), {
+      bytes: Array.from(svg),
+    });
     if ('error' in onPage) {
       throw new Error(onPage.error);
     }
@@ -274,7 +308,7 @@ describe('the Train view', () => {
     await page.close();
   });
 
-  it("trains on the tfjs route (tfjs-backend-webgl) in the worker, the route for a browser without wasm SIMD", async () => {
+  it('trains on the tfjs route (tfjs-backend-webgl) in the worker, the route for a browser without wasm SIMD', async () => {
     const { page, errors } = await openPage(browser, `${base}?tab=train&route=tfjs`);
     await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
     await page.click('[data-testid=emoji-1f98e]');
@@ -305,17 +339,23 @@ describe('the Train view', () => {
         await opened.page.locator('[data-testid=target-size-input]').dispatchEvent('change');
         await opened.page.fill('[data-testid=iterations]', '2');
         await opened.page.click('[data-testid=start]');
-        await opened.page.waitForFunction(() => !(document.querySelector('[data-testid=route-line]')?.textContent ?? 'starting').startsWith('starting'), null, { timeout: 60_000 });
+        await opened.page.waitForFunction(() => !(document.querySelector('[data-testid=route-line]')?.textContent ?? 'starting').startsWith('starting'), null, {
+          timeout: 60_000,
+        });
         return { ...opened, routeLine: await opened.page.locator('[data-testid=route-line]').textContent() };
       };
       const auto = await start('');
       expect(auto.routeLine).toMatch(/^the wasm rollout kernel .*WebGPU here is a software adapter \(.*swiftshader.*\), slower than the kernel/i);
-      await auto.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
+      await auto.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, {
+        timeout: 90_000,
+      });
       expect(auto.errors).toEqual([]);
       await auto.page.close();
       const forced = await start('&route=webgpu');
       expect(forced.routeLine).toMatch(/^the fused WebGPU rollout \(WGSL\): chosen \(.*swiftshader.*\)/i);
-      await forced.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 120_000 });
+      await forced.page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, {
+        timeout: 120_000,
+      });
       expect((await status(forced.page)).iteration).toBe(2);
       expect(forced.errors).toEqual([]);
       await forced.page.close();
@@ -335,7 +375,9 @@ describe('the Train view', () => {
       await page.fill('[data-testid=iterations]', '40');
       await page.click('[data-testid=start]');
       // Pause holds the run where it is; Resume goes on from there.
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 3, null, { timeout: 60_000 });
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= 3, null, {
+        timeout: 60_000,
+      });
       await page.click('[data-testid=pause]');
       await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'paused', null, { timeout: 30_000 });
       const held = (await status(page)).iteration;
@@ -343,7 +385,9 @@ describe('the Train view', () => {
       expect((await status(page)).iteration).toBe(held);
       expect(held).toBeLessThan(40);
       await page.click('[data-testid=pause]');
-      await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, {
+        timeout: 90_000,
+      });
       expect((await status(page)).iteration).toBe(40);
       expect(await page.locator('[data-testid=preview-problem]').textContent()).toMatch(/no live preview: .*WebGL/);
       expect(await page.locator('[data-testid=download]').isVisible()).toBe(true);

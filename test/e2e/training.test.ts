@@ -3,7 +3,20 @@
 // first iterations agree with the same run in Node.
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchGradient, createParams, createRng, drawFire, freshTrainingState, PRESETS, RolloutKernel, seedArray, TrainingRun, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
+import {
+  batchGradient,
+  createParams,
+  createRng,
+  drawFire,
+  freshTrainingState,
+  PRESETS,
+  RolloutKernel,
+  seedArray,
+  TrainingRun,
+  type GradientTask,
+  type RolloutVariant,
+  type TrainingRecipe,
+} from '@nca-studio/core';
 import { loadTarget } from '@nca-studio/trainer';
 import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
@@ -30,23 +43,41 @@ function recipe(iterations: number): TrainingRecipe {
   return {
     config: { ...DEFAULT_CONFIG, channels: 12, hidden: 32, gridWidth: 16, gridHeight: 16 },
     seed: 7,
-    training: { ...PRESETS.regenerating.training, iterations, batch: 4, pool: 32, damaged: 1, stepsMin: 8, stepsMax: 12, lr: 3e-3, lrDecayAt: null, padding: 2, targetSize: 12 },
+    training: {
+      ...PRESETS.regenerating.training,
+      iterations,
+      batch: 4,
+      pool: 32,
+      damaged: 1,
+      stepsMin: 8,
+      stepsMax: 12,
+      lr: 3e-3,
+      lrDecayAt: null,
+      padding: 2,
+      targetSize: 12,
+    },
   };
 }
 
 /** A task as plain arrays, to cross into the page (the page turns them back into typed arrays). */
 function plainTask(task: GradientTask) {
-  return { ...task, params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v as Float32Array)])), states: Array.from(task.states), fire: Array.from(task.fire), target: Array.from(task.target) };
+  return {
+    ...task,
+    params: Object.fromEntries(Object.entries(task.params).map(([k, v]) => [k, Array.from(v as Float32Array)])),
+    states: Array.from(task.states),
+    fire: Array.from(task.fire),
+    target: Array.from(task.target),
+  };
 }
 
 describe('training in the browser', () => {
   it("drives core's TrainingRun on tfjs-backend-webgl: the loss falls and no tensor leaks", async () => {
     const target = await loadTarget({ kind: 'emoji', char: '🦎' }, { size: 12, padding: 2 });
     expect([target.width, target.height]).toEqual([16, 16]);
-    const result = await page.evaluate(
-      async ({ recipe, target }) => window.nca.trainOnPage(recipe, Float32Array.from(target)),
-      { recipe: recipe(80), target: Array.from(target.rgba) },
-    );
+    const result = await page.evaluate(async ({ recipe, target }) => window.nca.trainOnPage(recipe, Float32Array.from(target)), {
+      recipe: recipe(80),
+      target: Array.from(target.rgba),
+    });
     expect(result.backend).toBe('webgl');
     expect(result.losses).toHaveLength(80);
     expect(result.losses.every(Number.isFinite)).toBe(true);
@@ -87,7 +118,13 @@ describe('training in the browser', () => {
     const onPage = (variant?: RolloutVariant) =>
       page.evaluate(
         async ({ t, variant }) => {
-          const task = { ...t, params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])), states: Float32Array.from(t.states), fire: Uint8Array.from(t.fire), target: Float32Array.from(t.target) };
+          const task = {
+            ...t,
+            params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])),
+            states: Float32Array.from(t.states),
+            fire: Uint8Array.from(t.fire),
+            target: Float32Array.from(t.target),
+          };
           const result = await window.nca.kernelGradientOnPage(task as unknown as Parameters<typeof window.nca.kernelGradientOnPage>[0], variant);
           return { variant: result.variant, grads: result.grads.map((g) => Array.from(g)), losses: Array.from(result.losses), final: Array.from(result.final) };
         },
@@ -109,10 +146,10 @@ describe('training in the browser', () => {
     });
 
     const target = await loadTarget({ kind: 'emoji', char: '🦎' }, { size: 12, padding: 2 });
-    const result = await page.evaluate(
-      async ({ recipe, target }) => window.nca.trainOnPage(recipe, Float32Array.from(target), 'kernel'),
-      { recipe: recipe(80), target: Array.from(target.rgba) },
-    );
+    const result = await page.evaluate(async ({ recipe, target }) => window.nca.trainOnPage(recipe, Float32Array.from(target), 'kernel'), {
+      recipe: recipe(80),
+      target: Array.from(target.rgba),
+    });
     const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(mean(result.losses.slice(-8))).toBeLessThan(0.75 * mean(result.losses.slice(0, 8)));
     expect(result.tensorsAfter).toBe(result.tensorsBefore);
@@ -146,7 +183,13 @@ describe('training in the browser', () => {
         };
         const node = (await RolloutKernel.load('simd')).gradient(task);
         const onPage = await gpuPage.evaluate(async (t) => {
-          const task = { ...t, params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])), states: Float32Array.from(t.states), fire: Uint8Array.from(t.fire), target: Float32Array.from(t.target) };
+          const task = {
+            ...t,
+            params: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Float32Array.from(v as number[])])),
+            states: Float32Array.from(t.states),
+            fire: Uint8Array.from(t.fire),
+            target: Float32Array.from(t.target),
+          };
           const result = await window.nca.webgpuGradientOnPage(task as unknown as Parameters<typeof window.nca.webgpuGradientOnPage>[0]);
           return { grads: result.grads.map((g) => Array.from(g)), losses: Array.from(result.losses), final: Array.from(result.final) };
         }, plainTask(task));

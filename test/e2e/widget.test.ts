@@ -63,8 +63,17 @@ describe('<nca-viewer> widget', () => {
   });
 
   it('fetches every src once', async () => {
-    for (const src of [models.primary.url, models.secondary.url, '/models/distill/nope.safetensors', '/e2e-fixtures/corrupt.safetensors', '/e2e-fixtures/huge.safetensors']) {
-      expect(requests.filter((path) => path === src), src).toHaveLength(1);
+    for (const src of [
+      models.primary.url,
+      models.secondary.url,
+      '/models/distill/nope.safetensors',
+      '/e2e-fixtures/corrupt.safetensors',
+      '/e2e-fixtures/huge.safetensors',
+    ]) {
+      expect(
+        requests.filter((path) => path === src),
+        src,
+      ).toHaveLength(1);
     }
   });
 
@@ -73,7 +82,9 @@ describe('<nca-viewer> widget', () => {
     const huge = events.find((event) => event.id === 'huge');
     expect(huge?.type).toBe('error');
     expect(huge?.detail.code).toBe('RESOURCE_LIMIT');
-    expect(huge?.detail.message).toMatch(/^a 2048x2048 grid of 64 channels and 1024 hidden units needs about \d+ GiB \(.*\), over the 256 MiB a viewer may ask of the page's GPU; lower grid-size$/);
+    expect(huge?.detail.message).toMatch(
+      /^a 2048x2048 grid of 64 channels and 1024 hidden units needs about \d+ GiB \(.*\), over the 256 MiB a viewer may ask of the page's GPU; lower grid-size$/,
+    );
     expect(await page.locator('#huge').getByRole('alert').textContent()).toBe(huge?.detail.message);
     const before = await stepCount('big');
     await page.waitForFunction((n) => (document.getElementById('big') as NcaViewerElement).stepCount > n + 5, before);
@@ -100,7 +111,10 @@ describe('<nca-viewer> widget', () => {
     expect(grown.count / grown.total).toBeGreaterThan(0.08);
     const { gridWidth: w, gridHeight: h } = models.primary;
     // A disc of a fifth of the grid (14 cells on 72) at the centre.
-    await page.evaluate(([x, y, r]) => (document.getElementById('good') as NcaViewerElement).damage(x!, y!, r!), [Math.floor(w / 2), Math.floor(h / 2), Math.round(w / 5)]);
+    await page.evaluate(
+      ([x, y, r]) => (document.getElementById('good') as NcaViewerElement).damage(x!, y!, r!),
+      [Math.floor(w / 2), Math.floor(h / 2), Math.round(w / 5)],
+    );
     await expect.poll(async () => (await countForeground(widget)).count).toBeLessThan(grown.count * 0.7);
     await page.evaluate(() => (document.getElementById('good') as NcaViewerElement).reset());
     await expect.poll(async () => (await countForeground(widget)).count).toBeLessThan(grown.count * 0.05);

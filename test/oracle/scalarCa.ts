@@ -110,13 +110,7 @@ function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConfig): Fl
  * One CA step, docs/design.md §3.1-3.5. `fire[cell]` is 1 where the cell applies its update
  * (docs/design.md §3.3); null means every cell fires. Returns a new state.
  */
-export function oracleStep(
-  state: Float32Array,
-  grid: OracleGrid,
-  params: NcaParams,
-  config: NcaConfig,
-  fire: Uint8Array | null = null,
-): Float32Array {
+export function oracleStep(state: Float32Array, grid: OracleGrid, params: NcaParams, config: NcaConfig, fire: Uint8Array | null = null): Float32Array {
   const C = grid.channels;
   const cells = grid.width * grid.height;
   const pre = config.aliveMasking === 'pre-post' ? oracleAlive(state, grid, config) : null;

@@ -14,7 +14,11 @@ export interface MatrixCase {
 
 const PADDINGS: readonly Padding[] = ['zero', 'wrap', 'reflect'];
 /** No rotation, a quarter turn (the kernels swap), and an angle that mixes them. */
-const ANGLES: readonly [string, number][] = [['0', 0], ['90deg', Math.PI / 2], ['0.7rad', 0.7]];
+const ANGLES: readonly [string, number][] = [
+  ['0', 0],
+  ['90deg', Math.PI / 2],
+  ['0.7rad', 0.7],
+];
 const MASKINGS: readonly AliveMasking[] = ['pre-post', 'post'];
 /** 16 (four RGBA-sized groups) and 7, which fills no group of four evenly. */
 const CHANNELS = [16, 7] as const;

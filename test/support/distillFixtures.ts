@@ -11,7 +11,11 @@ export const SKIP_REASON = `skipped: the Distill fixtures are not at ${DISTILL_D
 
 /** The fixture file names, sorted; empty where the folder is missing. */
 export function distillFiles(): string[] {
-  return HAS_DISTILL ? readdirSync(DISTILL_DIR).filter((name) => name.endsWith('.json')).sort() : [];
+  return HAS_DISTILL
+    ? readdirSync(DISTILL_DIR)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+    : [];
 }
 
 export const LIZARD = 'ex3_1f98e.json';

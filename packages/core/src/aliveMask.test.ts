@@ -21,13 +21,7 @@ describe('aliveMask', () => {
       [2, 2, 0.5],
       [0, 0, 0.05],
     ]);
-    expect(maskRows(aliveMask(state, { padding: 'zero', aliveThreshold: 0.1 }))).toEqual([
-      '.....',
-      '.###.',
-      '.###.',
-      '.###.',
-      '.....',
-    ]);
+    expect(maskRows(aliveMask(state, { padding: 'zero', aliveThreshold: 0.1 }))).toEqual(['.....', '.###.', '.###.', '.###.', '.....']);
   });
 
   it('is strict: alpha equal to the threshold is not mature', () => {
@@ -37,24 +31,12 @@ describe('aliveMask', () => {
 
   it('threshold 0 counts any positive alpha', () => {
     const state = withAlpha([[4, 4, 1e-6]]);
-    expect(maskRows(aliveMask(state, { padding: 'zero', aliveThreshold: 0 }))).toEqual([
-      '.....',
-      '.....',
-      '.....',
-      '...##',
-      '...##',
-    ]);
+    expect(maskRows(aliveMask(state, { padding: 'zero', aliveThreshold: 0 }))).toEqual(['.....', '.....', '.....', '...##', '...##']);
   });
 
   it('follows the torus under wrap padding', () => {
     const state = withAlpha([[0, 0, 1]]);
-    expect(maskRows(aliveMask(state, { padding: 'wrap', aliveThreshold: 0.1 }))).toEqual([
-      '##..#',
-      '##..#',
-      '.....',
-      '.....',
-      '##..#',
-    ]);
+    expect(maskRows(aliveMask(state, { padding: 'wrap', aliveThreshold: 0.1 }))).toEqual(['##..#', '##..#', '.....', '.....', '##..#']);
   });
 
   it('has a zero gradient', () => {

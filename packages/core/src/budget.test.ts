@@ -21,15 +21,29 @@ describe('memory estimates', () => {
   });
 
   it('reads as people read sizes', () => {
-    expect([formatBytes(512), formatBytes(1536), formatBytes(340 * 2 ** 20), formatBytes(6.1 * 2 ** 30), formatBytes(26 * 2 ** 30)]).toEqual(['512 bytes', '1.5 KiB', '340 MiB', '6.1 GiB', '26 GiB']);
+    expect([formatBytes(512), formatBytes(1536), formatBytes(340 * 2 ** 20), formatBytes(6.1 * 2 ** 30), formatBytes(26 * 2 ** 30)]).toEqual([
+      '512 bytes',
+      '1.5 KiB',
+      '340 MiB',
+      '6.1 GiB',
+      '26 GiB',
+    ]);
   });
 });
 
 describe('checkBudget', () => {
   it('passes what fits; names the figure, the largest part, the limit and the setting otherwise', () => {
-    const estimate = { bytes: 3 * 2 ** 30, parts: [{ what: 'a', bytes: 2 ** 30, setting: '--a' }, { what: 'b', bytes: 2 * 2 ** 30, setting: '--b' }] };
+    const estimate = {
+      bytes: 3 * 2 ** 30,
+      parts: [
+        { what: 'a', bytes: 2 ** 30, setting: '--a' },
+        { what: 'b', bytes: 2 * 2 ** 30, setting: '--b' },
+      ],
+    };
     expect(() => checkBudget('the task', estimate, 4 * 2 ** 30, 'limit')).not.toThrow();
-    expect(() => checkBudget('the task', estimate, 2 ** 30, 'of the limit')).toThrow(new BudgetError('the task needs about 3.0 GiB (b: 2.0 GiB), over the 1.0 GiB of the limit; lower --b', estimate, 2 ** 30));
+    expect(() => checkBudget('the task', estimate, 2 ** 30, 'of the limit')).toThrow(
+      new BudgetError('the task needs about 3.0 GiB (b: 2.0 GiB), over the 1.0 GiB of the limit; lower --b', estimate, 2 ** 30),
+    );
   });
 
   it('lets the presets train and refuses a rollout or a pool beyond its limit', () => {
@@ -38,8 +52,12 @@ describe('checkBudget', () => {
     for (const route of ['kernel', 'tfjs', 'webgpu'] as const) {
       expect(() => checkTrainingBudget(config, regenerating, grid, { workers: 2, route, backend: 'wasm', machineBytes: 24 * 2 ** 30 }), route).not.toThrow();
     }
-    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 10_000 }, grid, { workers: 2, route: 'tfjs', backend: 'wasm' })).toThrow(/one wasm worker can hold; lower --steps/);
-    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 100_000 }, grid, { workers: 2, route: 'kernel' })).toThrow(/one rollout kernel can hold; lower --steps/);
+    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 10_000 }, grid, { workers: 2, route: 'tfjs', backend: 'wasm' })).toThrow(
+      /one wasm worker can hold; lower --steps/,
+    );
+    expect(() => checkTrainingBudget(config, { ...regenerating, stepsMax: 100_000 }, grid, { workers: 2, route: 'kernel' })).toThrow(
+      /one rollout kernel can hold; lower --steps/,
+    );
     expect(() => checkTrainingBudget(config, { ...regenerating, pool: 20_000 }, grid, { workers: 2, route: 'kernel' })).toThrow(BudgetError);
     expect(POOL_BYTES).toBeLessThan(20_000 * 72 * 72 * 16 * 4);
     // The whole run against a small machine.

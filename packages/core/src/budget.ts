@@ -71,7 +71,11 @@ export function inferenceMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, 
   const c = config.channels;
   return estimate([
     { what: `state: ${batch > 1 ? `${batch} x ` : ''}${grid.width}x${grid.height} cells x ${c} channels, in and out`, bytes: cells * 2 * c * FLOAT, setting },
-    { what: `one step's work: ${grid.width}x${grid.height} cells x (perception and ${config.hidden} hidden units)`, bytes: cells * (3 * c + config.hidden + c + 2) * FLOAT, setting },
+    {
+      what: `one step's work: ${grid.width}x${grid.height} cells x (perception and ${config.hidden} hidden units)`,
+      bytes: cells * (3 * c + config.hidden + c + 2) * FLOAT,
+      setting,
+    },
   ]);
 }
 
@@ -91,13 +95,25 @@ export function rolloutMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, gr
   const cells = grid.width * grid.height * batch;
   const c = config.channels;
   return estimate([
-    { what: `rollout: ${batch} x ${grid.width}x${grid.height} cells x ${stepsMax} steps x ${2 * c + 2} floats`, bytes: cells * stepsMax * (2 * c + 2) * FLOAT, setting: '--steps, --batch or --target-size' },
-    { what: `one step's backward pass: ${config.hidden} hidden units x 3 and perception x 4 per cell`, bytes: cells * (3 * config.hidden + 12 * c) * FLOAT, setting: '--target-size' },
+    {
+      what: `rollout: ${batch} x ${grid.width}x${grid.height} cells x ${stepsMax} steps x ${2 * c + 2} floats`,
+      bytes: cells * stepsMax * (2 * c + 2) * FLOAT,
+      setting: '--steps, --batch or --target-size',
+    },
+    {
+      what: `one step's backward pass: ${config.hidden} hidden units x 3 and perception x 4 per cell`,
+      bytes: cells * (3 * config.hidden + 12 * c) * FLOAT,
+      setting: '--target-size',
+    },
   ]);
 }
 
 function poolMemory(config: Pick<NcaConfig, 'channels'>, grid: GridSize, pool: number): MemoryPart {
-  return { what: `sample pool: ${pool} x ${grid.width}x${grid.height} cells x ${config.channels} channels`, bytes: pool * grid.width * grid.height * config.channels * FLOAT, setting: '--pool or --target-size' };
+  return {
+    what: `sample pool: ${pool} x ${grid.width}x${grid.height} cells x ${config.channels} channels`,
+    bytes: pool * grid.width * grid.height * config.channels * FLOAT,
+    setting: '--pool or --target-size',
+  };
 }
 
 /**
@@ -110,7 +126,11 @@ export function viewerMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, gri
 
 /** A figure as people read it: 1.5 GiB, 340 MiB, 12 KiB. */
 export function formatBytes(bytes: number): string {
-  const units: Array<[number, string]> = [[GiB, 'GiB'], [MiB, 'MiB'], [1024, 'KiB']];
+  const units: Array<[number, string]> = [
+    [GiB, 'GiB'],
+    [MiB, 'MiB'],
+    [1024, 'KiB'],
+  ];
   for (const [size, unit] of units) {
     if (bytes >= size) {
       return `${(bytes / size).toFixed(bytes >= 10 * size ? 0 : 1)} ${unit}`;
@@ -155,7 +175,13 @@ export function checkBudget(task: string, estimate: MemoryEstimate, limit: numbe
  * rows for the backward pass while its memory allows (past that it recomputes them); the WebGPU
  * route holds its buffers on the device (webgpuRolloutBytes).
  */
-export function routeMemory(route: GradientRoute, config: Pick<NcaConfig, 'channels' | 'hidden'>, grid: GridSize, batch: number, stepsMax: number): MemoryEstimate {
+export function routeMemory(
+  route: GradientRoute,
+  config: Pick<NcaConfig, 'channels' | 'hidden'>,
+  grid: GridSize,
+  batch: number,
+  stepsMax: number,
+): MemoryEstimate {
   const cells = grid.width * grid.height;
   const c = config.channels;
   switch (route) {
@@ -164,14 +190,26 @@ export function routeMemory(route: GradientRoute, config: Pick<NcaConfig, 'chann
     case 'kernel': {
       const padded = Math.ceil(config.hidden / 4) * 4 + Math.ceil(c / 4) * 4;
       return estimate([
-        { what: `rollout kernel: ${stepsMax + 3} states of one ${grid.width}x${grid.height} sample x ${c} channels, and its masks`, bytes: (stepsMax + 3) * cells * c * FLOAT + 2 * stepsMax * cells, setting: '--steps or --target-size' },
+        {
+          what: `rollout kernel: ${stepsMax + 3} states of one ${grid.width}x${grid.height} sample x ${c} channels, and its masks`,
+          bytes: (stepsMax + 3) * cells * c * FLOAT + 2 * stepsMax * cells,
+          setting: '--steps or --target-size',
+        },
         { what: `${batch} sample(s) in and out, and their fire draws`, bytes: batch * cells * (2 * c * FLOAT + stepsMax), setting: '--batch or --target-size' },
-        { what: `hidden rows kept for the backward pass: up to ${stepsMax} steps x ${cells} cells x ${padded} floats`, bytes: stepsMax * cells * padded * FLOAT, setting: '--steps or --target-size' },
+        {
+          what: `hidden rows kept for the backward pass: up to ${stepsMax} steps x ${cells} cells x ${padded} floats`,
+          bytes: stepsMax * cells * padded * FLOAT,
+          setting: '--steps or --target-size',
+        },
       ]);
     }
     case 'webgpu':
       return estimate([
-        { what: `the WebGPU rollout's device buffers for ${batch} x ${grid.width}x${grid.height} x ${stepsMax} steps`, bytes: webgpuRolloutBytes({ ...config, gridWidth: grid.width, gridHeight: grid.height } as NcaConfig, batch, stepsMax), setting: '--batch, --steps or --target-size' },
+        {
+          what: `the WebGPU rollout's device buffers for ${batch} x ${grid.width}x${grid.height} x ${stepsMax} steps`,
+          bytes: webgpuRolloutBytes({ ...config, gridWidth: grid.width, gridHeight: grid.height } as NcaConfig, batch, stepsMax),
+          setting: '--batch, --steps or --target-size',
+        },
       ]);
   }
 }
@@ -202,6 +240,11 @@ export function checkTrainingBudget(
   }
   if (options.machineBytes !== undefined) {
     const host = options.route === 'webgpu' ? [] : worker.parts.map((p) => ({ ...p, bytes: p.bytes * workers }));
-    checkBudget('the training run', estimate([pool, ...host]), options.machineBytes * MACHINE_SHARE, `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`);
+    checkBudget(
+      'the training run',
+      estimate([pool, ...host]),
+      options.machineBytes * MACHINE_SHARE,
+      `that is ${Math.round(MACHINE_SHARE * 100)}% of this machine's memory`,
+    );
   }
 }

@@ -15,7 +15,10 @@ describe('dense', () => {
   });
 
   it('has the gradients autodiff gives the plain version', () => {
-    const loss = (f: typeof plain) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.square(f(xx, ww, bb)), r));
+    const loss =
+      (f: typeof plain) =>
+      (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(tf.square(f(xx, ww, bb)), r));
     const fast = tf.grads(loss((a, c, d) => dense(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D)))([x, w, b]);
     const reference = tf.grads(loss(plain))([x, w, b]);
     fast.forEach((g, i) => {

@@ -32,7 +32,5 @@ export function rotatedKernels(config: { sobelScale: number; angle: number }): n
   const cos = Math.cos(config.angle);
   const sin = Math.sin(config.angle);
   const id = identityKernel();
-  return [0, 1, 2].map((i) =>
-    [0, 1, 2].map((j) => [id[i]![j]!, cos * kx[i]![j]! - sin * ky[i]![j]!, sin * kx[i]![j]! + cos * ky[i]![j]!]),
-  );
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => [id[i]![j]!, cos * kx[i]![j]! - sin * ky[i]![j]!, sin * kx[i]![j]! + cos * ky[i]![j]!]));
 }

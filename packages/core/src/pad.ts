@@ -8,7 +8,12 @@ import type { Padding } from '@nca-studio/weights-format';
  */
 export function padState(x: tf.Tensor4D, padding: Padding): tf.Tensor4D {
   if (padding === 'zero') {
-    return tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    return tf.pad(x, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
   }
   return padAxis(padAxis(x, 1, padding), 2, padding);
 }

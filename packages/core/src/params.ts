@@ -19,9 +19,7 @@ export function paramsToTensors(params: NcaParams, config: Pick<NcaConfig, 'chan
 
 /** Tensors back to arrays for a weights file. */
 export async function tensorsToParams(params: CaParams): Promise<NcaParams> {
-  const [dense1Weight, dense1Bias, dense2Weight, dense2Bias] = await Promise.all(
-    PARAM_NAMES.map(async (name) => new Float32Array(await params[name].data())),
-  );
+  const [dense1Weight, dense1Bias, dense2Weight, dense2Bias] = await Promise.all(PARAM_NAMES.map(async (name) => new Float32Array(await params[name].data())));
   return { dense1Weight: dense1Weight!, dense1Bias: dense1Bias!, dense2Weight: dense2Weight!, dense2Bias: dense2Bias! };
 }
 

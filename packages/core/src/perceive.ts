@@ -9,10 +9,7 @@ import { padState } from './pad.ts';
  * Built from slices of the padded state (no depthwise conv) so that its gradient exists on
  * every backend, wasm included.
  */
-export function perceive(
-  state: tf.Tensor4D,
-  config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'>,
-): tf.Tensor4D {
+export function perceive(state: tf.Tensor4D, config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'>): tf.Tensor4D {
   return tf.tidy(() => {
     const padded = padState(state, config.padding);
     const [b, h, w, c] = state.shape;

@@ -136,7 +136,10 @@ export function isPresetName(name: string): name is PresetName {
  */
 export function overrideSettings(base: TrainingSettings, overrides: Partial<TrainingSettings>): TrainingSettings {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as Partial<TrainingSettings>;
-  const tenth = base.lrDecayAt === null && base.lrDecayFactor === 1 && given.lrDecayAt !== undefined && given.lrDecayAt !== null && given.lrDecayFactor === undefined ? { lrDecayFactor: 0.1 } : {};
+  const tenth =
+    base.lrDecayAt === null && base.lrDecayFactor === 1 && given.lrDecayAt !== undefined && given.lrDecayAt !== null && given.lrDecayFactor === undefined
+      ? { lrDecayFactor: 0.1 }
+      : {};
   return { ...base, ...tenth, ...given };
 }
 

@@ -93,7 +93,12 @@ export function fieldBytes(table: FieldTable): number {
  * Packs `values` by `table` into `into` at `byteOffset` (a new buffer by default): each field at
  * 4 x its index, integers as 32 bits, floats as float32. Every field must be given.
  */
-export function packFields<T extends FieldTable>(table: T, values: FieldValues<T>, into: ArrayBuffer = new ArrayBuffer(fieldBytes(table)), byteOffset = 0): ArrayBuffer {
+export function packFields<T extends FieldTable>(
+  table: T,
+  values: FieldValues<T>,
+  into: ArrayBuffer = new ArrayBuffer(fieldBytes(table)),
+  byteOffset = 0,
+): ArrayBuffer {
   const view = new DataView(into, byteOffset, fieldBytes(table));
   const given = values as Record<string, number>;
   table.forEach(([name, kind], i) => {
@@ -119,7 +124,10 @@ export function wgslStruct(name: string, table: FieldTable): string {
 
 /** C assertions that `struct` has `table`'s layout: each field's offset, and the size. */
 export function cLayoutAsserts(struct: string, table: FieldTable): string {
-  const lines = table.map(([field], i) => `_Static_assert(__builtin_offsetof(${struct}, ${field}) == ${4 * i}, "${struct}.${field} is not at byte ${4 * i} as rolloutLayout.ts says");`);
+  const lines = table.map(
+    ([field], i) =>
+      `_Static_assert(__builtin_offsetof(${struct}, ${field}) == ${4 * i}, "${struct}.${field} is not at byte ${4 * i} as rolloutLayout.ts says");`,
+  );
   lines.push(`_Static_assert(sizeof(${struct}) == ${fieldBytes(table)}, "${struct} is not ${fieldBytes(table)} bytes as rolloutLayout.ts says");`);
   return `${lines.join('\n')}\n`;
 }
@@ -132,7 +140,11 @@ export const PADDING_CODES: Readonly<Record<Padding, number>> = { zero: 0, wrap:
  * lossScale (x - target), and the overflow penalty's share of the batch, overflowScale
  * (x - clip(x, -1, 1)).
  */
-export function lossScales(config: Pick<NcaConfig, 'gridWidth' | 'gridHeight' | 'channels'>, batch: number, overflowWeight: number): { lossScale: number; overflowScale: number } {
+export function lossScales(
+  config: Pick<NcaConfig, 'gridWidth' | 'gridHeight' | 'channels'>,
+  batch: number,
+  overflowWeight: number,
+): { lossScale: number; overflowScale: number } {
   const cells = config.gridWidth * config.gridHeight;
   return { lossScale: 2 / (cells * 4 * batch), overflowScale: (2 * overflowWeight) / (batch * cells * config.channels) };
 }

@@ -25,7 +25,9 @@ describe('damageDisc', () => {
   it('zeroes every channel inside the disc of the chosen samples only', () => {
     const state = tf.ones([2, 7, 7, 3]) as tf.Tensor4D;
     const damaged = damageDisc(state, [{ x: 3, y: 3, radius: 1.5 }, null]);
-    const rows = (damaged.arraySync()[0] as number[][][]).map((row) => row.map((c) => (c.every((v) => v === 0) ? '.' : c.every((v) => v === 1) ? '#' : '?')).join(''));
+    const rows = (damaged.arraySync()[0] as number[][][]).map((row) =>
+      row.map((c) => (c.every((v) => v === 0) ? '.' : c.every((v) => v === 1) ? '#' : '?')).join(''),
+    );
     expect(rows).toEqual(['#######', '#######', '##...##', '##...##', '##...##', '#######', '#######']);
     expect(damaged.slice([1], [1]).min().arraySync()).toBe(1);
   });

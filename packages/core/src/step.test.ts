@@ -159,7 +159,10 @@ describe('gradient of one step', () => {
     const cfg = config({ hidden: 8, padding: 'wrap' });
     const rng = createRng(11);
     const rand = (shape: number[], lo: number, hi: number): tf.Tensor =>
-      tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng.next()), shape);
+      tf.tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng.next()),
+        shape,
+      );
     // Alpha well above the threshold everywhere, so the (constant) alive mask cannot flip.
     const state = tf.concat([rand([1, 4, 4, 3], -1, 1), rand([1, 4, 4, 1], 0.5, 1)], 3) as tf.Tensor4D;
     const w1 = rand([3 * C, 8], -0.5, 0.5);
@@ -172,7 +175,12 @@ describe('gradient of one step', () => {
       tf.sum(
         tf.mul(
           weights,
-          step(s as tf.Tensor4D, { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: c as tf.Tensor2D, dense2Bias: d as tf.Tensor1D }, cfg, { fire }),
+          step(
+            s as tf.Tensor4D,
+            { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: c as tf.Tensor2D, dense2Bias: d as tf.Tensor1D },
+            cfg,
+            { fire },
+          ),
         ),
       );
     const inputs = [state, w1, b1, w2, b2];

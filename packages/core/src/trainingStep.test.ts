@@ -13,7 +13,10 @@ const H = 6;
 function setup(seed: number) {
   const rng = createRng(seed);
   const rand = (shape: number[], lo: number, hi: number): tf.Tensor =>
-    tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng.next()), shape);
+    tf.tensor(
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng.next()),
+      shape,
+    );
   // Alpha spread over [-0.2, 1.2] so that some cells are dead, some mature, some clamped.
   const state = tf.concat([rand([2, H, H, 3], -0.5, 1.5), rand([2, H, H, 1], -0.2, 1.2), rand([2, H, H, C - 4], -1, 1)], 3) as tf.Tensor4D;
   const params: CaParams = {
@@ -44,14 +47,16 @@ describe('trainingStep', () => {
   it.each(configs)('%s: same gradients as autodiff of step over 3 steps', (_, overrides) => {
     const config: NcaConfig = { ...DEFAULT_CONFIG, channels: C, hidden: 10, ...overrides };
     const { state, params, fire, weights } = setup(2);
-    const loss = (run: typeof trainingStep) => (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Scalar => {
-      const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: c as tf.Tensor2D, dense2Bias: d as tf.Tensor1D };
-      let s = x as tf.Tensor4D;
-      for (let i = 0; i < 3; i++) {
-        s = run(s, p, config, fire);
-      }
-      return tf.sum(tf.mul(tf.square(s), weights));
-    };
+    const loss =
+      (run: typeof trainingStep) =>
+      (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Scalar => {
+        const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: c as tf.Tensor2D, dense2Bias: d as tf.Tensor1D };
+        let s = x as tf.Tensor4D;
+        for (let i = 0; i < 3; i++) {
+          s = run(s, p, config, fire);
+        }
+        return tf.sum(tf.mul(tf.square(s), weights));
+      };
     const inputs = [state, params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias];
     const fast = tf.grads(loss(trainingStep))(inputs);
     const reference = tf.grads(loss((s, p, cfg, f) => step(s, p, cfg, { fire: f })))(inputs);
@@ -67,7 +72,12 @@ describe('trainingStep', () => {
     const config: NcaConfig = { ...DEFAULT_CONFIG, channels: C, hidden: 10 };
     const { state, params, fire } = setup(3);
     const vars = [params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias].map((t) => tf.variable(t));
-    const p: CaParams = { dense1Weight: vars[0] as tf.Variable<tf.Rank.R2>, dense1Bias: vars[1] as tf.Variable<tf.Rank.R1>, dense2Weight: vars[2] as tf.Variable<tf.Rank.R2>, dense2Bias: vars[3] as tf.Variable<tf.Rank.R1> };
+    const p: CaParams = {
+      dense1Weight: vars[0] as tf.Variable<tf.Rank.R2>,
+      dense1Bias: vars[1] as tf.Variable<tf.Rank.R1>,
+      dense2Weight: vars[2] as tf.Variable<tf.Rank.R2>,
+      dense2Bias: vars[3] as tf.Variable<tf.Rank.R1>,
+    };
     const measure = (run: (s: tf.Tensor4D) => tf.Tensor4D): number => {
       let peak = 0;
       const { value, grads } = tf.variableGrads(() => {

@@ -38,7 +38,16 @@ export function trainingStep(state: tf.Tensor4D, params: CaParams, config: NcaCo
       // temporaries would live until the end of backprop.
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [xs, fs, ms, w1s, b1s, w2s, b2s, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D, tf.Tensor4D];
+          const [xs, fs, ms, w1s, b1s, w2s, b2s, ys] = saved as [
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor4D,
+          ];
           let g = dy as tf.Tensor4D;
           if (config.clampRgba) {
             // clipByValue passes the gradient where min <= y <= max (tfjs's convention).
@@ -114,20 +123,23 @@ function perceiveInterleavedAdjoint(dp: tf.Tensor4D, config: NcaConfig): tf.Tens
       [0, 1, 2].flatMap((i) => [0, 1, 2].flatMap((j) => Array.from({ length: c }, () => k[2 - i]![2 - j]!).flat())),
       [3, 3, c3, 1],
     );
-    const spread = tf.depthwiseConv2d(tf.pad(dp, [[0, 0], [2, 2], [2, 2], [0, 0]]) as tf.Tensor4D, flipped, 1, 'valid');
+    const spread = tf.depthwiseConv2d(
+      tf.pad(dp, [
+        [0, 0],
+        [2, 2],
+        [2, 2],
+        [0, 0],
+      ]) as tf.Tensor4D,
+      flipped,
+      1,
+      'valid',
+    );
     const padded = tf.sum(tf.reshape(spread, [b, h + 2, w + 2, c, 3]), 4) as tf.Tensor4D;
     return unpadAdjoint(padded, config.padding);
   });
 }
 
-function mlp(
-  cells: tf.Tensor,
-  w1: tf.Tensor2D,
-  b1: tf.Tensor1D,
-  w2: tf.Tensor2D,
-  b2: tf.Tensor1D,
-  useTanh: boolean,
-): { hidden: tf.Tensor2D; ds: tf.Tensor2D } {
+function mlp(cells: tf.Tensor, w1: tf.Tensor2D, b1: tf.Tensor1D, w2: tf.Tensor2D, b2: tf.Tensor1D, useTanh: boolean): { hidden: tf.Tensor2D; ds: tf.Tensor2D } {
   const inputs = cells.shape[cells.rank - 1]!;
   const flat = tf.reshape(cells, [cells.size / inputs, inputs]) as tf.Tensor2D;
   const hidden = tf.fused.matMul({ a: flat, b: w1, bias: b1, activation: 'relu' }) as tf.Tensor2D;
@@ -156,7 +168,12 @@ function foldAxis(x: tf.Tensor4D, axis: 1 | 2, padding: Padding): tf.Tensor4D {
   // Where the padded border cells were copied from (see padState).
   const [firstFrom, lastFrom] = padding === 'wrap' ? [n - 1, 0] : [1, n - 2];
   const at = (edge: tf.Tensor4D, index: number): tf.Tensor4D => {
-    const pads: Array<[number, number]> = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    const pads: Array<[number, number]> = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     pads[axis] = [index, n - 1 - index];
     return tf.pad(edge, pads);
   };

@@ -25,7 +25,8 @@ declare const NCA_BUNDLED_VERSION: string | undefined;
 
 const RECIPE = PRESETS.regenerating;
 
-const USAGE = 'usage: bench:gpu [--iterations N (default 300)] [--out DIR (default nca-gpu-bench)] [--repeats N (default 3)] [--steps N (of the timed batch, default 80)]';
+const USAGE =
+  'usage: bench:gpu [--iterations N (default 300)] [--out DIR (default nca-gpu-bench)] [--repeats N (default 3)] [--steps N (of the timed batch, default 80)]';
 
 function positive(name: string, text: string): number {
   const n = Number(text);
@@ -59,7 +60,14 @@ async function timeGradient(gradient: (task: GradientTask) => Promise<unknown>, 
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { iterations: { type: 'string', default: '300' }, out: { type: 'string', default: 'nca-gpu-bench' }, repeats: { type: 'string', default: '3' }, steps: { type: 'string', default: '80' } } }));
+    ({ values } = parseArgs({
+      options: {
+        iterations: { type: 'string', default: '300' },
+        out: { type: 'string', default: 'nca-gpu-bench' },
+        repeats: { type: 'string', default: '3' },
+        steps: { type: 'string', default: '80' },
+      },
+    }));
   } catch (error) {
     console.error(`bench:gpu: ${(error as Error).message}\n${USAGE}`);
     process.exit(EXIT_USAGE);
@@ -93,7 +101,9 @@ async function main(): Promise<void> {
     overflowWeight: 0,
   });
   const cellSteps = cells * batch * BATCH_STEPS;
-  console.log(`batch: ${config.gridWidth}x${config.gridHeight}, batch ${batch}, hidden ${config.hidden}, ${config.channels} channels, ${BATCH_STEPS} steps, grown patterns (${cellSteps} cell-steps forward and backward)`);
+  console.log(
+    `batch: ${config.gridWidth}x${config.gridHeight}, batch ${batch}, hidden ${config.hidden}, ${config.channels} channels, ${BATCH_STEPS} steps, grown patterns (${cellSteps} cell-steps forward and backward)`,
+  );
   const fusedSeconds = await timeGradient(webgpuGradient(device), task, repeats);
   const fusedRate = cellSteps / fusedSeconds;
   console.log(`fused WebGPU rollout: ${Math.round(fusedRate)} cell-steps/s (${(fusedSeconds * 1000).toFixed(0)} ms per batch, ${repeats} timed)`);
@@ -136,7 +146,9 @@ async function main(): Promise<void> {
   const paced = times.length > 1 ? times.slice(1) : times;
   const perIteration = paced.reduce((a, b) => a + b, 0) / paced.length;
   console.log(`pace: ${(1 / perIteration).toFixed(2)} it/s (${(perIteration * 1000).toFixed(0)} ms per iteration, the first excluded)`);
-  console.log(`projected: the full regenerating recipe (${RECIPE.training.iterations} iterations) in ${((perIteration * RECIPE.training.iterations) / 60).toFixed(1)} min on this adapter`);
+  console.log(
+    `projected: the full regenerating recipe (${RECIPE.training.iterations} iterations) in ${((perIteration * RECIPE.training.iterations) / 60).toFixed(1)} min on this adapter`,
+  );
 
   const toolVersion = typeof NCA_BUNDLED_VERSION === 'string' ? NCA_BUNDLED_VERSION : (await import('../src/version.ts')).TOOL_VERSION;
   const model = trainedModelFile(checkpoint, { backend: 'webgpu', backendDetail: `fused WebGPU rollout on ${adapter.description}`, toolVersion });
@@ -144,7 +156,9 @@ async function main(): Promise<void> {
   // The strip runs the model forward for a few hundred steps: tfjs on the same GPU.
   await selectBackend('webgpu');
   await writeFileAtomic(join(out, 'growth.png'), await growthStrip(checkpoint.params, config, { regrow: true, seed: 2 }));
-  console.log(`wrote ${join(out, 'model.safetensors')} and ${join(out, 'growth.png')} (loss ${checkpoint.losses.at(-1)!.toExponential(3)} after ${checkpoint.iteration} iterations)`);
+  console.log(
+    `wrote ${join(out, 'model.safetensors')} and ${join(out, 'growth.png')} (loss ${checkpoint.losses.at(-1)!.toExponential(3)} after ${checkpoint.iteration} iterations)`,
+  );
   console.log(`cell_steps_per_s ${Math.round(fusedRate)}`);
 }
 

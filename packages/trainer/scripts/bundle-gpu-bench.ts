@@ -63,7 +63,9 @@ const walk = async (dir: string): Promise<void> => {
 };
 await walk(out);
 console.log(`bundle: ${out}, ${files.length} files, ${(total / 2 ** 20).toFixed(1)} MiB`);
-console.log(`run it anywhere with a GPU and Vulkan: cp -r ${relative(process.cwd(), out) || '.'} <somewhere> && node <somewhere>/bench-gpu.js [--iterations N] [--out DIR]`);
+console.log(
+  `run it anywhere with a GPU and Vulkan: cp -r ${relative(process.cwd(), out) || '.'} <somewhere> && node <somewhere>/bench-gpu.js [--iterations N] [--out DIR]`,
+);
 if (total > MAX_BYTES) {
   console.error(`bundle:gpu-bench: ${(total / 2 ** 20).toFixed(1)} MiB is more than the ${MAX_BYTES / 2 ** 20} MiB it may take`);
   process.exit(1);

@@ -28,7 +28,11 @@ const BUNDLED: Bundled[] = [
   { id: 'butterfly', name: '🦋 butterfly', args: ['--emoji', '🦋', '--preset', 'cpu', '--seed', '1', '--iterations', '5600', '--lr-decay-at', '3900'] },
   // The flower's pattern is learnt late: a longer phase at the full rate (the fall from 87%, not
   // 70%) lowers its errors.
-  { id: 'flower', name: 'flower (docs/targets/flower.svg)', args: ['--target', 'docs/targets/flower.svg', '--preset', 'cpu', '--seed', '1', '--iterations', '5600', '--lr-decay-at', '4900'] },
+  {
+    id: 'flower',
+    name: 'flower (docs/targets/flower.svg)',
+    args: ['--target', 'docs/targets/flower.svg', '--preset', 'cpu', '--seed', '1', '--iterations', '5600', '--lr-decay-at', '4900'],
+  },
 ];
 
 const models = join(repo, 'packages/viewer/public/models');
@@ -44,14 +48,32 @@ async function manifest(): Promise<{ title: string; models: Array<Record<string,
 
 async function nca(argv: string[]): Promise<string[]> {
   const out: string[] = [];
-  const code = await main(argv, { log: (l) => { out.push(l); console.log(l); }, error: (l) => console.error(l) });
+  const code = await main(argv, {
+    log: (l) => {
+      out.push(l);
+      console.log(l);
+    },
+    error: (l) => console.error(l),
+  });
   if (code !== 0) {
     throw new Error(`nca ${argv.join(' ')} exited with ${code}`);
   }
   return out;
 }
 
-type RunJson = { status: string; iterations: number; seconds: number; final_loss: number; backend: { name: string }; workers: number; preset: string; seed: number; target: string; config: unknown; training: unknown };
+type RunJson = {
+  status: string;
+  iterations: number;
+  seconds: number;
+  final_loss: number;
+  backend: { name: string };
+  workers: number;
+  preset: string;
+  seed: number;
+  target: string;
+  config: unknown;
+  training: unknown;
+};
 
 /** The iterations a bundled command trains: its `--iterations` flag, else its preset's. */
 function iterationsOf(model: Bundled, preset: PresetName): number {
@@ -62,7 +84,9 @@ function iterationsOf(model: Bundled, preset: PresetName): number {
 /** The plan part of run.json: what the run trained, without how long it took; keys sorted, so order does not count. */
 function planOf(run: RunJson): string {
   const sorted = (_: string, value: unknown): unknown =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value;
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : value;
   return JSON.stringify({ preset: run.preset, seed: run.seed, target: run.target, config: run.config, training: run.training }, sorted);
 }
 

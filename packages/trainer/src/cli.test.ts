@@ -38,7 +38,31 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
   /** A finished 2-iteration run to resume, and its checkpoint's bytes. */
   async function finishedRun(name: string): Promise<{ run: string; checkpoint: string; bytes: Buffer }> {
     const run = join(dir, name);
-    const trained = await nca('train', '--emoji', '🦎', '--preset', 'quick', '--target-size', '8', '--padding', '2', '--iterations', '2', '--steps', '4', '--batch', '2', '--pool', '4', '--damage', '1', '--backend', 'wasm', '--out', run);
+    const trained = await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--preset',
+      'quick',
+      '--target-size',
+      '8',
+      '--padding',
+      '2',
+      '--iterations',
+      '2',
+      '--steps',
+      '4',
+      '--batch',
+      '2',
+      '--pool',
+      '4',
+      '--damage',
+      '1',
+      '--backend',
+      'wasm',
+      '--out',
+      run,
+    );
     expect(trained.code).toBe(0);
     const checkpoint = join(run, 'checkpoint.safetensors');
     return { run, checkpoint, bytes: await readFile(checkpoint) };
@@ -60,14 +84,24 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
     expect(out.join('\n')).toMatch(/resuming .* at iteration 2 of 3; changed: lr 0.002 -> 0.0005, iterations 2 -> 3, checkpointEvery 100 -> 7/);
     const record = JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as { training: { lr: number; iterations: number }; resumptions: unknown[] };
     expect(record.training).toMatchObject({ lr: 0.0005, iterations: 3 });
-    expect(record.resumptions).toEqual([{ iteration: 2, changed: { lr: { from: 0.002, to: 0.0005 }, iterations: { from: 2, to: 3 }, checkpointEvery: { from: 100, to: 7 } } }]);
-    const inspected = JSON.parse((await nca('inspect', run, '--json')).out.join('\n')) as { iteration: number; training: { lr: number }; resumptions: unknown[] };
+    expect(record.resumptions).toEqual([
+      { iteration: 2, changed: { lr: { from: 0.002, to: 0.0005 }, iterations: { from: 2, to: 3 }, checkpointEvery: { from: 100, to: 7 } } },
+    ]);
+    const inspected = JSON.parse((await nca('inspect', run, '--json')).out.join('\n')) as {
+      iteration: number;
+      training: { lr: number };
+      resumptions: unknown[];
+    };
     expect(inspected).toMatchObject({ iteration: 3, training: { lr: 0.0005 } });
     expect(inspected.resumptions).toHaveLength(1);
   });
 
   it.each([
-    ['a format_version from the future', (b: Buffer) => b.toString('latin1').replace('"format_version":"2"', '"format_version":"9"'), /format_version 9 is newer than this reader supports \(2\)/],
+    [
+      'a format_version from the future',
+      (b: Buffer) => b.toString('latin1').replace('"format_version":"2"', '"format_version":"9"'),
+      /format_version 9 is newer than this reader supports \(2\)/,
+    ],
     ['a truncated file', (b: Buffer) => b.subarray(0, b.length - 40).toString('latin1'), /truncated/],
     ['a NaN in an Adam moment', (b: Buffer) => nanInAdam(b).toString('latin1'), /tensor 'adam.m.dense1Weight' has a non-finite value \(NaN\)/],
   ])('refuses %s: one line, exit 2, before any training', async (_name, spoil, message) => {
@@ -105,7 +139,32 @@ describe('nca flags', () => {
     const { code, out } = await nca('train', '--help');
     expect(code).toBe(0);
     const help = out.join(' ').replace(/\s+/g, ' ');
-    for (const flag of ['--target', '--emoji', '--preset', '--target-size', '--padding', '--iterations', '--batch', '--pool', '--damage', '--damage-radius', '--steps', '--lr', '--lr-decay-at', '--lr-decay-factor', '--lr-schedule', '--hidden', '--channels', '--fire-rate', '--seed', '--backend', '--out', '--checkpoint-every', '--resume', '--background']) {
+    for (const flag of [
+      '--target',
+      '--emoji',
+      '--preset',
+      '--target-size',
+      '--padding',
+      '--iterations',
+      '--batch',
+      '--pool',
+      '--damage',
+      '--damage-radius',
+      '--steps',
+      '--lr',
+      '--lr-decay-at',
+      '--lr-decay-factor',
+      '--lr-schedule',
+      '--hidden',
+      '--channels',
+      '--fire-rate',
+      '--seed',
+      '--backend',
+      '--out',
+      '--checkpoint-every',
+      '--resume',
+      '--background',
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/regenerating 8000/);
@@ -117,7 +176,25 @@ describe('nca flags', () => {
 
   it('without a preset flag on the CPU picks cpu and says why', async () => {
     const dir2 = join(dir, 'auto');
-    const { code, out } = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--out', dir2);
+    const { code, out } = await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--iterations',
+      '1',
+      '--steps',
+      '4',
+      '--batch',
+      '2',
+      '--damage',
+      '1',
+      '--pool',
+      '4',
+      '--backend',
+      'wasm',
+      '--out',
+      dir2,
+    );
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(/preset: cpu, the article's model and 40 px target .*wasm is no GPU or native TensorFlow backend/);
     expect(out.join('\n')).toMatch(/grid 56x56/);
@@ -138,7 +215,27 @@ describe('nca flags', () => {
 
   it('--damage-radius sets the disc range and refuses one out of bounds', async () => {
     const dir3 = join(dir, 'radius');
-    const ok = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--damage-radius', '.2..0.25', '--out', dir3);
+    const ok = await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--iterations',
+      '1',
+      '--steps',
+      '4',
+      '--batch',
+      '2',
+      '--damage',
+      '1',
+      '--pool',
+      '4',
+      '--backend',
+      'wasm',
+      '--damage-radius',
+      '.2..0.25',
+      '--out',
+      dir3,
+    );
     expect(ok.code).toBe(0);
     expect(await readFile(join(dir3, 'run.json'), 'utf8')).toMatch(/"damageRadius":\s*\{\s*"min":\s*0\.2,\s*"max":\s*0\.25\s*\}/);
     for (const bad of ['0.3..0.1', '0.7', '0..0.2', 'big']) {
@@ -150,7 +247,35 @@ describe('nca flags', () => {
 
   it('--lr-schedule linear and --lr-decay-factor reach the run; an unknown schedule or a factor above 1 exits 2', async () => {
     const dir4 = join(dir, 'linear');
-    const ok = await nca('train', '--emoji', '🦎', '--iterations', '3', '--steps', '4', '--batch', '2', '--damage', '1', '--pool', '4', '--backend', 'wasm', '--lr', '0.002', '--lr-decay-at', '1', '--lr-schedule', 'linear', '--lr-decay-factor', '0.01', '--log-every', '1', '--out', dir4);
+    const ok = await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--iterations',
+      '3',
+      '--steps',
+      '4',
+      '--batch',
+      '2',
+      '--damage',
+      '1',
+      '--pool',
+      '4',
+      '--backend',
+      'wasm',
+      '--lr',
+      '0.002',
+      '--lr-decay-at',
+      '1',
+      '--lr-schedule',
+      'linear',
+      '--lr-decay-factor',
+      '0.01',
+      '--log-every',
+      '1',
+      '--out',
+      dir4,
+    );
     expect(ok.code).toBe(0);
     const run = JSON.parse(await readFile(join(dir4, 'run.json'), 'utf8')) as { training: Record<string, unknown> };
     expect(run.training).toMatchObject({ lrDecayAt: 1, lrDecayFactor: 0.01, lrSchedule: 'linear' });
@@ -197,13 +322,36 @@ describe('nca loads only what the command needs', () => {
   const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
   const lizard = fileURLToPath(new URL('../../viewer/public/models/lizard.safetensors', import.meta.url));
   const loads = (...args: string[]): { code: number; tfjs: boolean; sharp: boolean } =>
-    JSON.parse(execFileSync(process.execPath, [probe, cli, ...args], { encoding: 'utf8' }).trim().split('\n').at(-1)!);
+    JSON.parse(
+      execFileSync(process.execPath, [probe, cli, ...args], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
 
   it('inspect (a model and a checkpoint) and --help load neither tfjs nor sharp', async () => {
     expect(loads('inspect', lizard)).toEqual({ code: 0, tfjs: false, sharp: false });
     expect(loads('--help')).toEqual({ code: 0, tfjs: false, sharp: false });
     const run = join(dir, 'inspect-run');
-    const { code } = await nca('train', '--emoji', '🦎', '--iterations', '1', '--steps', '2', '--batch', '2', '--pool', '4', '--damage', '1', '--backend', 'wasm', '--out', run);
+    const { code } = await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--iterations',
+      '1',
+      '--steps',
+      '2',
+      '--batch',
+      '2',
+      '--pool',
+      '4',
+      '--damage',
+      '1',
+      '--backend',
+      'wasm',
+      '--out',
+      run,
+    );
     expect(code).toBe(0);
     expect(loads('inspect', run)).toEqual({ code: 0, tfjs: false, sharp: false });
   });

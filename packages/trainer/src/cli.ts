@@ -11,20 +11,24 @@ import type { CommandIo } from './commands/io.ts';
 import { errorExitCode, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
 /** Flag parsers: validate once at the edge, with a message naming the flag. */
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
-  const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) {
-    throw new InvalidArgumentError(`expected an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got "${text}"`);
-  }
-  return n;
-};
-const number = (min: number, max: number) => (text: string): number => {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${text}"`);
-  }
-  return n;
-};
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got "${text}"`);
+    }
+    return n;
+  };
+const number =
+  (min: number, max: number) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${text}"`);
+    }
+    return n;
+  };
 
 /** "MIN..MAX" or one number (MIN = MAX), each matching `number`; null when malformed. */
 function splitRange(text: string, number: string): [number, number] | null {
@@ -76,7 +80,10 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--emoji <char>', 'target emoji from the bundled Noto images, e.g. 🦎')
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')
     .addOption(
-      new Option('--preset <name>', 'training recipe (default auto: regenerating on a GPU or native TensorFlow, cpu where the wasm rollout kernel trains, quick otherwise)').choices(['auto', ...Object.keys(PRESETS)]),
+      new Option(
+        '--preset <name>',
+        'training recipe (default auto: regenerating on a GPU or native TensorFlow, cpu where the wasm rollout kernel trains, quick otherwise)',
+      ).choices(['auto', ...Object.keys(PRESETS)]),
     )
     .option('--target-size <n>', `longest side of the target in cells (${perPreset((t) => t.targetSize)})`, integer(4, 1024))
     .option('--padding <n>', `empty cells around the target (${perPreset((t) => t.padding)})`, integer(0, 512))
@@ -85,14 +92,21 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--pool <n>', `sample pool size, 0 for none (${perPreset((t) => t.pool)})`, integer(0, 1 << 20))
     .option('--reseed-every <n>', `re-seed the batch's worst sample every N iterations (${perPreset((t) => t.reseedEvery)})`, integer(1, 1_000_000))
     .option('--damage <n>', `damaged samples per batch (${perPreset((t) => t.damaged)})`, integer(0, 1024))
-    .option('--damage-radius <min..max>', `radius of the damage discs as a fraction of the grid (${perPreset((t) => `${t.damageRadius.min}..${t.damageRadius.max}`)})`, fractionRange)
+    .option(
+      '--damage-radius <min..max>',
+      `radius of the damage discs as a fraction of the grid (${perPreset((t) => `${t.damageRadius.min}..${t.damageRadius.max}`)})`,
+      fractionRange,
+    )
     .option('--steps <min..max>', `CA steps per iteration (${perPreset((t) => `${t.stepsMin}..${t.stepsMax}`)})`, stepRange)
     .option('--overflow-weight <w>', `weight of the penalty on state values beyond [-1, 1], 0 for none (${perPreset((t) => t.overflowWeight)})`, number(0, 1e6))
     .option('--lr <rate>', `Adam learning rate (${perPreset((t) => t.lr)})`, number(1e-9, 1))
     .option('--lr-decay-at <n>', `iteration where the rate starts to fall (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
     .option('--lr-decay-factor <f>', `what the rate falls to, as a fraction of --lr (${perPreset((t) => t.lrDecayFactor)})`, number(0, 1))
     .addOption(
-      new Option('--lr-schedule <kind>', `step: the rate drops at once at --lr-decay-at; linear: it falls in a straight line from there to the last iteration (with --resume and a new --iterations total, the line stretches to it) (${perPreset((t) => t.lrSchedule)})`).choices(['step', 'linear']),
+      new Option(
+        '--lr-schedule <kind>',
+        `step: the rate drops at once at --lr-decay-at; linear: it falls in a straight line from there to the last iteration (with --resume and a new --iterations total, the line stretches to it) (${perPreset((t) => t.lrSchedule)})`,
+      ).choices(['step', 'linear']),
     )
     .option('--hidden <n>', `hidden units of the update rule (${perPreset((_, c) => c.hidden)})`, integer(1, 1024))
     .option('--channels <n>', `state channels (${perPreset((_, c) => c.channels)})`, integer(4, 64))
@@ -101,7 +115,10 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .addOption(new Option('--backend <name>', `compute backend (default ${TRAIN_DEFAULTS.backend})`).choices(BACKEND_NAMES as string[]))
     .option('--out <dir>', 'run folder (default runs/<target>-<timestamp>)')
     .option('--checkpoint-every <n>', `write a checkpoint every N iterations (default ${TRAIN_DEFAULTS.checkpointEvery})`, integer(1))
-    .option('--resume <dir>', 'continue the run in DIR from its checkpoint; it may change --iterations (the new total), --lr, --lr-decay-at, --lr-decay-factor, --lr-schedule, --checkpoint-every, --workers, --backend and --gradient, and refuses any other flag')
+    .option(
+      '--resume <dir>',
+      'continue the run in DIR from its checkpoint; it may change --iterations (the new total), --lr, --lr-decay-at, --lr-decay-factor, --lr-schedule, --checkpoint-every, --workers, --backend and --gradient, and refuses any other flag',
+    )
     .option('--force', 'replace the run that --out already holds (without it, that is refused)')
     .option('--log-every <n>', `when not on a terminal, print a line every N iterations (default ${TRAIN_DEFAULTS.logEvery})`, integer(1))
     .option('--workers <n>', 'gradient worker threads for the kernel and tfjs on the CPU backends (default 0: one per core, up to the batch)', integer(0, 256))
@@ -120,7 +137,9 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .description('convert a model between formats: --from distill|torch into an NCA weights file, or --to torch from one')
     .argument('<input>', 'the model to convert (with --all: a folder of them)')
     .argument('<output>', 'the file to write: .safetensors, or with --to torch .pt or .safetensors (with --all: a folder)')
-    .addOption(new Option('--from <format>', 'format of the input (a Distill .json, or a PyTorch notebook state dict .pt / .safetensors)').choices([...CONVERT_FORMATS]))
+    .addOption(
+      new Option('--from <format>', 'format of the input (a Distill .json, or a PyTorch notebook state dict .pt / .safetensors)').choices([...CONVERT_FORMATS]),
+    )
     .addOption(new Option('--to <format>', "write an NCA weights file as the PyTorch notebook's state dict").choices([...EXPORT_FORMATS]).conflicts('from'))
     .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest (--from distill)')
     .addOption(new Option('--dtype <type>', 'storage type of the weights').choices(['float32', 'float16', 'uint8']).default('float32'))
@@ -159,8 +178,16 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--profile', 'profile one more iteration with tf.profile and print the top kernels (kernels of worker threads are not seen: use --workers 1)')
     .option('--workers <n>', 'gradient worker threads, as for nca train (0: one per core, up to the batch)', integer(0, 256), 0)
     .addOption(gradientOption())
-    .addOption(new Option('--mode <mode>', 'batches from seeds (a fresh run), from a pool of grown patterns (mid-run), or both in turn').choices(['seed', 'pool', 'both']).default('both'))
-    .option('--compare <routes>', `other gradient routes timed after ours on the same run, comma-separated (${GRADIENT_ROUTES.join(', ')}, or none; default on webgpu: tfjs,kernel)`, routeList)
+    .addOption(
+      new Option('--mode <mode>', 'batches from seeds (a fresh run), from a pool of grown patterns (mid-run), or both in turn')
+        .choices(['seed', 'pool', 'both'])
+        .default('both'),
+    )
+    .option(
+      '--compare <routes>',
+      `other gradient routes timed after ours on the same run, comma-separated (${GRADIENT_ROUTES.join(', ')}, or none; default on webgpu: tfjs,kernel)`,
+      routeList,
+    )
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .action(async (flags) => exit(await (await import('./commands/bench.ts')).benchCommand(flags, io)));
 
@@ -182,7 +209,10 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 }
 
 const gradientOption = (): Option =>
-  new Option('--gradient <route>', "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends), webgpu (core's fused WGSL rollout; default on webgpu) or tfjs (op by op on the backend; default on tensorflow)").choices([...GRADIENT_ROUTES]);
+  new Option(
+    '--gradient <route>',
+    "how the gradient is computed: kernel (core's wasm rollout kernel; default on the CPU backends), webgpu (core's fused WGSL rollout; default on webgpu) or tfjs (op by op on the backend; default on tensorflow)",
+  ).choices([...GRADIENT_ROUTES]);
 
 const routeList = (text: string): GradientRoute[] => {
   if (text === 'none') {
@@ -214,10 +244,7 @@ const damage = (text: string, previous: DamageSpec[] | undefined): DamageSpec[] 
  * Runs the CLI and returns the exit code (docs/design.md §6): 0 success, 1 runtime failure, 2 bad usage
  * or input (errorExitCode's table). User errors are one line; `--debug` adds the stack.
  */
-export async function main(
-  argv: string[],
-  io: CommandIo = { log: (l) => console.log(l), error: (l) => console.error(l) },
-): Promise<number> {
+export async function main(argv: string[], io: CommandIo = { log: (l) => console.log(l), error: (l) => console.error(l) }): Promise<number> {
   const debug = argv.includes('--debug');
   let code = EXIT_OK;
   const program = buildProgram(io, (returned) => (code = returned));

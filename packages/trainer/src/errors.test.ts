@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, NcaError } from './errors.ts';
 
 describe('NcaError', () => {
-  it('takes its exit code from the one table: 2 for the user\'s input, 1 for the run\'s failures', () => {
+  it("takes its exit code from the one table: 2 for the user's input, 1 for the run's failures", () => {
     expect(new NcaError('BAD_FLAG', 'x').exitCode).toBe(2);
     expect(new NcaError('RUN_BUSY', 'x').exitCode).toBe(2);
     for (const code of ['IO', 'WORKER_FAILED', 'BACKEND_UNAVAILABLE', 'NON_FINITE_LOSS', 'DIVERGED'] as const) {

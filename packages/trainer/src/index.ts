@@ -8,10 +8,29 @@ export { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEF
 
 // Commands
 export { train, trainCommand, formatLoad } from './commands/train.ts';
-export { settleTrainPlan, resumedPlan, planFromPreset, chooseWorkers, choosePreset, gradientRoute, settingOverrides, configOverrides, SETTING_FLAGS } from './training/plan.ts';
+export {
+  settleTrainPlan,
+  resumedPlan,
+  planFromPreset,
+  chooseWorkers,
+  choosePreset,
+  gradientRoute,
+  settingOverrides,
+  configOverrides,
+  SETTING_FLAGS,
+} from './training/plan.ts';
 export { evaluate, evalCommand, formatEval, trainingStepRange } from './commands/evaluate.ts';
 export { inspect, inspectCommand, inspectionJson, loadModel, formatInspection } from './commands/inspect.ts';
-export { convert, convertCommand, convertFolder, exportModel, readDistillFile, distillEntry, formatConversion, DISTILL_MANIFEST_TITLE } from './commands/convert.ts';
+export {
+  convert,
+  convertCommand,
+  convertFolder,
+  exportModel,
+  readDistillFile,
+  distillEntry,
+  formatConversion,
+  DISTILL_MANIFEST_TITLE,
+} from './commands/convert.ts';
 export { render, renderCommand, renderModel, stateStats, encodeGif, defaultFrameEvery } from './commands/render.ts';
 export { benchTrainer, benchCommand, formatBench, formatProfile, rankKernels, TORCH_BASELINE } from './commands/bench.ts';
 

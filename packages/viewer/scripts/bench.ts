@@ -26,7 +26,6 @@ declare global {
   }
 }
 
-
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '96,256' },
@@ -150,7 +149,10 @@ async function main(): Promise<void> {
         const core = rows.find((r) => r.width === size && r.scenario === scenario && r.engine === 'core');
         const reference = naive.find((r) => r.size === size && r.scenario === scenario);
         if (fused !== undefined) {
-          const ratios = [core === undefined ? '' : `${(fused.stepsPerSecond / core.stepsPerSecond).toFixed(1)}x core`, reference === undefined ? '' : `${(fused.stepsPerSecond / reference.stepsPerSecond).toFixed(1)}x naive`];
+          const ratios = [
+            core === undefined ? '' : `${(fused.stepsPerSecond / core.stepsPerSecond).toFixed(1)}x core`,
+            reference === undefined ? '' : `${(fused.stepsPerSecond / reference.stepsPerSecond).toFixed(1)}x naive`,
+          ];
           log(`  ${`${size}x${size}`.padEnd(9)} ${LABELS[scenario].padEnd(17)} ${ratios.filter(Boolean).join(', ')}`);
         }
       }

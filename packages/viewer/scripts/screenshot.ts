@@ -18,7 +18,16 @@ const { values } = parseArgs({
   },
 });
 
-const ARGS = ['--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const server = await startViewerServer(values.models === undefined ? {} : { '/models/distill/': resolve(values.models) });
 const browser = await chromium.launch({ executablePath: values.chromium, args: ARGS });

@@ -34,7 +34,10 @@ try {
   await page.fill('[data-testid=iterations]', String(total));
   await page.click('[data-testid=start]');
   const reached = (n: number): Promise<unknown> =>
-    page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= n, n, { timeout: 3_600_000, polling: 100 });
+    page.waitForFunction((n) => Number(document.querySelector('[data-testid=train-status]')?.getAttribute('data-iteration')) >= n, n, {
+      timeout: 3_600_000,
+      polling: 100,
+    });
   await reached(1);
   const began = performance.now();
   const shotAt = values['screenshot-at'] === undefined ? null : Number(values['screenshot-at']);
@@ -46,7 +49,16 @@ try {
   await reached(total);
   const seconds = (performance.now() - began) / 1000;
   const route = await page.getByTestId('route-line').textContent();
-  console.log(JSON.stringify({ preset: values.preset, emoji: values.emoji, route, iterations: total, seconds: Number(seconds.toFixed(1)), iterationsPerSecond: Number(((total - 1) / seconds).toFixed(3)) }));
+  console.log(
+    JSON.stringify({
+      preset: values.preset,
+      emoji: values.emoji,
+      route,
+      iterations: total,
+      seconds: Number(seconds.toFixed(1)),
+      iterationsPerSecond: Number(((total - 1) / seconds).toFixed(3)),
+    }),
+  );
 } finally {
   await browser.close();
   await server.close();

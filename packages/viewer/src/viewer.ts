@@ -93,7 +93,12 @@ const SNAPSHOT_EVERY = { steps: 64, ms: 1000 } as const;
  * WebGL context would blank every other viewer on the page.
  */
 function guardPage(model: EngineModel, width: number, height: number): void {
-  checkBudget(`a ${width}x${height} grid of ${model.config.channels} channels and ${model.config.hidden} hidden units`, viewerMemory(model.config, { width, height }), PAGE_GPU_BYTES, 'a viewer may ask of the page\'s GPU');
+  checkBudget(
+    `a ${width}x${height} grid of ${model.config.channels} channels and ${model.config.hidden} hidden units`,
+    viewerMemory(model.config, { width, height }),
+    PAGE_GPU_BYTES,
+    "a viewer may ask of the page's GPU",
+  );
 }
 
 function chooseEngine(gpu: Gpu, model: EngineModel, width: number, height: number, options: ViewerOptions): { engine: Engine; reason: string | null } {

@@ -59,13 +59,29 @@ describe('the checkpoint file', () => {
 
   describe('refuses, with one line naming the file', () => {
     it('a format_version from the future (99): VERSION_TOO_NEW', () => {
-      expectRefused(rewrite(valid(), (f) => (f.metadata.format_version = '99')), 'VERSION_TOO_NEW', /format_version 99 is newer than this reader supports \(2\)/);
+      expectRefused(
+        rewrite(valid(), (f) => (f.metadata.format_version = '99')),
+        'VERSION_TOO_NEW',
+        /format_version 99 is newer than this reader supports \(2\)/,
+      );
     });
 
     it('no format_version, or not a number: BAD_VERSION', () => {
-      expectRefused(rewrite(valid(), (f) => delete f.metadata.format_version), 'BAD_VERSION', /no format_version/);
-      expectRefused(rewrite(valid(), (f) => (f.metadata.format_version = '1.5')), 'BAD_VERSION', /not a non-negative integer/);
-      expectRefused(rewrite(valid(), (f) => (f.metadata.format_version = '0')), 'BAD_VERSION', /never existed/);
+      expectRefused(
+        rewrite(valid(), (f) => delete f.metadata.format_version),
+        'BAD_VERSION',
+        /no format_version/,
+      );
+      expectRefused(
+        rewrite(valid(), (f) => (f.metadata.format_version = '1.5')),
+        'BAD_VERSION',
+        /not a non-negative integer/,
+      );
+      expectRefused(
+        rewrite(valid(), (f) => (f.metadata.format_version = '0')),
+        'BAD_VERSION',
+        /never existed/,
+      );
     });
 
     it('a weights file: WRONG_FORMAT', () => {
@@ -88,8 +104,16 @@ describe('the checkpoint file', () => {
     });
 
     it('a pool that does not match the plan: BAD_SHAPE, MISSING_TENSOR or an unexpected tensor', () => {
-      expectRefused(withState((s) => (s.plan.training.pool = 8)), 'BAD_SHAPE', /'pool' is F32 \[4, 6, 8, 4\], the plan needs F32 \[8, 6, 8, 4\]/);
-      expectRefused(rewrite(valid(), (f) => delete f.tensors.pool), 'MISSING_TENSOR', /missing tensor 'pool'/);
+      expectRefused(
+        withState((s) => (s.plan.training.pool = 8)),
+        'BAD_SHAPE',
+        /'pool' is F32 \[4, 6, 8, 4\], the plan needs F32 \[8, 6, 8, 4\]/,
+      );
+      expectRefused(
+        rewrite(valid(), (f) => delete f.tensors.pool),
+        'MISSING_TENSOR',
+        /missing tensor 'pool'/,
+      );
       expectRefused(
         withState((s) => {
           s.plan.training.pool = 0;
@@ -109,8 +133,16 @@ describe('the checkpoint file', () => {
     });
 
     it('a plan that disagrees with its tensors: BAD_SHAPE', () => {
-      expectRefused(withState((s) => (s.plan.config.hidden = 16)), 'BAD_SHAPE', /'params.dense1Weight' is F32 \[12, 8\], the plan needs F32 \[12, 16\]/);
-      expectRefused(withState((s) => (s.plan.config.gridWidth = 9)), 'BAD_SHAPE', /'target' is F32 \[6, 8, 4\], the plan needs F32 \[6, 9, 4\]/);
+      expectRefused(
+        withState((s) => (s.plan.config.hidden = 16)),
+        'BAD_SHAPE',
+        /'params.dense1Weight' is F32 \[12, 8\], the plan needs F32 \[12, 16\]/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.config.gridWidth = 9)),
+        'BAD_SHAPE',
+        /'target' is F32 \[6, 8, 4\], the plan needs F32 \[6, 9, 4\]/,
+      );
     });
 
     it('a tensor of another dtype: BAD_SHAPE', () => {
@@ -121,29 +153,105 @@ describe('the checkpoint file', () => {
       expectRefused(halves, 'BAD_SHAPE', /tensor 'target' is F16/);
     });
 
-    it("a plan whose own JSON is wrong: BAD_PLAN, BAD_CONFIG or BAD_METADATA", () => {
-      expectRefused(rewrite(valid(), (f) => (f.metadata.state = '{"plan": ')), 'BAD_METADATA', /'state' is not valid JSON/);
-      expectRefused(rewrite(valid(), (f) => delete f.metadata.state), 'BAD_METADATA', /no 'state'/);
-      expectRefused(withState((s) => (s.plan.training.batch = 8)), 'BAD_PLAN', /training.pool 4 is smaller than training.batch 8/);
-      expectRefused(withState((s) => (s.plan.training.lr = 'fast')), 'BAD_PLAN', /training.lr must be a finite number > 0, got "fast"/);
-      expectRefused(withState((s) => (s.plan.training.warmup = 3)), 'BAD_PLAN', /unknown training setting 'warmup'/);
-      expectRefused(withState((s) => delete s.plan.training.lrSchedule), 'BAD_PLAN', /training.lrSchedule is missing/);
-      expectRefused(withState((s) => (s.plan.training.stepsMin = 9)), 'BAD_PLAN', /training.stepsMin: minimum 9 is above maximum 6/);
-      expectRefused(withState((s) => (s.plan.config.fireRate = 2)), 'BAD_CONFIG', /config.fire_rate must be a number in \[0, 1\]/);
-      expectRefused(withState((s) => delete s.plan.config.tanh), 'BAD_PLAN', /config is missing 'tanh'/);
-      expectRefused(withState((s) => (s.plan.target = { kind: 'ftp', url: 'x' })), 'BAD_PLAN', /target must be/);
-      expectRefused(withState((s) => (s.plan.seed = -1)), 'BAD_PLAN', /seed must be an integer/);
-      expectRefused(withState((s) => (s.plan.checkpointEvery = 0)), 'BAD_PLAN', /checkpointEvery must be an integer >= 1/);
+    it('a plan whose own JSON is wrong: BAD_PLAN, BAD_CONFIG or BAD_METADATA', () => {
+      expectRefused(
+        rewrite(valid(), (f) => (f.metadata.state = '{"plan": ')),
+        'BAD_METADATA',
+        /'state' is not valid JSON/,
+      );
+      expectRefused(
+        rewrite(valid(), (f) => delete f.metadata.state),
+        'BAD_METADATA',
+        /no 'state'/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.training.batch = 8)),
+        'BAD_PLAN',
+        /training.pool 4 is smaller than training.batch 8/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.training.lr = 'fast')),
+        'BAD_PLAN',
+        /training.lr must be a finite number > 0, got "fast"/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.training.warmup = 3)),
+        'BAD_PLAN',
+        /unknown training setting 'warmup'/,
+      );
+      expectRefused(
+        withState((s) => delete s.plan.training.lrSchedule),
+        'BAD_PLAN',
+        /training.lrSchedule is missing/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.training.stepsMin = 9)),
+        'BAD_PLAN',
+        /training.stepsMin: minimum 9 is above maximum 6/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.config.fireRate = 2)),
+        'BAD_CONFIG',
+        /config.fire_rate must be a number in \[0, 1\]/,
+      );
+      expectRefused(
+        withState((s) => delete s.plan.config.tanh),
+        'BAD_PLAN',
+        /config is missing 'tanh'/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.target = { kind: 'ftp', url: 'x' })),
+        'BAD_PLAN',
+        /target must be/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.seed = -1)),
+        'BAD_PLAN',
+        /seed must be an integer/,
+      );
+      expectRefused(
+        withState((s) => (s.plan.checkpointEvery = 0)),
+        'BAD_PLAN',
+        /checkpointEvery must be an integer >= 1/,
+      );
     });
 
     it('counters that do not add up: BAD_METADATA', () => {
-      expectRefused(withState((s) => (s.losses = [0.5])), 'BAD_METADATA', /losses must be 3 finite numbers/);
-      expectRefused(withState((s) => (s.losses = [0.5, null, 0.1])), 'BAD_METADATA', /losses must be 3 finite numbers/);
-      expectRefused(withState((s) => (s.adam_t = 2)), 'BAD_METADATA', /adam_t 2 must equal the iteration 3/);
-      expectRefused(withState((s) => (s.rng_state = 2 ** 32)), 'BAD_METADATA', /rng_state must be a 32-bit unsigned integer/);
-      expectRefused(withState((s) => (s.seconds = -1)), 'BAD_METADATA', /seconds must be a finite number >= 0/);
-      expectRefused(withState((s) => (s.resumptions = [{ iteration: 9, changed: {} }])), 'BAD_METADATA', /resumptions\[0\]/);
-      expectRefused(withState((s) => (s.extra = 1)), 'BAD_METADATA', /unknown field 'extra'/);
+      expectRefused(
+        withState((s) => (s.losses = [0.5])),
+        'BAD_METADATA',
+        /losses must be 3 finite numbers/,
+      );
+      expectRefused(
+        withState((s) => (s.losses = [0.5, null, 0.1])),
+        'BAD_METADATA',
+        /losses must be 3 finite numbers/,
+      );
+      expectRefused(
+        withState((s) => (s.adam_t = 2)),
+        'BAD_METADATA',
+        /adam_t 2 must equal the iteration 3/,
+      );
+      expectRefused(
+        withState((s) => (s.rng_state = 2 ** 32)),
+        'BAD_METADATA',
+        /rng_state must be a 32-bit unsigned integer/,
+      );
+      expectRefused(
+        withState((s) => (s.seconds = -1)),
+        'BAD_METADATA',
+        /seconds must be a finite number >= 0/,
+      );
+      expectRefused(
+        withState((s) => (s.resumptions = [{ iteration: 9, changed: {} }])),
+        'BAD_METADATA',
+        /resumptions\[0\]/,
+      );
+      expectRefused(
+        withState((s) => (s.extra = 1)),
+        'BAD_METADATA',
+        /unknown field 'extra'/,
+      );
     });
   });
 

@@ -101,7 +101,10 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array<ArrayBuffer
   for (const [name, tensor] of Object.entries(tensors)) {
     const expected = tensor.shape.reduce((a, b) => a * b, 1) * 4;
     if (tensor.bytes.byteLength !== expected) {
-      throw new WeightsFormatError('BAD_SHAPE', `checkpoint tensor '${name}' has ${tensor.bytes.byteLength / 4} values, the plan's ${shapeText(tensor.shape)} needs ${expected / 4}`);
+      throw new WeightsFormatError(
+        'BAD_SHAPE',
+        `checkpoint tensor '${name}' has ${tensor.bytes.byteLength / 4} values, the plan's ${shapeText(tensor.shape)} needs ${expected / 4}`,
+      );
     }
   }
   const state = {
@@ -214,7 +217,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   if (format !== CHECKPOINT_FORMAT) {
     throw new WeightsFormatError(
       'WRONG_FORMAT',
-      format === undefined ? `not a checkpoint: metadata has no 'format' (expected "${CHECKPOINT_FORMAT}")` : `format is ${JSON.stringify(format)}, expected "${CHECKPOINT_FORMAT}"`,
+      format === undefined
+        ? `not a checkpoint: metadata has no 'format' (expected "${CHECKPOINT_FORMAT}")`
+        : `format is ${JSON.stringify(format)}, expected "${CHECKPOINT_FORMAT}"`,
       source,
     );
   }
@@ -249,7 +254,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
   const expected = expectedTensors(plan);
   for (const name of Object.keys(tensors)) {
     if (!expected.has(name)) {
-      throw new WeightsFormatError('BAD_TENSOR_ENTRY', `unexpected tensor '${name}' (a plan with pool ${plan.training.pool} has ${[...expected.keys()].join(', ')})`, source);
+      throw new WeightsFormatError(
+        'BAD_TENSOR_ENTRY',
+        `unexpected tensor '${name}' (a plan with pool ${plan.training.pool} has ${[...expected.keys()].join(', ')})`,
+        source,
+      );
     }
   }
   const values = new Map<string, Float32Array>();
@@ -259,7 +268,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
       throw new WeightsFormatError('MISSING_TENSOR', `missing tensor '${name}' (expected F32 ${shapeText(shape)})`, source);
     }
     if (tensor.dtype !== 'F32' || shapeText(tensor.shape) !== shapeText(shape)) {
-      throw new WeightsFormatError('BAD_SHAPE', `tensor '${name}' is ${tensor.dtype} ${shapeText(tensor.shape)}, the plan needs F32 ${shapeText(shape)}`, source);
+      throw new WeightsFormatError(
+        'BAD_SHAPE',
+        `tensor '${name}' is ${tensor.dtype} ${shapeText(tensor.shape)}, the plan needs F32 ${shapeText(shape)}`,
+        source,
+      );
     }
     const data = bytesToFloat32(tensor.bytes);
     assertFinite(name, data, shape, source);

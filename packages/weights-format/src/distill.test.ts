@@ -54,7 +54,15 @@ function errorOf(fn: () => unknown): DistillFormatError {
 describe('decodeBase64', () => {
   it('decodes the RFC 4648 test vectors', () => {
     const text = (bytes: Uint8Array | null): string | null => (bytes === null ? null : String.fromCharCode(...bytes));
-    const vectors = [['', ''], ['Zg==', 'f'], ['Zm8=', 'fo'], ['Zm9v', 'foo'], ['Zm9vYg==', 'foob'], ['Zm9vYmE=', 'fooba'], ['Zm9vYmFy', 'foobar']];
+    const vectors = [
+      ['', ''],
+      ['Zg==', 'f'],
+      ['Zm8=', 'fo'],
+      ['Zm9v', 'foo'],
+      ['Zm9vYg==', 'foob'],
+      ['Zm9vYmE=', 'fooba'],
+      ['Zm9vYmFy', 'foobar'],
+    ];
     for (const [encoded, decoded] of vectors) {
       expect(text(decodeBase64(encoded!))).toBe(decoded);
     }
@@ -81,7 +89,12 @@ describe('importDistill', () => {
     const q0 = randomBytes(49 * 128, 1);
     const q1 = randomBytes(129 * 16, 2);
     // Input r (filter-major: identity 0..15, sobel_x 16..31, sobel_y 32..47) to hidden o.
-    for (const [r, o] of [[0, 0], [17, 5], [47, 127], [32, 64]] as const) {
+    for (const [r, o] of [
+      [0, 0],
+      [17, 5],
+      [47, 127],
+      [32, 64],
+    ] as const) {
       expect(model.params.dense1Weight[r * 128 + o]).toBeCloseTo((q0[r * 128 + o]! / 255 - 0.5) * 0.6, 6);
     }
     expect(model.params.dense1Bias[3]).toBeCloseTo((q0[48 * 128 + 3]! / 255 - 0.5) * 0.2, 6);

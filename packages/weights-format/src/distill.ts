@@ -107,7 +107,10 @@ function readLayer(layer: unknown, index: number, source: string | undefined): L
   if (inCh !== inputs || outCh !== outputs) {
     throw fail(`is ${describe(inCh)} -> ${describe(outCh)}, expected in_ch ${inputs}, out_ch ${outputs} (16 channels, 128 hidden)`);
   }
-  for (const [key, scale] of [['weight_scale', weightScale], ['bias_scale', biasScale]] as const) {
+  for (const [key, scale] of [
+    ['weight_scale', weightScale],
+    ['bias_scale', biasScale],
+  ] as const) {
     if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) {
       throw fail(`${key} must be a finite number >= 0, got ${describe(scale)}`);
     }

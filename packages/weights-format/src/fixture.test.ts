@@ -17,10 +17,12 @@ const node: NodeApis = {
   ...((await import(/* @vite-ignore */ 'node:url' as string)) as Pick<NodeApis, 'fileURLToPath'>),
   env: (globalThis as unknown as { process: { env: NodeApis['env'] } }).process.env,
 };
-const FIXTURE = node.fileURLToPath(new (globalThis as unknown as { URL: new (path: string, base: string) => { href: string } }).URL(
-  './fixtures/tiny.safetensors',
-  (import.meta as unknown as { url: string }).url,
-).href);
+const FIXTURE = node.fileURLToPath(
+  new (globalThis as unknown as { URL: new (path: string, base: string) => { href: string } }).URL(
+    './fixtures/tiny.safetensors',
+    (import.meta as unknown as { url: string }).url,
+  ).href,
+);
 
 /** 4 channels, 1 hidden unit, a 2 x 1 target: every value a short binary fraction. */
 function tinyModel(): NcaModel {

@@ -1,12 +1,5 @@
 export { WeightsFormatError } from './errors.ts';
-export {
-  decodeSafetensors,
-  encodeSafetensors,
-  validateTensorEntry,
-  MAX_HEADER_BYTES,
-  MAX_TENSOR_ELEMENTS,
-  MAX_TENSOR_RANK,
-} from './safetensors.ts';
+export { decodeSafetensors, encodeSafetensors, validateTensorEntry, MAX_HEADER_BYTES, MAX_TENSOR_ELEMENTS, MAX_TENSOR_RANK } from './safetensors.ts';
 export { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './float16.ts';
 export { DEFAULT_CONFIG, GRID_SIDE, MATURE_ALPHA, configToJson, parseConfig, parseGridSize } from './config.ts';
 export { isCount, isPlainObject } from './json.ts';

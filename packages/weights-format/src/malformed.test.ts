@@ -100,7 +100,7 @@ describe('malformed files', () => {
       expectRejected(rawFile('{"__metadata__": {"\\u0061": "a", "a": "b"}}'), 'BAD_HEADER_JSON', /the key "a" twice/);
     });
 
-    it("header with leading whitespace (Python refuses it): BAD_HEADER_JSON", () => {
+    it('header with leading whitespace (Python refuses it): BAD_HEADER_JSON', () => {
       expectRejected(rawFile(' {}'), 'BAD_HEADER_JSON', /must start with '\{'/);
     });
 

@@ -54,9 +54,7 @@ function v0ToV1(file: SafetensorsFile, source: string | undefined): SafetensorsF
     ...(hidden_n === undefined ? {} : { hidden: hidden_n }),
     ...(grid_size === undefined ? {} : { grid_width: grid_size, grid_height: grid_size }),
   };
-  const tensors = Object.fromEntries(
-    Object.entries(file.tensors).map(([name, tensor]) => [V0_TENSOR_NAMES[name] ?? name, tensor]),
-  );
+  const tensors = Object.fromEntries(Object.entries(file.tensors).map(([name, tensor]) => [V0_TENSOR_NAMES[name] ?? name, tensor]));
   return { metadata: { ...file.metadata, format_version: '1', config: JSON.stringify(config) }, tensors };
 }
 

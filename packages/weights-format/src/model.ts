@@ -9,14 +9,7 @@ import type { WeightsFormatErrorCode } from './errors.ts';
 import { migrate, parseFormatVersion } from './migrations.ts';
 import { decodeSafetensors, encodeSafetensors, MAX_TENSOR_ELEMENTS } from './safetensors.ts';
 import type { RawTensor, SafetensorsDType } from './safetensors.ts';
-import {
-  bytesToFloat32,
-  dequantizeUint8,
-  float16BytesToFloat32,
-  float32ToBytes,
-  float32ToFloat16Bytes,
-  quantizeUint8,
-} from './tensor-data.ts';
+import { bytesToFloat32, dequantizeUint8, float16BytesToFloat32, float32ToBytes, float32ToFloat16Bytes, quantizeUint8 } from './tensor-data.ts';
 import type { Quantization } from './tensor-data.ts';
 
 export const FORMAT_NAME = 'nca-weights';
@@ -100,9 +93,7 @@ export function shapeText(shape: readonly number[]): string {
 /** Where a flat index lies in a row-major tensor, for messages. */
 function position(index: number, shape: readonly number[]): string {
   const columns = shape[1];
-  return shape.length === 2 && columns !== undefined
-    ? `[${Math.floor(index / columns)}, ${index % columns}]`
-    : `[${index}]`;
+  return shape.length === 2 && columns !== undefined ? `[${Math.floor(index / columns)}, ${index % columns}]` : `[${index}]`;
 }
 
 export function assertFinite(name: string, values: Float32Array, shape: readonly number[], source: string | undefined): void {
@@ -175,8 +166,7 @@ export function writeModel(model: NcaModel, options: { dtype?: WeightsDType } = 
       const got = values instanceof Float32Array ? `${values.length} values` : 'no Float32Array';
       throw new WeightsFormatError(
         'BAD_SHAPE',
-        `params.${key} (${name}) has ${got}, expected ${shapeText(shape)} = ${expected} ` +
-          `for channels ${config.channels}, hidden ${config.hidden}`,
+        `params.${key} (${name}) has ${got}, expected ${shapeText(shape)} = ${expected} ` + `for channels ${config.channels}, hidden ${config.hidden}`,
       );
     }
     assertFinite(name, values, shape, undefined);
@@ -234,11 +224,7 @@ function jsonMetadata(
   return value;
 }
 
-function quantizationOf(
-  name: string,
-  table: Record<string, unknown> | undefined,
-  source: string | undefined,
-): Quantization {
+function quantizationOf(name: string, table: Record<string, unknown> | undefined, source: string | undefined): Quantization {
   const entry = table === undefined ? undefined : own(table, name);
   if (entry === undefined) {
     throw new WeightsFormatError('BAD_METADATA', `tensor '${name}' is U8 but metadata 'quantization' has no entry for it`, source);
@@ -257,12 +243,7 @@ function quantizationOf(
   return { scale, offset };
 }
 
-function decodeValues(
-  name: string,
-  tensor: RawTensor,
-  quantization: Record<string, unknown> | undefined,
-  source: string | undefined,
-): Float32Array {
+function decodeValues(name: string, tensor: RawTensor, quantization: Record<string, unknown> | undefined, source: string | undefined): Float32Array {
   switch (tensor.dtype) {
     case 'F32':
       return bytesToFloat32(tensor.bytes);
@@ -273,11 +254,7 @@ function decodeValues(
   }
 }
 
-function readTarget(
-  tensors: Record<string, RawTensor>,
-  metadata: Record<string, string>,
-  source: string | undefined,
-): NcaTarget | undefined {
+function readTarget(tensors: Record<string, RawTensor>, metadata: Record<string, string>, source: string | undefined): NcaTarget | undefined {
   const tensor = own(tensors, TARGET_TENSOR);
   if (tensor === undefined) {
     // Target metadata without the pixels describes nothing we can return; it is ignored.
@@ -285,16 +262,15 @@ function readTarget(
   }
   const [height, width, depth] = tensor.shape;
   if (tensor.dtype !== 'U8' || tensor.shape.length !== 3 || depth !== 4 || !height || !width) {
-    throw new WeightsFormatError(
-      'BAD_SHAPE',
-      `tensor 'target' is ${tensor.dtype} ${shapeText(tensor.shape)}, expected U8 [height, width, 4] (RGBA)`,
-      source,
-    );
+    throw new WeightsFormatError('BAD_SHAPE', `tensor 'target' is ${tensor.dtype} ${shapeText(tensor.shape)}, expected U8 [height, width, 4] (RGBA)`, source);
   }
   const target: NcaTarget = { width, height, data: tensor.bytes };
   const info = jsonMetadata(metadata, 'target', 'BAD_METADATA', source) ?? {};
   const bad = (why: string): WeightsFormatError => new WeightsFormatError('BAD_METADATA', `metadata 'target': ${why}`, source);
-  for (const [key, size] of [['width', width], ['height', height]] as const) {
+  for (const [key, size] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (info[key] !== undefined && info[key] !== size) {
       throw bad(`${key} ${JSON.stringify(info[key])} does not match the target tensor's ${size}`);
     }
@@ -306,7 +282,10 @@ function readTarget(
     }
     target.name = name;
   }
-  for (const [key, value] of [['size', size], ['padding', padding]] as const) {
+  for (const [key, value] of [
+    ['size', size],
+    ['padding', padding],
+  ] as const) {
     if (value !== undefined) {
       if (!isCount(value)) {
         throw bad(`${key} must be a non-negative integer, got ${JSON.stringify(value)}`);
@@ -354,8 +333,7 @@ export function readModel(input: ArrayBuffer | Uint8Array, options: { source?: s
     if (shapeText(tensor.shape) !== shapeText(shape)) {
       throw new WeightsFormatError(
         'BAD_SHAPE',
-        `tensor '${name}' has shape ${shapeText(tensor.shape)}, expected ${shapeText(shape)} ` +
-          `for channels ${config.channels}, hidden ${config.hidden}`,
+        `tensor '${name}' has shape ${shapeText(tensor.shape)}, expected ${shapeText(shape)} ` + `for channels ${config.channels}, hidden ${config.hidden}`,
         source,
       );
     }

@@ -82,7 +82,8 @@ const positive: [Check, string] = [(v) => typeof v === 'number' && Number.isFini
 const fraction: [Check, string] = [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number from 0 to 1'];
 const weight: [Check, string] = [(v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a finite number >= 0'];
 const radius: [Check, string] = [
-  (v) => isPlainObject(v) && Object.keys(v).length === 2 && typeof v.min === 'number' && typeof v.max === 'number' && v.min > 0 && v.min <= v.max && v.max <= 0.5,
+  (v) =>
+    isPlainObject(v) && Object.keys(v).length === 2 && typeof v.min === 'number' && typeof v.max === 'number' && v.min > 0 && v.min <= v.max && v.max <= 0.5,
   '{"min", "max"} with 0 < min <= max <= 0.5',
 ];
 

@@ -16,16 +16,30 @@ describe('encodeSafetensors layout', () => {
 
   it('writes the exact safetensors bytes: u64 length, header JSON, space padding, raw data', () => {
     const header =
-      '{"__metadata__":{"note":"hi!"},' +
-      '"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},' +
-      '"b":{"dtype":"U8","shape":[3],"data_offsets":[8,11]}}';
+      '{"__metadata__":{"note":"hi!"},' + '"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},' + '"b":{"dtype":"U8","shape":[3],"data_offsets":[8,11]}}';
     expect(header.length).toBe(137); // so 7 spaces pad the data start to 8 + 144 = 152
     const expected = Uint8Array.from([
-      0x90, 0, 0, 0, 0, 0, 0, 0, // 144, little-endian u64
+      0x90,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // 144, little-endian u64
       ...ascii(header),
       ...ascii('       '),
-      0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0xc0, // a: 1.5, -2 as little-endian float32
-      1, 2, 3, // b
+      0x00,
+      0x00,
+      0xc0,
+      0x3f,
+      0x00,
+      0x00,
+      0x00,
+      0xc0, // a: 1.5, -2 as little-endian float32
+      1,
+      2,
+      3, // b
     ]);
     expect([...encodeSafetensors(tiny)]).toEqual([...expected]);
   });

@@ -64,8 +64,7 @@ function isDType(value: unknown): value is SafetensorsDType {
 
 /** Checks a shape and returns its element count, before anything of that size is allocated. */
 function elementCount(shape: unknown, where: string, source: string | undefined): number {
-  const bad = (why: string): WeightsFormatError =>
-    new WeightsFormatError('BAD_TENSOR_ENTRY', `${where}: shape ${why}`, source);
+  const bad = (why: string): WeightsFormatError => new WeightsFormatError('BAD_TENSOR_ENTRY', `${where}: shape ${why}`, source);
   if (!Array.isArray(shape)) {
     throw bad(`must be an array of dimensions, got ${JSON.stringify(shape) ?? typeof shape}`);
   }
@@ -93,11 +92,7 @@ function elementCount(shape: unknown, where: string, source: string | undefined)
  * `dataLength` (bytes after the header) it also checks that the data lies inside the file.
  * Nothing is allocated; the entry is only read.
  */
-export function validateTensorEntry(
-  name: string,
-  entry: unknown,
-  options: { source?: string; dataLength?: number } = {},
-): TensorEntry {
+export function validateTensorEntry(name: string, entry: unknown, options: { source?: string; dataLength?: number } = {}): TensorEntry {
   const { source, dataLength } = options;
   const where = `tensor '${name}'`;
   const bad = (why: string): WeightsFormatError => new WeightsFormatError('BAD_TENSOR_ENTRY', `${where}: ${why}`, source);
@@ -115,10 +110,7 @@ export function validateTensorEntry(
   const [begin, end] = offsets as [number, number];
   const expectedBytes = count * ITEM_BYTES[dtype];
   if (end < begin || end - begin !== expectedBytes) {
-    throw bad(
-      `data_offsets [${begin}, ${end}] span ${end - begin} bytes, expected ${expectedBytes} ` +
-        `(${dtype} ${JSON.stringify(shape)})`,
-    );
+    throw bad(`data_offsets [${begin}, ${end}] span ${end - begin} bytes, expected ${expectedBytes} ` + `(${dtype} ${JSON.stringify(shape)})`);
   }
   if (dataLength !== undefined && end > dataLength) {
     throw bad(`data_offsets [${begin}, ${end}] run past the end of the data (${dataLength} bytes)`);
@@ -197,36 +189,20 @@ export function decodeSafetensors(input: ArrayBuffer | Uint8Array, options: { so
   const { source } = options;
   const bytes = toBytes(input, source);
   if (bytes.byteLength < PREFIX_BYTES) {
-    throw new WeightsFormatError(
-      'TRUNCATED',
-      `file is ${bytes.byteLength} bytes, too short for the 8-byte safetensors header length`,
-      source,
-    );
+    throw new WeightsFormatError('TRUNCATED', `file is ${bytes.byteLength} bytes, too short for the 8-byte safetensors header length`, source);
   }
   const prefix = new DataView(bytes.buffer, bytes.byteOffset, PREFIX_BYTES);
   const low = prefix.getUint32(0, true);
   const high = prefix.getUint32(4, true);
   if (high >= IMPLAUSIBLE_HEADER_BYTES / 2 ** 32) {
-    throw new WeightsFormatError(
-      'NOT_SAFETENSORS',
-      'not a safetensors file: the first 8 bytes are not a plausible header length',
-      source,
-    );
+    throw new WeightsFormatError('NOT_SAFETENSORS', 'not a safetensors file: the first 8 bytes are not a plausible header length', source);
   }
   const headerBytes = high * 2 ** 32 + low;
   if (headerBytes > MAX_HEADER_BYTES) {
-    throw new WeightsFormatError(
-      'HEADER_TOO_LARGE',
-      `header length ${headerBytes} bytes exceeds the limit of ${MAX_HEADER_BYTES} bytes`,
-      source,
-    );
+    throw new WeightsFormatError('HEADER_TOO_LARGE', `header length ${headerBytes} bytes exceeds the limit of ${MAX_HEADER_BYTES} bytes`, source);
   }
   if (headerBytes < 2) {
-    throw new WeightsFormatError(
-      'NOT_SAFETENSORS',
-      `not a safetensors file: header length ${headerBytes} is too small for a JSON object`,
-      source,
-    );
+    throw new WeightsFormatError('NOT_SAFETENSORS', `not a safetensors file: header length ${headerBytes} is too small for a JSON object`, source);
   }
   const dataStart = PREFIX_BYTES + headerBytes;
   if (dataStart > bytes.byteLength) {
@@ -257,10 +233,7 @@ export function decodeSafetensors(input: ArrayBuffer | Uint8Array, options: { so
   for (const { name, entry } of entries) {
     const [begin, end] = entry.dataOffsets;
     if (begin !== covered) {
-      const why =
-        begin < covered
-          ? `overlap tensor '${previous ?? ''}', which ends at ${covered}`
-          : `leave bytes ${covered}..${begin} of the data uncovered`;
+      const why = begin < covered ? `overlap tensor '${previous ?? ''}', which ends at ${covered}` : `leave bytes ${covered}..${begin} of the data uncovered`;
       throw new WeightsFormatError('BAD_TENSOR_ENTRY', `tensor '${name}': data_offsets [${begin}, ${end}] ${why}`, source);
     }
     covered = end;

@@ -40,7 +40,11 @@ export async function openPage(browser: Browser, url: string, viewport = { width
  * `tolerance` (sum of absolute channel differences). A 2-pixel frame is left out: a fractional
  * layout box lets a neighbour's border into the screenshot's edge.
  */
-export async function countForeground(target: Locator, background: readonly [number, number, number] = [255, 255, 255], tolerance = 30): Promise<{ count: number; total: number }> {
+export async function countForeground(
+  target: Locator,
+  background: readonly [number, number, number] = [255, 255, 255],
+  tolerance = 30,
+): Promise<{ count: number; total: number }> {
   const png = await target.screenshot({ animations: 'disabled' });
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const frame = 2;

@@ -62,7 +62,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     // The viewer's own bundled models, served from its public/ folder.
     const manifest = JSON.parse(await readFile(join(VIEWER_ROOT, 'public/models/index.json'), 'utf8')) as { models: ConvertedModel[] };
-    const bundled = (id: string): TestModel => entry('/models/', manifest.models.find((model) => model.id === id)!);
+    const bundled = (id: string): TestModel =>
+      entry(
+        '/models/',
+        manifest.models.find((model) => model.id === id)!,
+      );
     testModels = { source: 'bundled', primary: bundled('lizard'), secondary: bundled('butterfly') };
   }
   console.log(`browser tests: on the ${testModels.source} models ${testModels.primary.id} and ${testModels.secondary.id}`);
@@ -75,7 +79,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const zeros = (n: number): Float32Array => new Float32Array(n);
   await writeFile(
     join(fixtures, 'huge.safetensors'),
-    writeModel({ config: huge, params: { dense1Weight: zeros(3 * 64 * 1024), dense1Bias: zeros(1024), dense2Weight: zeros(1024 * 64), dense2Bias: zeros(64) } }),
+    writeModel({
+      config: huge,
+      params: { dense1Weight: zeros(3 * 64 * 1024), dense1Bias: zeros(1024), dense2Weight: zeros(1024 * 64), dense2Bias: zeros(64) },
+    }),
   );
   // A same-origin page with nothing on it but the viewer's modules, as window.nca.
   await writeFile(

@@ -13,7 +13,14 @@ describe('pictureHeader', () => {
       ['gif', await picture.clone().gif().toBuffer()],
       ['webp', await picture.clone().webp({ lossless: true }).toBuffer()],
       ['webp', await picture.clone().webp({ quality: 80 }).toBuffer()],
-      ['webp', await picture.clone().webp({ quality: 80 }).withMetadata({ exif: { IFD0: { Copyright: 'x' } } }).toBuffer()],
+      [
+        'webp',
+        await picture
+          .clone()
+          .webp({ quality: 80 })
+          .withMetadata({ exif: { IFD0: { Copyright: 'x' } } })
+          .toBuffer(),
+      ],
     ];
     for (const [format, bytes] of files) {
       expect(pictureHeader(new Uint8Array(bytes))).toEqual({ format, width: 37, height: 23 });

@@ -149,10 +149,16 @@ function refuseInvisible(rgba8: Uint8Array, width: number, height: number, label
     }
   }
   if (!visible) {
-    throw new TargetError('TARGET_EMPTY', `${label}: no pixel is visible (alpha > 0) after decoding and resizing, so there is no shape to grow; external images in an SVG are not fetched`);
+    throw new TargetError(
+      'TARGET_EMPTY',
+      `${label}: no pixel is visible (alpha > 0) after decoding and resizing, so there is no shape to grow; external images in an SVG are not fetched`,
+    );
   }
   const [w, h] = maxX < 0 ? [0, 0] : [maxX - minX + 1, maxY - minY + 1];
   if (w < 2 || h < 2) {
-    throw new TargetError('TARGET_EMPTY', `${label}: the solid part (alpha 0.1 or more) is ${w}x${h} cells after resizing, under the 2x2 a shape needs; give a larger shape or a larger target size`);
+    throw new TargetError(
+      'TARGET_EMPTY',
+      `${label}: the solid part (alpha 0.1 or more) is ${w}x${h} cells after resizing, under the 2x2 a shape needs; give a larger shape or a larger target size`,
+    );
   }
 }

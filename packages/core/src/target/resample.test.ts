@@ -15,7 +15,11 @@ function image(width: number, height: number, pixel: (x: number, y: number) => [
 describe('resampleRgba', () => {
   it('keeps a flat colour flat and premultiplies it, shrinking and growing', () => {
     const flat = image(30, 20, () => [200, 100, 50, 128]);
-    for (const [w, h] of [[9, 6], [60, 40], [30, 20]] as const) {
+    for (const [w, h] of [
+      [9, 6],
+      [60, 40],
+      [30, 20],
+    ] as const) {
       const out = resampleRgba(flat, 30, 20, w, h);
       for (let i = 0; i < w * h; i++) {
         expect(out[i * 4 + 3]).toBeCloseTo(128 / 255, 5);

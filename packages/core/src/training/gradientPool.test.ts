@@ -13,7 +13,11 @@ import { shardedGradient } from './shards.ts';
 /** A worker in this thread: a MessageChannel whose far end serves `gradient`. */
 function channelPort(gradient: GradientFunction): GradientPort {
   const { port1, port2 } = new MessageChannel();
-  serveGradients({ postMessage: (message, transfer) => port2.postMessage(message, transfer), listen: (request) => port2.on('message', request) }, gradient, () => 7);
+  serveGradients(
+    { postMessage: (message, transfer) => port2.postMessage(message, transfer), listen: (request) => port2.on('message', request) },
+    gradient,
+    () => 7,
+  );
   return {
     postMessage: (message, transfer) => port1.postMessage(message, transfer),
     listen(reply) {
@@ -31,11 +35,21 @@ function task(): GradientTask {
   const config = { ...DEFAULT_CONFIG, hidden: 16, gridWidth: 10, gridHeight: 10 };
   const rng = createRng(4);
   const grid = { height: 10, width: 10, channels: config.channels };
-  return { config, params: createParams(config, rng), states: seedArray(grid, 3), count: 3, steps: 5, fire: drawFire(rng, 5 * 3 * 100, 0.5), target: new Float32Array(400).fill(0.5), batch: 3, overflowWeight: 0 };
+  return {
+    config,
+    params: createParams(config, rng),
+    states: seedArray(grid, 3),
+    count: 3,
+    steps: 5,
+    fire: drawFire(rng, 5 * 3 * 100, 0.5),
+    target: new Float32Array(400).fill(0.5),
+    batch: 3,
+    overflowWeight: 0,
+  };
 }
 
 describe('GradientPool over ports', () => {
-  it('gives the bits of shardedGradient on this thread, and counts each worker\'s time and memory', async () => {
+  it("gives the bits of shardedGradient on this thread, and counts each worker's time and memory", async () => {
     const pool = await GradientPool.start([channelPort(kernelBatchGradient), channelPort(kernelBatchGradient)], 'sample');
     expect(pool.size).toBe(2);
     expect(pool.tfjsLoaded).toEqual([true, true].map(() => '_tfengine' in globalThis));

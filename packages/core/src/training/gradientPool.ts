@@ -21,10 +21,7 @@ export interface GradientScope {
 }
 
 /** What a worker says: ready once (with what it loaded), then one answer per task. */
-export type GradientReply =
-  | { ready: true; tfjs: boolean }
-  | { ok: true; result: GradientResult; ms: number; memory: number }
-  | { ok: false; message: string };
+export type GradientReply = { ready: true; tfjs: boolean } | { ok: true; result: GradientResult; ms: number; memory: number } | { ok: false; message: string };
 
 /** How busy the workers kept the cores: what limits a batch split into whole samples. */
 export interface WorkerLoad {
@@ -56,7 +53,11 @@ function nextReply(port: GradientPort): Promise<GradientReply> {
   });
 }
 
-const transferables = (result: GradientResult): ArrayBuffer[] => [result.final.buffer as ArrayBuffer, result.losses.buffer as ArrayBuffer, ...result.grads.map((g) => g.buffer as ArrayBuffer)];
+const transferables = (result: GradientResult): ArrayBuffer[] => [
+  result.final.buffer as ArrayBuffer,
+  result.losses.buffer as ArrayBuffer,
+  ...result.grads.map((g) => g.buffer as ArrayBuffer),
+];
 
 /**
  * Data-parallel gradients over worker ports: shardedGradient's parts, one at a time per worker,
@@ -95,7 +96,11 @@ export class GradientPool {
       if (failed !== undefined) {
         throw new GradientPoolError(`a gradient worker did not start: ${failed.message}`);
       }
-      return new GradientPool(ports, split, ready.map((r) => 'tfjs' in r && r.tfjs));
+      return new GradientPool(
+        ports,
+        split,
+        ready.map((r) => 'tfjs' in r && r.tfjs),
+      );
     } catch (error) {
       await Promise.all(ports.map((port) => port.terminate()));
       throw error;
@@ -143,7 +148,11 @@ export class GradientPool {
 
   /** Since the start: the gradients' wall time and each worker's share of it. */
   load(): WorkerLoad {
-    return { gradientSeconds: this.gradientMs / 1000, busy: this.busyMs.map((ms) => (this.gradientMs > 0 ? ms / this.gradientMs : 0)), activeCellSteps: this.activeCellSteps };
+    return {
+      gradientSeconds: this.gradientMs / 1000,
+      busy: this.busyMs.map((ms) => (this.gradientMs > 0 ? ms / this.gradientMs : 0)),
+      activeCellSteps: this.activeCellSteps,
+    };
   }
 
   async stop(): Promise<void> {

@@ -12,7 +12,9 @@ describe('overflowPenalty', () => {
 
   it('pulls only the values outside the box back towards it', async () => {
     const state = tf.tensor4d([-2, 0.5, 1.5, -0.5], [1, 1, 1, 4]);
-    const grad = await tf.grad((x: tf.Tensor) => overflowPenalty(x as tf.Tensor4D))(state).data();
+    const grad = await tf
+      .grad((x: tf.Tensor) => overflowPenalty(x as tf.Tensor4D))(state)
+      .data();
     // d/dx of mean((x - clip(x))^2) = 2 (x - clip(x)) / n.
     expect(Array.from(grad)).toEqual([-0.5, 0, 0.25, 0]);
   });

@@ -39,7 +39,10 @@ describe('prepareBatch', () => {
     // Sample 1 is neither re-seeded nor damaged.
     expect(batch.subarray(cells, 2 * cells).every((v) => v === 0.5)).toBe(true);
     expect(discs).toHaveLength(2);
-    for (const [n, disc] of [[2, discs[0]!], [3, discs[1]!]] as const) {
+    for (const [n, disc] of [
+      [2, discs[0]!],
+      [3, discs[1]!],
+    ] as const) {
       const sample = batch.subarray(n * cells, (n + 1) * cells);
       const centre = (Math.round(disc.y) * 12 + Math.round(disc.x)) * 4;
       expect(Array.from(sample.subarray(centre, centre + 4))).toEqual([0, 0, 0, 0]);

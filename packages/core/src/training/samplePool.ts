@@ -81,15 +81,7 @@ export class SamplePool {
  * fresh seed (when `reseed`), and the `damaged` best ones (the end of the batch) get a random
  * disc. The worst sample is never damaged either way.
  */
-export function prepareBatch(
-  batch: Float32Array,
-  count: number,
-  grid: GridShape,
-  damaged: number,
-  rng: Rng,
-  radius: DamageRadius,
-  reseed = true,
-): Disc[] {
+export function prepareBatch(batch: Float32Array, count: number, grid: GridShape, damaged: number, rng: Rng, radius: DamageRadius, reseed = true): Disc[] {
   if (reseed) {
     batch.set(seedArray(grid), 0);
   }

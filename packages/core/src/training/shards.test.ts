@@ -40,7 +40,10 @@ function task(sides: number[], steps = 6): GradientTask {
 }
 
 /** Workers that take `delays(worker, call)` ms more per part, recording what each computed. */
-function workers(delays: (worker: number, call: number) => number): { compute: (part: GradientTask, worker: number) => Promise<GradientResult>; log: string[] } {
+function workers(delays: (worker: number, call: number) => number): {
+  compute: (part: GradientTask, worker: number) => Promise<GradientResult>;
+  log: string[];
+} {
   const log: string[] = [];
   const busy = new Set<number>();
   let calls = 0;
@@ -82,7 +85,9 @@ describe('shardedGradient', () => {
   it('sums the per-sample gradients in batch order, and the sum is the whole batch gradient', async () => {
     const t = task([0, 5, 8, 3]);
     const split = await shardedGradient(t, 2, (part) => kernelBatchGradient(part));
-    const parts = await Promise.all([0, 1, 2, 3].map((n) => kernelBatchGradient({ ...t, count: 1, states: t.states.slice(n * size, (n + 1) * size), fire: fireOf(t, n, n + 1) })));
+    const parts = await Promise.all(
+      [0, 1, 2, 3].map((n) => kernelBatchGradient({ ...t, count: 1, states: t.states.slice(n * size, (n + 1) * size), fire: fireOf(t, n, n + 1) })),
+    );
     const sum = parts[0]!.grads.map((g) => new Float32Array(g.length));
     parts.forEach((p) => p.grads.forEach((g, i) => g.forEach((v, j) => (sum[i]![j]! += v))));
     expect(split.grads.map((g) => Array.from(g))).toEqual(sum.map((g) => Array.from(g)));
@@ -107,7 +112,9 @@ describe('shardedGradient', () => {
       'even',
     );
     expect(seen.sort()).toEqual(['0:2', '1:2']);
-    const halves = await Promise.all([0, 1].map((k) => kernelBatchGradient({ ...t, count: 2, states: t.states.slice(2 * k * size, 2 * (k + 1) * size), fire: fireOf(t, 2 * k, 2 * k + 2) })));
+    const halves = await Promise.all(
+      [0, 1].map((k) => kernelBatchGradient({ ...t, count: 2, states: t.states.slice(2 * k * size, 2 * (k + 1) * size), fire: fireOf(t, 2 * k, 2 * k + 2) })),
+    );
     const sum = halves[0]!.grads.map((g, i) => g.map((v, j) => v + halves[1]!.grads[i]![j]!));
     expect(r.grads.map((g) => Array.from(g))).toEqual(sum.map((g) => Array.from(g)));
   });

@@ -8,7 +8,19 @@ const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 16, gridWidt
 const recipe = (iterations: number, pool = 8): TrainingRecipe => ({
   config,
   seed: 3,
-  training: { ...PRESETS.regenerating.training, iterations, batch: 2, pool, damaged: 1, stepsMin: 6, stepsMax: 10, lr: 4e-3, lrDecayAt: null, padding: 2, targetSize: 8 },
+  training: {
+    ...PRESETS.regenerating.training,
+    iterations,
+    batch: 2,
+    pool,
+    damaged: 1,
+    stepsMin: 6,
+    stepsMax: 10,
+    lr: 4e-3,
+    lrDecayAt: null,
+    padding: 2,
+    targetSize: 8,
+  },
 });
 
 /** A 6x6 square of half-transparent orange in the middle of the 12x12 grid. */

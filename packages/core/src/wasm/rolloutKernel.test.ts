@@ -64,7 +64,10 @@ const base: NcaConfig = { ...DEFAULT_CONFIG, channels: 6, hidden: 10, gridWidth:
 const configs: Array<[string, Partial<NcaConfig>]> = [
   ['default (zero padding, pre+post masks)', {}],
   ['wrap, rotated, hidden a multiple of 8', { padding: 'wrap', angle: 0.7, hidden: 16, channels: 8 }],
-  ['notebook (reflect, tanh, post mask, clamp, threshold 0)', { padding: 'reflect', sobelScale: 1, tanh: true, aliveThreshold: 0, aliveMasking: 'post', clampRgba: true }],
+  [
+    'notebook (reflect, tanh, post mask, clamp, threshold 0)',
+    { padding: 'reflect', sobelScale: 1, tanh: true, aliveThreshold: 0, aliveMasking: 'post', clampRgba: true },
+  ],
   ['fire rate 1, 4 channels', { fireRate: 1, channels: 4, hidden: 3 }],
 ];
 
@@ -74,32 +77,50 @@ describe('RolloutKernel', () => {
   });
 
   const variants: RolloutVariant[] = ['simd', 'relaxed-simd'];
-  it.each(configs.flatMap(([name, overrides]) => variants.map((v) => [`${name}, ${v}`, overrides, v] as const)))('%s: final states, losses and gradients equal batchGradient (tfjs)', async (_, overrides, variant) => {
-    const config = { ...base, ...overrides };
-    const t = task(config, 2, 6, 11);
-    const reference = await batchGradient(t);
-    const kernel = await RolloutKernel.load(variant);
-    expect(kernel.variant).toBe(variant);
-    // Both ways of the backward pass: with the forward pass's hidden layer kept, and recomputed.
-    for (const storeHidden of [true, false]) {
-      const result = kernel.gradient(t, { storeHidden });
-      expect(maxAbs(result.final, reference.final)).toBeLessThan(1e-4);
-      expect(maxAbs(result.losses, reference.losses)).toBeLessThan(1e-5);
-      reference.grads.forEach((g, i) => expect(relative(result.grads[i]!, g), `gradient ${i}, storeHidden ${storeHidden}`).toBeLessThan(1e-3));
-    }
-    // Not a trivial case: the pattern moved and some cells are dead at the end.
-    expect(maxAbs(reference.final, t.states.subarray(0, reference.final.length))).toBeGreaterThan(0.05);
-  });
+  it.each(configs.flatMap(([name, overrides]) => variants.map((v) => [`${name}, ${v}`, overrides, v] as const)))(
+    '%s: final states, losses and gradients equal batchGradient (tfjs)',
+    async (_, overrides, variant) => {
+      const config = { ...base, ...overrides };
+      const t = task(config, 2, 6, 11);
+      const reference = await batchGradient(t);
+      const kernel = await RolloutKernel.load(variant);
+      expect(kernel.variant).toBe(variant);
+      // Both ways of the backward pass: with the forward pass's hidden layer kept, and recomputed.
+      for (const storeHidden of [true, false]) {
+        const result = kernel.gradient(t, { storeHidden });
+        expect(maxAbs(result.final, reference.final)).toBeLessThan(1e-4);
+        expect(maxAbs(result.losses, reference.losses)).toBeLessThan(1e-5);
+        reference.grads.forEach((g, i) => expect(relative(result.grads[i]!, g), `gradient ${i}, storeHidden ${storeHidden}`).toBeLessThan(1e-3));
+      }
+      // Not a trivial case: the pattern moved and some cells are dead at the end.
+      expect(maxAbs(reference.final, t.states.subarray(0, reference.final.length))).toBeGreaterThan(0.05);
+    },
+  );
 
   it('counts the cell-steps it computes: a still seed with every cell firing runs the 9 cells around it', async () => {
     const kernel = await RolloutKernel.load();
     const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 8, gridWidth: 9, gridHeight: 7, fireRate: 1 };
-    const zero = { dense1Weight: new Float32Array(24 * 8), dense1Bias: new Float32Array(8), dense2Weight: new Float32Array(64), dense2Bias: new Float32Array(8) };
+    const zero = {
+      dense1Weight: new Float32Array(24 * 8),
+      dense1Bias: new Float32Array(8),
+      dense2Weight: new Float32Array(64),
+      dense2Bias: new Float32Array(8),
+    };
     const seed = new Float32Array(2 * 63 * 8);
     for (const n of [0, 1]) {
       seed.fill(1, (n * 63 + 3 * 9 + 4) * 8 + 3, (n * 63 + 3 * 9 + 4) * 8 + 8);
     }
-    const result = kernel.gradient({ config, params: zero, states: seed, count: 2, steps: 5, fire: new Uint8Array(5 * 2 * 63).fill(1), target: new Float32Array(63 * 4), batch: 2, overflowWeight: 0 });
+    const result = kernel.gradient({
+      config,
+      params: zero,
+      states: seed,
+      count: 2,
+      steps: 5,
+      fire: new Uint8Array(5 * 2 * 63).fill(1),
+      target: new Float32Array(63 * 4),
+      batch: 2,
+      overflowWeight: 0,
+    });
     expect(result.activeCellSteps).toBe(9 * 5 * 2);
   });
 
@@ -127,7 +148,14 @@ describe('RolloutKernel', () => {
       return { ...t, count: hi - lo, states: t.states.slice(lo * cells * base.channels, hi * cells * base.channels), fire };
     };
     const [whole, a, b] = [await kernelBatchGradient(t), await kernelBatchGradient(half(0, 1)), await kernelBatchGradient(half(1, 4))];
-    whole.grads.forEach((g, i) => expect(relative(a.grads[i]!.map((v, j) => v + b.grads[i]![j]!), g)).toBeLessThan(1e-5));
+    whole.grads.forEach((g, i) =>
+      expect(
+        relative(
+          a.grads[i]!.map((v, j) => v + b.grads[i]![j]!),
+          g,
+        ),
+      ).toBeLessThan(1e-5),
+    );
     expect(Array.from(whole.losses)).toEqual([...a.losses, ...b.losses]);
   });
 

@@ -72,7 +72,6 @@ export class RolloutKernelError extends Error {
   }
 }
 
-
 /**
  * The training rollout and its gradient as one wasm kernel (rollout.c): the same result as
  * `batchGradient` (tested equal on the conformance matrix) without tfjs, computing only the

@@ -207,7 +207,10 @@ export class WebgpuRollout {
     const oom = await this.device.popErrorScope();
     if (oom !== null) {
       buffers.forEach((b) => b.destroy());
-      throw new WebgpuRolloutError('WEBGPU_MEMORY', `the GPU has no room for a rollout of ${count} x ${config.gridWidth}x${config.gridHeight} x ${steps} steps (${(webgpuRolloutBytes(config, count, steps) / 2 ** 20).toFixed(0)} MiB): ${oom.message}`);
+      throw new WebgpuRolloutError(
+        'WEBGPU_MEMORY',
+        `the GPU has no room for a rollout of ${count} x ${config.gridWidth}x${config.gridHeight} x ${steps} steps (${(webgpuRolloutBytes(config, count, steps) / 2 ** 20).toFixed(0)} MiB): ${oom.message}`,
+      );
     }
 
     const stepData = new ArrayBuffer(Math.max(steps, 1) * UNIFORM_STRIDE);
@@ -218,7 +221,12 @@ export class WebgpuRollout {
     const productData = new ArrayBuffer(2 * UNIFORM_STRIDE);
     // Within a row of work: [P 1]^T dH -> [dW1; db1], then [H 1]^T dZ -> [dW2; db2].
     packFields(PRODUCT_FIELDS, { aOffset: l.row.p, aCols: l.k4 + 1, bOffset: l.row.dH, bCols: l.h4, partialOffset: 0, a: 0, b: 0, c: 0 }, productData, 0);
-    packFields(PRODUCT_FIELDS, { aOffset: l.row.h, aCols: l.h4 + 1, bOffset: l.row.dZ, bCols: l.c4, partialOffset: l.chunks * l.productOne, a: 0, b: 0, c: 0 }, productData, UNIFORM_STRIDE);
+    packFields(
+      PRODUCT_FIELDS,
+      { aOffset: l.row.h, aCols: l.h4 + 1, bOffset: l.row.dZ, bCols: l.c4, partialOffset: l.chunks * l.productOne, a: 0, b: 0, c: 0 },
+      productData,
+      UNIFORM_STRIDE,
+    );
     this.device.queue.writeBuffer(productUniform, 0, productData);
 
     const whole = (b: GpuBuffer) => ({ buffer: b });
@@ -234,7 +242,10 @@ export class WebgpuRollout {
     for (let s = 0; s < steps; s++) {
       forward.push([
         ['preMask', group('preMask', { 0: whole(shape), 3: whole(history[s]!), 4: whole(pre) })],
-        ['updateForward', group('updateForward', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 3: whole(history[s]!), 5: whole(pre), 6: whole(fire), 7: whole(u) })],
+        [
+          'updateForward',
+          group('updateForward', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 3: whole(history[s]!), 5: whole(pre), 6: whole(fire), 7: whole(u) }),
+        ],
         ['postMask', group('postMask', { 0: whole(shape), 8: whole(u), 5: whole(pre), 9: whole(history[s + 1]!), 10: whole(masks[s]!) })],
       ]);
     }
@@ -248,10 +259,40 @@ export class WebgpuRollout {
       const from = g[(steps - 1 - s) % 2]!;
       const to = g[(steps - s) % 2]!;
       backward.push([
-        ['updateBackward', group('updateBackward', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 3: whole(history[s]!), 6: whole(fire), 11: whole(masks[s]!), 14: whole(from), 15: whole(to), 16: whole(work), 18: whole(flags) }), cellGroups, 1, 1],
-        ['adjoint', group('adjoint', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 6: whole(fire), 11: whole(masks[s]!), 17: whole(work), 15: whole(to) }), cellGroups, 1, 1],
+        [
+          'updateBackward',
+          group('updateBackward', {
+            0: whole(shape),
+            1: whole(params),
+            2: stepAt(s),
+            3: whole(history[s]!),
+            6: whole(fire),
+            11: whole(masks[s]!),
+            14: whole(from),
+            15: whole(to),
+            16: whole(work),
+            18: whole(flags),
+          }),
+          cellGroups,
+          1,
+          1,
+        ],
+        [
+          'adjoint',
+          group('adjoint', { 0: whole(shape), 1: whole(params), 2: stepAt(s), 6: whole(fire), 11: whole(masks[s]!), 17: whole(work), 15: whole(to) }),
+          cellGroups,
+          1,
+          1,
+        ],
         ...productGroups.map(
-          ([x, y, z], i) => ['productPartial', group('productPartial', { 0: whole(shape), 17: whole(work), 19: whole(flags), 20: productAt(i), 21: whole(partials) }), x, y, z] as [EntryPoint, GpuBindGroup, number, number, number],
+          ([x, y, z], i) =>
+            [
+              'productPartial',
+              group('productPartial', { 0: whole(shape), 17: whole(work), 19: whole(flags), 20: productAt(i), 21: whole(partials) }),
+              x,
+              y,
+              z,
+            ] as [EntryPoint, GpuBindGroup, number, number, number],
         ),
       ]);
     }

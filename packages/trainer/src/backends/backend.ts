@@ -30,7 +30,10 @@ export async function registerGradients(): Promise<void> {
   try {
     await import(/* @vite-ignore */ '@tensorflow/tfjs');
   } catch {
-    throw new NcaError('BACKEND_UNAVAILABLE', 'the tfjs gradient route needs the optional package @tensorflow/tfjs (its gradients): npm i @tensorflow/tfjs@4.22.0, or use --gradient kernel');
+    throw new NcaError(
+      'BACKEND_UNAVAILABLE',
+      'the tfjs gradient route needs the optional package @tensorflow/tfjs (its gradients): npm i @tensorflow/tfjs@4.22.0, or use --gradient kernel',
+    );
   }
   gradientsRegistered = true;
 }
@@ -52,41 +55,54 @@ async function tryNative(pkg: string): Promise<boolean> {
  */
 export async function selectBackend(requested: BackendName): Promise<BackendInfo> {
   const candidates: Array<[string, () => Promise<BackendInfo | null>]> = [
-    ['tensorflow', async () => {
-      if (await tryNative('@tensorflow/tfjs-node-gpu')) {
-        return { name: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu (CUDA)', accelerated: true };
-      }
-      if (await tryNative('@tensorflow/tfjs-node')) {
-        return { name: 'tensorflow', detail: '@tensorflow/tfjs-node (CPU, native)', accelerated: true };
-      }
-      throw new NcaError(
-        'BACKEND_UNAVAILABLE',
-        'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm');
-    }],
-    ['webgpu', async () => {
-      if (requested === 'auto' && !hardwareGpuPossible()) {
-        return null;
-      }
-      const adapter = await findWebgpuAdapter();
-      // A software adapter (lavapipe) is correct but slower than wasm: only on request.
-      if (requested === 'auto' && adapter.software) {
-        return null;
-      }
-      await import('@tensorflow/tfjs-backend-webgpu');
-      return {
-        name: 'webgpu',
-        detail: `@tensorflow/tfjs-backend-webgpu on ${adapter.description}${adapter.software ? ', a software adapter' : ''}`,
-        accelerated: !adapter.software,
-      };
-    }],
-    ['wasm', async () => {
-      await import('@tensorflow/tfjs-backend-wasm');
-      return { name: 'wasm', detail: '@tensorflow/tfjs-backend-wasm (single-threaded, SIMD)', accelerated: false };
-    }],
-    ['cpu', async () => {
-      await import('@tensorflow/tfjs-backend-cpu');
-      return { name: 'cpu', detail: '@tensorflow/tfjs-backend-cpu (plain JavaScript)', accelerated: false };
-    }],
+    [
+      'tensorflow',
+      async () => {
+        if (await tryNative('@tensorflow/tfjs-node-gpu')) {
+          return { name: 'tensorflow', detail: '@tensorflow/tfjs-node-gpu (CUDA)', accelerated: true };
+        }
+        if (await tryNative('@tensorflow/tfjs-node')) {
+          return { name: 'tensorflow', detail: '@tensorflow/tfjs-node (CPU, native)', accelerated: true };
+        }
+        throw new NcaError(
+          'BACKEND_UNAVAILABLE',
+          'backend "tensorflow" is not installed: add @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, or use --backend wasm',
+        );
+      },
+    ],
+    [
+      'webgpu',
+      async () => {
+        if (requested === 'auto' && !hardwareGpuPossible()) {
+          return null;
+        }
+        const adapter = await findWebgpuAdapter();
+        // A software adapter (lavapipe) is correct but slower than wasm: only on request.
+        if (requested === 'auto' && adapter.software) {
+          return null;
+        }
+        await import('@tensorflow/tfjs-backend-webgpu');
+        return {
+          name: 'webgpu',
+          detail: `@tensorflow/tfjs-backend-webgpu on ${adapter.description}${adapter.software ? ', a software adapter' : ''}`,
+          accelerated: !adapter.software,
+        };
+      },
+    ],
+    [
+      'wasm',
+      async () => {
+        await import('@tensorflow/tfjs-backend-wasm');
+        return { name: 'wasm', detail: '@tensorflow/tfjs-backend-wasm (single-threaded, SIMD)', accelerated: false };
+      },
+    ],
+    [
+      'cpu',
+      async () => {
+        await import('@tensorflow/tfjs-backend-cpu');
+        return { name: 'cpu', detail: '@tensorflow/tfjs-backend-cpu (plain JavaScript)', accelerated: false };
+      },
+    ],
   ];
   const chosen = requested === 'auto' ? candidates : candidates.filter(([name]) => name === requested);
   let reason: NcaError | null = null;

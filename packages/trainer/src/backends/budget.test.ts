@@ -36,9 +36,18 @@ function expectRefused(result: { code: number; err: string[] }, message: RegExp)
 
 describe('the resource budget', () => {
   it.each([
-    [['--steps', '1..100000'], /^nca: one training iteration \(per worker, 1 of the batch\) needs about \d+ GiB \(hidden rows kept for the backward pass: up to 100000 steps x 1024 cells x 80 floats: \d+ GiB\), over the 3\.5 GiB one rollout kernel can hold; lower --steps or --target-size$/],
-    [['--steps', '1..100000', '--gradient', 'tfjs'], /^nca: one training iteration \(per worker, \d of the batch\) needs about \d+ GiB \(rollout: .* x 100000 steps .*\), over the 2\.0 GiB one wasm worker can hold; lower --steps, --batch or --target-size$/],
-    [['--pool', '100000'], /^nca: the training run needs about 6\.1 GiB \(sample pool: 100000 x 32x32 cells x 16 channels: 6\.1 GiB\), over the 1\.0 GiB a sample pool may take .*; lower --pool or --target-size$/],
+    [
+      ['--steps', '1..100000'],
+      /^nca: one training iteration \(per worker, 1 of the batch\) needs about \d+ GiB \(hidden rows kept for the backward pass: up to 100000 steps x 1024 cells x 80 floats: \d+ GiB\), over the 3\.5 GiB one rollout kernel can hold; lower --steps or --target-size$/,
+    ],
+    [
+      ['--steps', '1..100000', '--gradient', 'tfjs'],
+      /^nca: one training iteration \(per worker, \d of the batch\) needs about \d+ GiB \(rollout: .* x 100000 steps .*\), over the 2\.0 GiB one wasm worker can hold; lower --steps, --batch or --target-size$/,
+    ],
+    [
+      ['--pool', '100000'],
+      /^nca: the training run needs about 6\.1 GiB \(sample pool: 100000 x 32x32 cells x 16 channels: 6\.1 GiB\), over the 1\.0 GiB a sample pool may take .*; lower --pool or --target-size$/,
+    ],
     [['--target-size', '1024', '--padding', '512'], /^nca: the training run needs about 16 GiB \(sample pool: 64 x 2048x2048 cells/],
   ])('nca train %s: exit 2 before the target is read or a folder made', async (flags, message) => {
     const out = join(dir, `run-${flags[0]}`);
@@ -49,16 +58,31 @@ describe('the resource budget', () => {
   });
 
   it('nca render of a huge grid, and of a huge picture', async () => {
-    expectRefused(await nca('render', join(dir, 'huge.safetensors'), '--steps', '1'), /^nca: rendering needs about 22 GiB \(one step's work: 2048x2048 cells x \(perception and 1024 hidden units\): 20 GiB\), over the 2\.0 GiB the wasm backend can hold; lower --size$/);
+    expectRefused(
+      await nca('render', join(dir, 'huge.safetensors'), '--steps', '1'),
+      /^nca: rendering needs about 22 GiB \(one step's work: 2048x2048 cells x \(perception and 1024 hidden units\): 20 GiB\), over the 2\.0 GiB the wasm backend can hold; lower --size$/,
+    );
     const png = join(dir, 'x.png');
-    expectRefused(await nca('render', join(dir, 'small.safetensors'), '--size', '1024x1024', '--scale', '32', '--png', png), /^nca: the PNG needs about 4\.0 GiB \(32768x32768 pixels x 4 bytes: 4\.0 GiB\), over the 1\.0 GiB a picture may take; lower --scale or --size$/);
-    expectRefused(await nca('render', join(dir, 'small.safetensors'), '--size', '1024x1024', '--scale', '64', '--png', png), /^nca: the PNG needs about 16 GiB/);
-    expectRefused(await nca('render', join(dir, 'small.safetensors'), '--size', '512x512', '--steps', '1000', '--gif-every', '1', '--gif', join(dir, 'x.gif')), /^nca: the GIF needs about \d+ GiB \(1002 frames of 2048x2048 pixels/);
+    expectRefused(
+      await nca('render', join(dir, 'small.safetensors'), '--size', '1024x1024', '--scale', '32', '--png', png),
+      /^nca: the PNG needs about 4\.0 GiB \(32768x32768 pixels x 4 bytes: 4\.0 GiB\), over the 1\.0 GiB a picture may take; lower --scale or --size$/,
+    );
+    expectRefused(
+      await nca('render', join(dir, 'small.safetensors'), '--size', '1024x1024', '--scale', '64', '--png', png),
+      /^nca: the PNG needs about 16 GiB/,
+    );
+    expectRefused(
+      await nca('render', join(dir, 'small.safetensors'), '--size', '512x512', '--steps', '1000', '--gif-every', '1', '--gif', join(dir, 'x.gif')),
+      /^nca: the GIF needs about \d+ GiB \(1002 frames of 2048x2048 pixels/,
+    );
     expect(existsSync(png)).toBe(false);
   });
 
   it('nca eval of a huge grid', async () => {
-    expectRefused(await nca('eval', join(dir, 'huge.safetensors'), '--emoji', '🦎', '--padding', '512', '--backend', 'wasm'), /^nca: evaluating needs about \d+ GiB .*; lower --seeds/);
+    expectRefused(
+      await nca('eval', join(dir, 'huge.safetensors'), '--emoji', '🦎', '--padding', '512', '--backend', 'wasm'),
+      /^nca: evaluating needs about \d+ GiB .*; lower --seeds/,
+    );
   });
 });
 
@@ -66,7 +90,20 @@ describe('nca eval of a diverging model', () => {
   it('prints the report, warns and exits 1', async () => {
     // A bias of 1e38 per step overflows float32 within a few steps.
     await writeFile(join(dir, 'diverging.safetensors'), writeModel(model({ gridWidth: 24, gridHeight: 24 }, (name) => (name === 'b2' ? 1e38 : 0))));
-    const { code, out, err } = await nca('eval', join(dir, 'diverging.safetensors'), '--emoji', '🦎', '--padding', '4', '--seeds', '1', '--persistence-steps', '50', '--backend', 'wasm');
+    const { code, out, err } = await nca(
+      'eval',
+      join(dir, 'diverging.safetensors'),
+      '--emoji',
+      '🦎',
+      '--padding',
+      '4',
+      '--seeds',
+      '1',
+      '--persistence-steps',
+      '50',
+      '--backend',
+      'wasm',
+    );
     expect(code).toBe(1);
     expect(out.join('\n')).toMatch(/growth loss\s+NaN|growth loss\s+Infinity/);
     expect(err).toEqual([`nca: warning: ${join(dir, 'diverging.safetensors')} diverged: a loss is not finite (the state blew up to NaN or infinity)`]);

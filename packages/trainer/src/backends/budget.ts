@@ -14,7 +14,11 @@ export function guardInference(task: string, estimate: MemoryEstimate, backend: 
 }
 
 /** The resource budget of a run (core's checkTrainingBudget) for its route, workers and backend on this machine. */
-export function guardTraining(config: NcaConfig, training: TrainingSettings, grid: GridSize, execution: { workers: number; route: GradientRoute; backend: string }): void {
+export function guardTraining(
+  config: NcaConfig,
+  training: TrainingSettings,
+  grid: GridSize,
+  execution: { workers: number; route: GradientRoute; backend: string },
+): void {
   checkTrainingBudget(config, training, grid, { ...execution, machineBytes: totalmem() });
 }
-

@@ -61,7 +61,7 @@ describe.runIf(webgpu)('backend webgpu', () => {
   }, 300_000);
 });
 
-describe.runIf(webgpu)('the webgpu route (core\'s fused WGSL rollout) on --backend webgpu', () => {
+describe.runIf(webgpu)("the webgpu route (core's fused WGSL rollout) on --backend webgpu", () => {
   let dir: string;
   let target: string;
   const quiet = { log: () => {}, progress: 'none' as const };
@@ -92,7 +92,7 @@ describe.runIf(webgpu)('the webgpu route (core\'s fused WGSL rollout) on --backe
     await writeFile(target, await discPng(32));
   });
 
-  it('is the webgpu backend\'s default route, and a short run learns on it as on the wasm kernel', async () => {
+  it("is the webgpu backend's default route, and a short run learns on it as on the wasm kernel", async () => {
     expect(gradientRoute('webgpu')).toBe('webgpu');
     const lines: string[] = [];
     const plain = { reseedEvery: 1, overflowWeight: 0, lr: 2e-3 };
@@ -124,7 +124,10 @@ describe.runIf(webgpu)('the webgpu route (core\'s fused WGSL rollout) on --backe
     const config = { ...PRESETS.regenerating.config, gridWidth: 2048, gridHeight: 2048 };
     const task = gradientTask({ ...PRESETS.quick.config, hidden: config.hidden }, 1, 1, 3);
     const huge = { ...task, config, count: 64, steps: 1, states: new Float32Array(0), fire: new Uint8Array(0) };
-    const error = await webgpuGradient(device)(huge).then(() => null, (e: unknown) => e);
+    const error = await webgpuGradient(device)(huge).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WebgpuRolloutError);
     expect(error).toMatchObject({ code: 'WEBGPU_LIMIT' });
     expect(errorExitCode(error)).toBe(2);
@@ -158,14 +161,19 @@ describe('--backend webgpu without a driver', () => {
     const bin = fileURLToPath(new URL('../../bin/nca.js', import.meta.url));
     const env = { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' };
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [bin, 'train', '--emoji', '🦎', '--backend', 'webgpu', '--iterations', '1', '--out', join(tmpdir(), 'nca-never')], { env }, (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr }),
+      execFile(
+        process.execPath,
+        [bin, 'train', '--emoji', '🦎', '--backend', 'webgpu', '--iterations', '1', '--out', join(tmpdir(), 'nca-never')],
+        { env },
+        (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr }),
       );
     });
     expect(result.code).toBe(1);
     const ours = result.stderr.split('\n').filter((l) => l.startsWith('nca:'));
     expect(ours).toHaveLength(1);
-    expect(ours[0]).toMatch(/^nca: backend "webgpu": Dawn found no GPU adapter\. .*vulkaninfo --summary|^nca: backend "webgpu" needs the optional package "webgpu"/);
+    expect(ours[0]).toMatch(
+      /^nca: backend "webgpu": Dawn found no GPU adapter\. .*vulkaninfo --summary|^nca: backend "webgpu" needs the optional package "webgpu"/,
+    );
     // No stack trace of ours (Dawn's own warning names a line of its C++ source).
     expect(result.stderr).not.toMatch(/\.[jt]s:\d+|node:internal/);
     expect(result.stdout).not.toMatch(/iteration/);

@@ -21,7 +21,7 @@ interface GpuLike {
 }
 
 const NO_DRIVER_HINT =
-  'WebGPU in Node runs on Vulkan here: install your GPU vendor\'s Vulkan driver and the loader (Debian/Ubuntu: libvulkan1 with ' +
+  "WebGPU in Node runs on Vulkan here: install your GPU vendor's Vulkan driver and the loader (Debian/Ubuntu: libvulkan1 with " +
   'nvidia-driver, or mesa-vulkan-drivers for AMD/Intel) and check it with `vulkaninfo --summary`';
 
 let gpu: GpuLike | null = null;
@@ -40,7 +40,8 @@ async function installNavigatorGpu(): Promise<GpuLike> {
   } catch (error) {
     throw new NcaError(
       'BACKEND_UNAVAILABLE',
-      `backend "webgpu" needs the optional package "webgpu" (Dawn for Node, 130 MB, so not installed by default): npm i webgpu@0.6.2 (${firstLine(error)})`);
+      `backend "webgpu" needs the optional package "webgpu" (Dawn for Node, 130 MB, so not installed by default): npm i webgpu@0.6.2 (${firstLine(error)})`,
+    );
   }
   Object.assign(globalThis, dawn.globals);
   gpu = dawn.create([]);
@@ -65,8 +66,7 @@ export function hardwareGpuPossible(env: NodeJS.ProcessEnv = process.env, root =
       return [];
     }
   };
-  const deviceNode =
-    list('dev/dri').some((f) => f.startsWith('renderD')) || list('dev').some((f) => /^nvidia\d+$/.test(f) || f === 'dxg');
+  const deviceNode = list('dev/dri').some((f) => f.startsWith('renderD')) || list('dev').some((f) => /^nvidia\d+$/.test(f) || f === 'dxg');
   const driver =
     env.VK_ICD_FILENAMES !== undefined ||
     env.VK_DRIVER_FILES !== undefined ||

@@ -19,7 +19,7 @@ describe('benchTrainer', () => {
     expect(formatBench(result).at(-1)).toBe(`cell_steps_per_s ${Math.round(result.modes[1]!.cellStepsPerSecond)}`);
   });
 
-  it("says how close the kernel runs to this CPU: the cell-steps it computed, their arithmetic, the share of the peak", async () => {
+  it('says how close the kernel runs to this CPU: the cell-steps it computed, their arithmetic, the share of the peak', async () => {
     const result = await benchTrainer({ size: 12, batch: 2, steps: 4, iterations: 3, torch: false, backend: 'wasm', workers: 1, mode: 'pool' });
     const [mode] = result.modes;
     // A grown pool: some cells fire and live, never more than the grid has.
@@ -28,22 +28,46 @@ describe('benchTrainer', () => {
     expect(mode!.gflops).toBeCloseTo((mode!.activeCellStepsPerSecond! * 2 * (27 * 16 * 3 + 3 * (3 * 16 * 128 + 128 * 16))) / 1e9, 6);
     expect(result.peak).toMatchObject({ cores: 1, flopsPerCycle: 16 });
     expect(mode!.peakShare).toBeCloseTo(mode!.gflops! / result.peak!.gflops, 9);
-    expect(formatBench(result).join('\n')).toMatch(/computed \d+ cell-steps\/s \(fired and alive, \d+% of the grid's\), 51,744 flops each: [\d.]+ GFLOP\/s, \d+% of this CPU's peak of \d+ GFLOP\/s \(1 core\(s\) x [\d.]+ GHz x 16 flops\/cycle/);
+    expect(formatBench(result).join('\n')).toMatch(
+      /computed \d+ cell-steps\/s \(fired and alive, \d+% of the grid's\), 51,744 flops each: [\d.]+ GFLOP\/s, \d+% of this CPU's peak of \d+ GFLOP\/s \(1 core\(s\) x [\d.]+ GHz x 16 flops\/cycle/,
+    );
   });
 
   it('times the routes of --compare on the same run after ours, with the ratios', async () => {
-    const result = await benchTrainer({ size: 12, batch: 2, steps: 4, iterations: 2, torch: false, backend: 'wasm', workers: 1, mode: 'seed', compare: ['tfjs', 'kernel'] });
+    const result = await benchTrainer({
+      size: 12,
+      batch: 2,
+      steps: 4,
+      iterations: 2,
+      torch: false,
+      backend: 'wasm',
+      workers: 1,
+      mode: 'seed',
+      compare: ['tfjs', 'kernel'],
+    });
     // The route asked for is not timed twice.
     expect(result.compared.map((c) => c.gradient)).toEqual(['tfjs']);
     expect(result.compared[0]!.modes.map((m) => m.mode)).toEqual(['seed']);
     const other = result.compared[0]!.modes[0]!.cellStepsPerSecond;
     expect(other).toBeGreaterThan(0);
     const line = formatBench(result).find((l) => l.startsWith('tfjs'))!;
-    expect(line).toContain(`cell_steps_per_s ${Math.round(other)} (tfjs op by op on wasm); ours / tfjs ${(result.modes[0]!.cellStepsPerSecond / other).toFixed(2)}`);
+    expect(line).toContain(
+      `cell_steps_per_s ${Math.round(other)} (tfjs op by op on wasm); ours / tfjs ${(result.modes[0]!.cellStepsPerSecond / other).toFixed(2)}`,
+    );
   });
 
   it('profiles the tfjs route by kernel', async () => {
-    const result = await benchTrainer({ size: 12, batch: 1, steps: 4, iterations: 2, torch: false, backend: 'wasm', gradient: 'tfjs', mode: 'seed', profile: true });
+    const result = await benchTrainer({
+      size: 12,
+      batch: 1,
+      steps: 4,
+      iterations: 2,
+      torch: false,
+      backend: 'wasm',
+      gradient: 'tfjs',
+      mode: 'seed',
+      profile: true,
+    });
     expect(result.modes.map((m) => m.mode)).toEqual(['seed']);
     const profile = result.profile!;
     expect(profile.kernels.length).toBeGreaterThan(0);

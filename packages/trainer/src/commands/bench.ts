@@ -209,7 +209,9 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
             if (info.iteration === 1) {
               activeAfterWarmup = routeWorkers.load().activeCellSteps;
             }
-            log(`${label} ${mode} iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`);
+            log(
+              `${label} ${mode} iteration ${info.iteration}/${info.total}: ${info.steps} steps, ${took.toFixed(3)} s${info.iteration === 1 ? ' (warm-up)' : `, ${Math.round((cellsPerStep * info.steps) / took)} cell-steps/s`}`,
+            );
           },
         });
         const timed = seconds.slice(1).reduce((a, b) => a + b, 0);
@@ -242,7 +244,12 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       // The kernel on its own worker threads (wasm, one per core); tfjs and webgpu as nca train runs them.
       const count = chooseWorkers(options.workers, other === 'kernel' ? 'wasm' : backend.name, other, batch);
       const otherWorkers = await GradientWorkers.start(count, other === 'kernel' ? 'wasm' : (backend.name as BackendName), other);
-      const detail = other === 'kernel' ? `wasm rollout kernel, ${otherWorkers.size} worker(s)` : other === 'webgpu' ? 'fused WebGPU rollout (WGSL)' : `tfjs op by op on ${backend.name}`;
+      const detail =
+        other === 'kernel'
+          ? `wasm rollout kernel, ${otherWorkers.size} worker(s)`
+          : other === 'webgpu'
+            ? 'fused WebGPU rollout (WGSL)'
+            : `tfjs op by op on ${backend.name}`;
       try {
         compared.push({ gradient: other, detail, workers: otherWorkers.size, modes: await timeRoute(`${other} [${detail}]`, otherWorkers, null) });
       } finally {
@@ -274,7 +281,12 @@ export async function benchTrainer(options: BenchOptions = {}, log: (line: strin
       workers: workers.size,
       modes: runs.map((r) => {
         const gflops = r.activeCellStepsPerSecond === null ? null : (r.activeCellStepsPerSecond * work.flops) / 1e9;
-        return { ...r, ratio: torch.cellStepsPerSecond === null ? null : r.cellStepsPerSecond / torch.cellStepsPerSecond, gflops, peakShare: gflops === null || peak === null ? null : gflops / peak.gflops };
+        return {
+          ...r,
+          ratio: torch.cellStepsPerSecond === null ? null : r.cellStepsPerSecond / torch.cellStepsPerSecond,
+          gflops,
+          peakShare: gflops === null || peak === null ? null : gflops / peak.gflops,
+        };
       }),
       compared,
       torch,
@@ -298,10 +310,15 @@ export function formatBench(result: BenchResult): string[] {
   const lines: string[] = [];
   const shape = `${result.size}x${result.size} batch ${result.batch} hidden ${result.hidden}, ${result.steps} steps`;
   for (const mode of result.modes) {
-    lines.push(`ours (${mode.mode.padEnd(4)}) cell_steps_per_s ${Math.round(mode.cellStepsPerSecond)} (${result.backend.name}, gradient ${result.gradient}, ${result.workers} worker(s), preset ${result.preset}, ${shape})`);
+    lines.push(
+      `ours (${mode.mode.padEnd(4)}) cell_steps_per_s ${Math.round(mode.cellStepsPerSecond)} (${result.backend.name}, gradient ${result.gradient}, ${result.workers} worker(s), preset ${result.preset}, ${shape})`,
+    );
     if (mode.activeCellStepsPerSecond !== null && mode.gflops !== null) {
       const work = workPerCellStep(result.channels, result.hidden);
-      const share = mode.peakShare !== null && result.peak !== null ? `${(100 * mode.peakShare).toFixed(0)}% of this CPU's peak of ${result.peak.gflops.toFixed(0)} GFLOP/s (${result.peak.how})` : "this CPU's clock is not reported, so no peak";
+      const share =
+        mode.peakShare !== null && result.peak !== null
+          ? `${(100 * mode.peakShare).toFixed(0)}% of this CPU's peak of ${result.peak.gflops.toFixed(0)} GFLOP/s (${result.peak.how})`
+          : "this CPU's clock is not reported, so no peak";
       lines.push(
         `ours (${mode.mode.padEnd(4)}) computed ${Math.round(mode.activeCellStepsPerSecond)} cell-steps/s (fired and alive, ${((100 * mode.activeCellStepsPerSecond) / mode.cellStepsPerSecond).toFixed(0)}% of the grid's), ` +
           `${work.flops.toLocaleString('en-US')} flops each: ${mode.gflops.toFixed(1)} GFLOP/s, ${share}`,
@@ -320,9 +337,13 @@ export function formatBench(result: BenchResult): string[] {
   if (result.torch.cellStepsPerSecond === null) {
     lines.push(`torch  not run: ${result.torch.skipped ?? 'unknown reason'}`);
   } else {
-    lines.push(`torch  cell_steps_per_s ${Math.round(result.torch.cellStepsPerSecond)} (PyTorch CPU, ${TORCH_THREADS} threads, notebook model, ${result.size}x${result.size} batch ${result.batch}, 64..96 steps)`);
+    lines.push(
+      `torch  cell_steps_per_s ${Math.round(result.torch.cellStepsPerSecond)} (PyTorch CPU, ${TORCH_THREADS} threads, notebook model, ${result.size}x${result.size} batch ${result.batch}, 64..96 steps)`,
+    );
     if (result.preset !== 'notebook' || result.hidden !== 128 || result.channels !== 16) {
-      lines.push(`note: torch trains the notebook model (reflect, tanh, fire 0.75, hidden 128, no pool); ours trains preset ${result.preset}, hidden ${result.hidden}`);
+      lines.push(
+        `note: torch trains the notebook model (reflect, tanh, fire 0.75, hidden 128, no pool); ours trains preset ${result.preset}, hidden ${result.hidden}`,
+      );
     }
     for (const mode of result.modes) {
       lines.push(`ratio (${mode.mode}) ${mode.ratio!.toFixed(2)} (ours / torch)`);

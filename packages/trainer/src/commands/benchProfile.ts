@@ -88,11 +88,16 @@ export function formatProfile(profile: BenchProfile, top = 10): string[] {
       ['perception of active cells (forward and backward)', passes.perceive],
       ['perception adjoint (gradient spread to neighbours)', passes.perceiveAdjoint],
       ['alive masks and masking', passes.masks],
-      ['the rest (copies, loss, pass bookkeeping)', passes.total - passes.updateForward - passes.updateBackward - passes.perceive - passes.perceiveAdjoint - passes.masks],
+      [
+        'the rest (copies, loss, pass bookkeeping)',
+        passes.total - passes.updateForward - passes.updateBackward - passes.perceive - passes.perceiveAdjoint - passes.masks,
+      ],
     ];
     return [
       `profile: one iteration (${profile.steps} steps) on one thread, ${profile.seconds.toFixed(2)} s wall, ${(passes.total / 1000).toFixed(2)} s in the rollout kernel:`,
-      ...named.map(([name, ms]) => `  ${name.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms  ${((ms / Math.max(passes.total, 1e-9)) * 100).toFixed(1).padStart(5)}%`),
+      ...named.map(
+        ([name, ms]) => `  ${name.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms  ${((ms / Math.max(passes.total, 1e-9)) * 100).toFixed(1).padStart(5)}%`,
+      ),
     ];
   }
   const rows = profile.kernels.slice(0, top);
@@ -100,7 +105,9 @@ export function formatProfile(profile: BenchProfile, top = 10): string[] {
   return [
     `profile: one iteration (${profile.steps} steps), ${profile.seconds.toFixed(2)} s wall under profiling, ${(profile.kernelMs / 1000).toFixed(2)} s in kernels; top ${rows.length} of ${profile.kernels.length} by time:`,
     `  ${'kernel [first input shape]'.padEnd(width)}  ${'calls'.padStart(6)}  ${'ms'.padStart(9)}  share`,
-    ...rows.map((k) => `  ${`${k.kernel} ${k.shape}`.padEnd(width)}  ${String(k.calls).padStart(6)}  ${k.ms.toFixed(1).padStart(9)}  ${(k.share * 100).toFixed(1).padStart(4)}%`),
+    ...rows.map(
+      (k) =>
+        `  ${`${k.kernel} ${k.shape}`.padEnd(width)}  ${String(k.calls).padStart(6)}  ${k.ms.toFixed(1).padStart(9)}  ${(k.share * 100).toFixed(1).padStart(4)}%`,
+    ),
   ];
 }
-

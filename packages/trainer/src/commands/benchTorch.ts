@@ -70,4 +70,3 @@ export async function runTorchBaseline(
   }
   return { cellStepsPerSecond: Number(last[1]) };
 }
-

@@ -34,7 +34,10 @@ describe('distillEntry', () => {
     expect(distillEntry('ex3_🦎.json')?.id).toBe('ex3_1f98e');
     expect(distillEntry('ex1_1f578.json')?.name).toBe('🕸 spider web (growing)');
     expect(distillEntry('ex2_1f384')?.name).toBe('🎄 christmas tree (persistent)');
-    expect(distillEntry('ex3_planarian.json')).toMatchObject({ name: 'planarian (regenerating)', config: { angle: Math.PI / 2, gridWidth: 96, gridHeight: 64 } });
+    expect(distillEntry('ex3_planarian.json')).toMatchObject({
+      name: 'planarian (regenerating)',
+      config: { angle: Math.PI / 2, gridWidth: 96, gridHeight: 64 },
+    });
     expect(distillEntry('ex4_1f98e.json')).toBeNull();
     expect(distillEntry('ex3_1f999.json')).toBeNull();
     expect(distillEntry('lizard.json')).toBeNull();
@@ -48,21 +51,36 @@ describe('convert --from distill', () => {
     const model = readModel(await readFile(output));
     expect(summary.bytes).toBe((await readFile(output)).length);
     expect(model.config).toEqual({
-      channels: 16, hidden: 128, padding: 'zero', sobelScale: 0.125, angle: 0, tanh: false, fireRate: 0.5,
-      aliveThreshold: 0.1, aliveMasking: 'pre-post', clampRgba: false, gridWidth: 72, gridHeight: 72,
+      channels: 16,
+      hidden: 128,
+      padding: 'zero',
+      sobelScale: 0.125,
+      angle: 0,
+      tanh: false,
+      fireRate: 0.5,
+      aliveThreshold: 0.1,
+      aliveMasking: 'pre-post',
+      clampRgba: false,
+      gridWidth: 72,
+      gridHeight: 72,
     });
     // Weight [r, o] is byte r * 128 + o; the bias is the row after the 48 weight rows.
     expect(model.params.dense1Weight[300]).toBeCloseTo(((300 % 256) / 255 - 0.5) * 0.5, 6);
     expect(model.params.dense1Bias[7]).toBeCloseTo((((48 * 128 + 7) % 256) / 255 - 0.5) * 0.25, 6);
     expect(model.params.dense2Bias[15]).toBeCloseTo((((128 * 16 + 15) % 256) / 255 - 0.5) * 0.025, 6);
     expect(model.source).toMatchObject({
-      format: 'distill-webgl-uint8', id: 'ex3_1f98e', name: '🦎 lizard (regenerating)', file: 'ex3_1f98e.json',
-      experiment: 'regenerating', license: 'CC BY 4.0', url: 'https://distill.pub/2020/growing-ca',
+      format: 'distill-webgl-uint8',
+      id: 'ex3_1f98e',
+      name: '🦎 lizard (regenerating)',
+      file: 'ex3_1f98e.json',
+      experiment: 'regenerating',
+      license: 'CC BY 4.0',
+      url: 'https://distill.pub/2020/growing-ca',
     });
     expect(String(model.source?.credit)).toMatch(/Mordvintsev, Randazzo, Niklasson, Levin/);
   });
 
-  it('applies the planarian\'s rotation and wide grid', async () => {
+  it("applies the planarian's rotation and wide grid", async () => {
     const output = join(dir, 'planarian.safetensors');
     await convert({ from: 'distill', input: join(dir, 'models', 'ex3_planarian.json'), output });
     const { config } = readModel(await readFile(output));
@@ -82,7 +100,9 @@ describe('convert --from distill', () => {
     const { code, out, err } = await nca('convert', '--from', 'distill', join(dir, 'models', 'ex3_1f98e.json'), join(dir, 'cli.safetensors'));
     expect([code, err]).toEqual([0, []]);
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^converted .*ex3_1f98e\.json \(ex3_1f98e: 🦎 lizard \(regenerating\)\) -> .*cli\.safetensors: 72x72 grid, 8,336 parameters, [\d,]+ bytes$/);
+    expect(out[0]).toMatch(
+      /^converted .*ex3_1f98e\.json \(ex3_1f98e: 🦎 lizard \(regenerating\)\) -> .*cli\.safetensors: 72x72 grid, 8,336 parameters, [\d,]+ bytes$/,
+    );
   });
 
   it.each([
@@ -113,7 +133,7 @@ describe('convert --from distill', () => {
 });
 
 describe('convert --all', () => {
-  it('converts every *.json of a folder and writes the manifest in the article\'s order', async () => {
+  it("converts every *.json of a folder and writes the manifest in the article's order", async () => {
     const out = join(dir, 'all');
     const { code, out: lines } = await nca('convert', '--from', 'distill', '--all', join(dir, 'models'), out);
     expect(code).toBe(0);

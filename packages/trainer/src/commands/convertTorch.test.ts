@@ -21,14 +21,24 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
 }
 
 describe('nca convert --from torch', () => {
-  it('imports the notebook\'s state dict (float32, float16, bfloat16) with the notebook config and its provenance', async () => {
+  it("imports the notebook's state dict (float32, float16, bfloat16) with the notebook config and its provenance", async () => {
     for (const name of ['notebook', 'notebook-half', 'notebook-bf16']) {
       const out = join(dir, `${name}.safetensors`);
       const { code, out: lines } = await nca('convert', '--from', 'torch', join(FIXTURES, `${name}.pt`), out);
       expect(code, name).toBe(0);
       expect(lines[0]).toMatch(/-> .*: 64x64 grid, 8,336 parameters/);
       const model = readModel(await readFile(out));
-      expect(model.config).toMatchObject({ channels: 16, hidden: 128, padding: 'reflect', sobelScale: 1, tanh: true, fireRate: 0.75, aliveThreshold: 0, aliveMasking: 'post', clampRgba: true });
+      expect(model.config).toMatchObject({
+        channels: 16,
+        hidden: 128,
+        padding: 'reflect',
+        sobelScale: 1,
+        tanh: true,
+        fireRate: 0.75,
+        aliveThreshold: 0,
+        aliveMasking: 'post',
+        clampRgba: true,
+      });
       expect(model.source).toMatchObject({ format: 'pytorch-notebook state dict', file: `${name}.pt` });
     }
     const full = readModel(await readFile(join(dir, 'notebook.safetensors')));
@@ -49,7 +59,10 @@ describe('nca convert --from torch', () => {
   });
 
   it.each([
-    ['wrong-keys.pt', /^nca: .*wrong-keys\.pt: not the notebook's state dict: expected mapper\.0\.weight \[128,48\], .*; found conv\.weight \[16,48\], conv\.bias \[16\]$/],
+    [
+      'wrong-keys.pt',
+      /^nca: .*wrong-keys\.pt: not the notebook's state dict: expected mapper\.0\.weight \[128,48\], .*; found conv\.weight \[16,48\], conv\.bias \[16\]$/,
+    ],
     ['wrong-shape.pt', /found mapper\.0\.weight \[64,48\], mapper\.0\.bias \[64\], mapper\.2\.weight \[16,64\], mapper\.2\.bias \[16\]$/],
     ['hostile-reduce.pt', /^nca: .*hostile-reduce\.pt: pickle: global posix\.system is not allowed/],
   ])('refuses %s: exit 2, one line', async (name, message) => {

@@ -84,7 +84,10 @@ describe('evaluate', () => {
     const path = join(dir, 'model.safetensors');
     await writeFile(path, writeModel(untrained()));
     const out: string[] = [];
-    const code = await main(['eval', path, '--json', '--seeds', '2', '--persistence-steps', '10', '--backend', 'wasm'], { log: (l) => out.push(l), error: () => {} });
+    const code = await main(['eval', path, '--json', '--seeds', '2', '--persistence-steps', '10', '--backend', 'wasm'], {
+      log: (l) => out.push(l),
+      error: () => {},
+    });
     expect(code).toBe(0);
     expect(out).toHaveLength(1);
     const report = JSON.parse(out[0]!) as Record<string, unknown>;
@@ -99,7 +102,11 @@ describe('evaluate', () => {
     await writeFile(path, writeModel(bare));
     const out: string[] = [];
     const err: string[] = [];
-    const run = (extra: string[]) => main(['eval', path, '--json', '--seeds', '1', '--persistence-steps', '5', '--backend', 'wasm', ...extra], { log: (l) => out.push(l), error: (l) => err.push(l) });
+    const run = (extra: string[]) =>
+      main(['eval', path, '--json', '--seeds', '1', '--persistence-steps', '5', '--backend', 'wasm', ...extra], {
+        log: (l) => out.push(l),
+        error: (l) => err.push(l),
+      });
     expect(await run([])).toBe(2);
     expect(err.join('\n')).toMatch(/stores no target/);
     expect(await run(['--emoji', '🦎'])).toBe(0);
@@ -110,4 +117,3 @@ describe('evaluate', () => {
     expect(await run(['--emoji', '🦎', '--padding', '40'])).toBe(2);
   });
 });
-

@@ -1,5 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, damageDisc, disposeParams, inferenceMemory, paramsToTensors, perSampleLoss, randomCentre, run, seedState, trainingStep, type CaParams, type Disc, type Rng } from '@nca-studio/core';
+import {
+  createRng,
+  damageDisc,
+  disposeParams,
+  inferenceMemory,
+  paramsToTensors,
+  perSampleLoss,
+  randomCentre,
+  run,
+  seedState,
+  trainingStep,
+  type CaParams,
+  type Disc,
+  type Rng,
+} from '@nca-studio/core';
 import { MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
 import { selectBackend } from '../backends/backend.ts';
 import { guardInference } from '../backends/budget.ts';
@@ -181,7 +195,13 @@ function errorSplit(states: ArrayLike<number>, target: Uint8Array, seeds: number
     }
   }
   const values = cells * 4 * seeds;
-  return { inside: split.inside / values, edge: split.edge / values, outside: split.outside / values, grownOnly: split.grownOnly / seeds, targetOnly: split.targetOnly / seeds };
+  return {
+    inside: split.inside / values,
+    edge: split.edge / values,
+    outside: split.outside / values,
+    grownOnly: split.grownOnly / seeds,
+    targetOnly: split.targetOnly / seeds,
+  };
 }
 
 function mean(xs: number[]): number {
@@ -241,7 +261,10 @@ export async function evalCommand(path: string, flags: EvalFlags, io: CommandIo)
     }
     const target = await loadTarget(source, { size, padding: flags.padding });
     if (target.width !== model.config.gridWidth || target.height !== model.config.gridHeight) {
-      throw new NcaError('BAD_FLAG', `the target comes out ${target.width}x${target.height}, the model's grid is ${model.config.gridWidth}x${model.config.gridHeight}; adjust --padding`);
+      throw new NcaError(
+        'BAD_FLAG',
+        `the target comes out ${target.width}x${target.height}, the model's grid is ${model.config.gridWidth}x${model.config.gridHeight}; adjust --padding`,
+      );
     }
     model.target = { width: target.width, height: target.height, data: target.rgba8 };
   }

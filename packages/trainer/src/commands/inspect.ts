@@ -72,7 +72,13 @@ export function inspectionJson(info: Inspection | CheckpointInspection): Record<
     };
   }
   const { model } = info;
-  return { ...base, config: model.config, target: model.target ? { ...model.target, data: undefined } : null, training: model.training ?? null, source: model.source ?? null };
+  return {
+    ...base,
+    config: model.config,
+    target: model.target ? { ...model.target, data: undefined } : null,
+    training: model.training ?? null,
+    source: model.source ?? null,
+  };
 }
 
 function formatCheckpoint(info: CheckpointInspection): string {
@@ -106,7 +112,9 @@ export function formatInspection(info: Inspection | CheckpointInspection): strin
     ...Object.entries(model.config).map(([k, v]) => `    ${k.padEnd(15)} ${String(v)}`),
   ];
   if (model.target) {
-    lines.push(`  target        ${model.target.name ?? '(unnamed)'} ${model.target.width}x${model.target.height} (size ${model.target.size ?? '?'}, padding ${model.target.padding ?? '?'})`);
+    lines.push(
+      `  target        ${model.target.name ?? '(unnamed)'} ${model.target.width}x${model.target.height} (size ${model.target.size ?? '?'}, padding ${model.target.padding ?? '?'})`,
+    );
   }
   if (model.training) {
     lines.push(`  training      ${JSON.stringify(model.training)}`);

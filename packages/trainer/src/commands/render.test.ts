@@ -70,7 +70,7 @@ describe('renderModel', () => {
     expect(nonZeroBox(state, 16, 12, 4)).toEqual({ x0: 5, y0: 3, x1: 11, y1: 9 });
   });
 
-  it('steps only a window of the grid, with exactly the full grid\'s result', () => {
+  it("steps only a window of the grid, with exactly the full grid's result", () => {
     for (const steps of [1, 4, 9]) {
       const model = randomModel();
       const windowed = renderModel(model, { steps, fireRate: 1 }).state;
@@ -123,7 +123,12 @@ describe('renderModel', () => {
   it('runs on another grid size and keeps a frame every N steps and the last', () => {
     const result = renderModel(constant, { steps: 7, width: 9, height: 30, frameEvery: 3 });
     expect([result.width, result.height, result.state.length]).toEqual([9, 30, 9 * 30 * 4]);
-    expect(result.frames.map((f) => [f.width, f.height])).toEqual([[9, 30], [9, 30], [9, 30], [9, 30]]);
+    expect(result.frames.map((f) => [f.width, f.height])).toEqual([
+      [9, 30],
+      [9, 30],
+      [9, 30],
+      [9, 30],
+    ]);
   });
 
   it.each([
@@ -151,7 +156,24 @@ describe('nca render', () => {
     const png = join(dir, 'out', 'final.png');
     const gif = join(dir, 'out', 'growth.gif');
     const npy = join(dir, 'out', 'state.npy');
-    const { code, out, err } = await nca('render', modelFile, '--steps', '4', '--fire-rate', '1', '--scale', '3', '--png', png, '--gif', gif, '--gif-every', '2', '--state', npy);
+    const { code, out, err } = await nca(
+      'render',
+      modelFile,
+      '--steps',
+      '4',
+      '--fire-rate',
+      '1',
+      '--scale',
+      '3',
+      '--png',
+      png,
+      '--gif',
+      gif,
+      '--gif-every',
+      '2',
+      '--state',
+      npy,
+    );
     expect([code, err]).toEqual([0, []]);
     expect(out[0]).toMatch(/^rendered .*constant\.safetensors: 4 steps on 16x12 \(fire rate 1, seed 1, wasm\) in [\d.]+ s; 81 cells with alpha > 0\.1$/);
     expect(out.slice(1)).toEqual([
@@ -177,11 +199,35 @@ describe('nca render', () => {
 
   it('applies --size, --seed and repeated --damage flags', async () => {
     const npy = join(dir, 'damaged.npy');
-    const { code } = await nca('render', modelFile, '--steps', '5', '--size', '20x10', '--seed', '9', '--damage', '10,5,1@3', '--damage', '12,5,1@5', '--state', npy);
+    const { code } = await nca(
+      'render',
+      modelFile,
+      '--steps',
+      '5',
+      '--size',
+      '20x10',
+      '--seed',
+      '9',
+      '--damage',
+      '10,5,1@3',
+      '--damage',
+      '12,5,1@5',
+      '--state',
+      npy,
+    );
     expect(code).toBe(0);
     const state = decodeNpy(await readFile(npy));
     expect(state.shape).toEqual([10, 20, 4]);
-    const expected = renderModel(constant, { steps: 5, width: 20, height: 10, seed: 9, damage: [{ x: 10, y: 5, radius: 1, step: 3 }, { x: 12, y: 5, radius: 1, step: 5 }] });
+    const expected = renderModel(constant, {
+      steps: 5,
+      width: 20,
+      height: 10,
+      seed: 9,
+      damage: [
+        { x: 10, y: 5, radius: 1, step: 3 },
+        { x: 12, y: 5, radius: 1, step: 5 },
+      ],
+    });
     expect(state.data).toEqual(expected.state);
     expect(alphaAt(state.data, 12, 5, 20)).toBe(0);
   });

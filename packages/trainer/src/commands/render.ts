@@ -1,5 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBudget, countMature, createRng, damageDisc, disposeParams, IMAGE_BYTES, inferenceMemory, paramsToTensors, run, seedArray, trainingStep, type MemoryEstimate, type StepFunction, type StepHook } from '@nca-studio/core';
+import {
+  checkBudget,
+  countMature,
+  createRng,
+  damageDisc,
+  disposeParams,
+  IMAGE_BYTES,
+  inferenceMemory,
+  paramsToTensors,
+  run,
+  seedArray,
+  trainingStep,
+  type MemoryEstimate,
+  type StepFunction,
+  type StepHook,
+} from '@nca-studio/core';
 import { GRID_SIDE, MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
@@ -11,7 +26,6 @@ import type { CommandIo } from './io.ts';
 import { loadModel } from './inspect.ts';
 import { encodeNpy } from '../files/npy.ts';
 import { encodePng, stateToFrame, upscale, type Frame } from '../images/picture.ts';
-
 
 export interface RenderOptions {
   steps: number;
@@ -42,13 +56,15 @@ export interface RenderResult {
   frames: Frame[];
 }
 
-
 function checkOptions(options: RenderOptions, width: number, height: number): void {
   const bad = (message: string): NcaError => new NcaError('BAD_FLAG', message);
   if (!Number.isSafeInteger(options.steps) || options.steps < 0) {
     throw bad(`--steps must be a non-negative integer, got ${options.steps}`);
   }
-  for (const [name, n] of [['width', width], ['height', height]] as const) {
+  for (const [name, n] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isSafeInteger(n) || n < GRID_SIDE.min || n > GRID_SIDE.max) {
       throw bad(`--size: ${name} must be an integer from ${GRID_SIDE.min} to ${GRID_SIDE.max}, got ${n}`);
     }
@@ -83,7 +99,10 @@ export function nonZeroBox(state: Float32Array, width: number, height: number, c
       const base = (y * width + x) * channels;
       for (let c = 0; c < channels; c++) {
         if (state[base + c] !== 0) {
-          box = box === null ? { x0: x, y0: y, x1: x, y1: y } : { x0: Math.min(box.x0, x), y0: Math.min(box.y0, y), x1: Math.max(box.x1, x), y1: Math.max(box.y1, y) };
+          box =
+            box === null
+              ? { x0: x, y0: y, x1: x, y1: y }
+              : { x0: Math.min(box.x0, x), y0: Math.min(box.y0, y), x1: Math.max(box.x1, x), y1: Math.max(box.y1, y) };
           break;
         }
       }
@@ -162,7 +181,12 @@ export function renderModel(model: NcaModel, options: RenderOptions): RenderResu
       return tf.clone(state); // all zero: nothing is alive, nothing can grow
     }
     const [h, w] = [box.y1 - box.y0 + 1, box.x1 - box.x0 + 1];
-    const window = trainingStep(tf.tensor4d(crop(values, width, box, channels), [1, h, w, channels]), params, config, tf.slice(fire, [0, box.y0, box.x0, 0], [1, h, w, 1]));
+    const window = trainingStep(
+      tf.tensor4d(crop(values, width, box, channels), [1, h, w, channels]),
+      params,
+      config,
+      tf.slice(fire, [0, box.y0, box.x0, 0], [1, h, w, 1]),
+    );
     return tf.tensor4d(paste(window.dataSync() as Float32Array, box, width, height, channels), shape);
   };
   const damageAndFrames: StepHook = (state, t) => {
@@ -254,7 +278,12 @@ function guardRender(config: NcaConfig, request: RenderRequest, scale: number, f
   if (request.gif !== undefined) {
     const frames = Math.floor(request.steps / frameEvery) + 2;
     // The frames, and sharp's copy of them as one tall page.
-    checkBudget('the GIF', picture(`${frames} frames of ${grid.width * scale}x${grid.height * scale} pixels x 4 bytes, twice`, 2 * frames * pixels * 4), IMAGE_BYTES, 'a picture may take (--gif-every fewer frames)');
+    checkBudget(
+      'the GIF',
+      picture(`${frames} frames of ${grid.width * scale}x${grid.height * scale} pixels x 4 bytes, twice`, 2 * frames * pixels * 4),
+      IMAGE_BYTES,
+      'a picture may take (--gif-every fewer frames)',
+    );
   }
 }
 

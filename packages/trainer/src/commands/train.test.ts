@@ -49,7 +49,10 @@ describe('train', () => {
     const out = join(dir, 'kept');
     await train(tiny(out, 2), quiet);
     const before = await readFile(join(out, 'model.safetensors'));
-    const error = await train(tiny(out, 2, { seed: 8 }), quiet).then(() => null, (e: unknown) => e);
+    const error = await train(tiny(out, 2, { seed: 8 }), quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NcaError);
     expect((error as NcaError).code).toBe('RUN_EXISTS');
     expect(await readFile(join(out, 'model.safetensors'))).toEqual(before);
@@ -64,7 +67,10 @@ describe('train', () => {
     // Something in the way of the model file when the resumed run finishes.
     await rm(join(out, 'model.safetensors'));
     await mkdir(join(out, 'model.safetensors'));
-    const error = await train({ resume: out, iterations: 4, backend: 'wasm' }, quiet).then(() => null, (e: unknown) => e);
+    const error = await train({ resume: out, iterations: 4, backend: 'wasm' }, quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NcaError);
     expect((error as NcaError).exitCode).toBe(1);
     expect((error as NcaError).message).toBe(
@@ -96,7 +102,9 @@ describe('train', () => {
   });
 
   it("says where the training time went: the gradients' share, and each worker's", () => {
-    expect(formatLoad({ gradientSeconds: 90, busy: [0.9, 0.615], activeCellSteps: null }, 100)).toBe("time: gradients 90% of 100 s; workers busy 90%, 62% of the gradients' time");
+    expect(formatLoad({ gradientSeconds: 90, busy: [0.9, 0.615], activeCellSteps: null }, 100)).toBe(
+      "time: gradients 90% of 100 s; workers busy 90%, 62% of the gradients' time",
+    );
     expect(formatLoad({ gradientSeconds: 5, busy: [], activeCellSteps: null }, 10)).toBe('time: gradients 50% of 10 s');
   });
 
@@ -116,7 +124,7 @@ describe('train', () => {
     expect(model.target?.width).toBe(12);
     expect(model.training).toMatchObject({ preset: 'regenerating', iterations: 2, backend: 'wasm' });
     expect((await readFile(join(out, 'loss.svg'), 'utf8')).startsWith('<svg')).toBe(true);
-    expect((await readFile(join(out, 'growth.png')).then((b) => b.subarray(1, 4).toString()))).toBe('PNG');
+    expect(await readFile(join(out, 'growth.png')).then((b) => b.subarray(1, 4).toString())).toBe('PNG');
   });
 
   it('an interrupted run writes a checkpoint and can be resumed', async () => {
@@ -146,7 +154,15 @@ describe('train', () => {
 
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
     const out = join(dir, 'nan');
-    const plan = planFromPreset({ preset: 'regenerating', training: { batch: 3, pool: 8, damaged: 1, stepsMin: 6, stepsMax: 10, iterations: 4 }, config: { hidden: 16, gridWidth: 12, gridHeight: 12 }, seed: 7, target: { kind: 'file', path: targetPath }, targetName: 'disc', checkpointEvery: 2 });
+    const plan = planFromPreset({
+      preset: 'regenerating',
+      training: { batch: 3, pool: 8, damaged: 1, stepsMin: 6, stepsMax: 10, iterations: 4 },
+      config: { hidden: 16, gridWidth: 12, gridHeight: 12 },
+      seed: 7,
+      target: { kind: 'file', path: targetPath },
+      targetName: 'disc',
+      checkpointEvery: 2,
+    });
     const start = freshCheckpoint(plan, new Float32Array(12 * 12 * 4));
     // Every update adds 1e38 to every channel: the state overflows at once.
     start.params.dense2Bias.fill(3e38);
@@ -179,4 +195,3 @@ describe('train', () => {
     expect((error as NcaError).code).toBe('BAD_CHECKPOINT');
   });
 });
-

@@ -60,7 +60,11 @@ async function prepareNew(settled: NewRun): Promise<Ready> {
   const { plan, execution } = settled;
   const { training } = plan;
   guardTraining(plan.config, training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, { ...execution, backend: execution.backend.name });
-  const target = await loadTarget(plan.target as TargetSource, { size: training.targetSize, padding: training.padding, ...(plan.background === undefined ? {} : { background: plan.background }) });
+  const target = await loadTarget(plan.target as TargetSource, {
+    size: training.targetSize,
+    padding: training.padding,
+    ...(plan.background === undefined ? {} : { background: plan.background }),
+  });
   const sized = { ...plan, config: { ...plan.config, gridWidth: target.width, gridHeight: target.height } };
   const dir = settled.out ?? join('runs', `${plan.targetName}-${timestamp()}`);
   const folder = await claimRunFolder(dir, settled.force ? 'force' : 'new');
@@ -79,9 +83,16 @@ async function prepareResume(settled: Resume): Promise<Ready> {
   try {
     const checkpoint = await readCheckpoint(settled.dir);
     const { plan, resumption, execution } = resumedPlan(checkpoint, settled);
-    guardTraining(plan.config, plan.training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, { ...execution, backend: execution.backend.name });
+    guardTraining(
+      plan.config,
+      plan.training,
+      { width: plan.config.gridWidth, height: plan.config.gridHeight },
+      { ...execution, backend: execution.backend.name },
+    );
     const changes = Object.entries(resumption.changed).map(([key, { from, to }]) => `${key} ${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
-    const notes = [`resuming ${settled.dir} at iteration ${checkpoint.iteration} of ${plan.training.iterations}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`];
+    const notes = [
+      `resuming ${settled.dir} at iteration ${checkpoint.iteration} of ${plan.training.iterations}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`,
+    ];
     return { dir: settled.dir, folder, start: { ...checkpoint, plan, resumptions: [...checkpoint.resumptions, resumption] }, execution, notes };
   } catch (error) {
     await folder.release();
@@ -134,7 +145,9 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
     progress = progressLines(io.log, execution.logEvery, start);
   }
   const workers = await GradientWorkers.start(execution.workers, backend.name as BackendName, route);
-  io.log(`workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${await routeDetail(route, backend)}`);
+  io.log(
+    `workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${await routeDetail(route, backend)}`,
+  );
   const startedAt = start.seconds;
   const startIteration = start.iteration;
   let result;
@@ -195,7 +208,9 @@ async function routeDetail(route: GradientRoute, backend: BackendInfo): Promise<
 
 async function targetPng(rgba8: Uint8Array, width: number, height: number): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
-  return sharp(rgba8, { raw: { width, height, channels: 4, premultiplied: true } }).png().toBuffer();
+  return sharp(rgba8, { raw: { width, height, channels: 4, premultiplied: true } })
+    .png()
+    .toBuffer();
 }
 
 /** model.safetensors, loss.csv, loss.svg, growth.png and run.json (docs/design.md §4). */

@@ -17,7 +17,9 @@ describe('encodePng', () => {
   it('encodes a tiled, upscaled strip as sharp sees it', async () => {
     const frame: Frame = { width: 2, height: 2, rgba: Uint8Array.from([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 9, 9, 9, 255]) };
     const strip = tile([[upscale(frame, 3), upscale(frame, 3)]]);
-    const { data, info } = await sharp(await encodePng(strip)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await encodePng(strip))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([strip.width, strip.height]);
     expect(new Uint8Array(data)).toEqual(strip.rgba);
   });

@@ -56,9 +56,17 @@ describe('loadTarget from a file', () => {
 
   it('refuses a target with nothing visible: an SVG of an external image, a transparent PNG, a speck', async () => {
     const external = join(dir, 'external.svg');
-    await writeFile(external, '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><image href="http://127.0.0.1:9/cat.png" width="32" height="32"/></svg>');
+    await writeFile(
+      external,
+      '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><image href="http://127.0.0.1:9/cat.png" width="32" height="32"/></svg>',
+    );
     const transparent = join(dir, 'transparent.png');
-    await writeFile(transparent, await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
+    await writeFile(
+      transparent,
+      await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer(),
+    );
     for (const path of [external, transparent]) {
       const e = await refusal(loadTarget({ kind: 'file', path }, options));
       expect(e.code).toBe('TARGET_EMPTY');
@@ -69,7 +77,12 @@ describe('loadTarget from a file', () => {
     const speck = join(dir, 'speck.png');
     const pixels = Buffer.alloc(200 * 200 * 4);
     pixels.set([0, 0, 255, 255], (100 * 200 + 100) * 4);
-    await writeFile(speck, await sharp(pixels, { raw: { width: 200, height: 200, channels: 4 } }).png().toBuffer());
+    await writeFile(
+      speck,
+      await sharp(pixels, { raw: { width: 200, height: 200, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     const e = await refusal(loadTarget({ kind: 'file', path: speck }, options));
     expect(e.code).toBe('TARGET_EMPTY');
     expect(e.message).toMatch(/under the 2x2 a shape needs/);

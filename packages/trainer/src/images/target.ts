@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { checkPictureSize, emojiCodepoints, MAX_INPUT_PIXELS, prepareTarget, TargetError, type Target, type TargetOptions as PictureOptions } from '@nca-studio/core/target';
+import {
+  checkPictureSize,
+  emojiCodepoints,
+  MAX_INPUT_PIXELS,
+  prepareTarget,
+  TargetError,
+  type Target,
+  type TargetOptions as PictureOptions,
+} from '@nca-studio/core/target';
 import sharp from 'sharp';
 import { NcaError } from '../errors.ts';
 import { targetName, type TargetSource } from './targetSource.ts';
@@ -28,7 +36,6 @@ export async function loadTarget(source: TargetSource, options: TargetOptions): 
 function sourceLabel(source: TargetSource): string {
   return source.kind === 'file' ? source.path : source.kind === 'url' ? source.url : source.char;
 }
-
 
 async function readSource(source: TargetSource, options: TargetOptions): Promise<{ bytes: Buffer; name: string }> {
   const name = targetName(source);
@@ -77,7 +84,8 @@ async function download(url: string, limits: { timeoutMs: number; maxBytes: numb
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(limits.timeoutMs), redirect: 'follow' });
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${limits.timeoutMs / 1000} s` : String((error as Error).message ?? error);
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${limits.timeoutMs / 1000} s` : String((error as Error).message ?? error);
     throw new NcaError('DOWNLOAD_FAILED', `could not download ${url}: ${reason}`);
   }
   if (!response.ok || response.body === null) {
@@ -101,7 +109,10 @@ async function download(url: string, limits: { timeoutMs: number; maxBytes: numb
     if (error instanceof NcaError) {
       throw error;
     }
-    throw new NcaError('DOWNLOAD_FAILED', `could not download ${url}: ${error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${limits.timeoutMs / 1000} s` : String(error)}`);
+    throw new NcaError(
+      'DOWNLOAD_FAILED',
+      `could not download ${url}: ${error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${limits.timeoutMs / 1000} s` : String(error)}`,
+    );
   }
   if (total === 0) {
     throw new NcaError('BAD_TARGET', `download of ${url} is empty`);

@@ -11,7 +11,11 @@ export async function discPng(size = 32): Promise<Buffer> {
 
 /** The same picture on an opaque white background (no alpha channel). */
 export async function opaquePng(size = 32): Promise<Buffer> {
-  return sharp(await discPng(size)).flatten({ background: '#ffffff' }).removeAlpha().png().toBuffer();
+  return sharp(await discPng(size))
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .png()
+    .toBuffer();
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -12,4 +12,7 @@ const { backend, route } = workerData as { backend: BackendName; route: Gradient
 if (route === 'tfjs') {
   await (await import('../backends/backend.ts')).selectBackend(backend);
 }
-serveGradients({ postMessage: (message, transfer) => port.postMessage(message, transfer), listen: (request) => port.on('message', request) }, await gradientFunction(route));
+serveGradients(
+  { postMessage: (message, transfer) => port.postMessage(message, transfer), listen: (request) => port.on('message', request) },
+  await gradientFunction(route),
+);

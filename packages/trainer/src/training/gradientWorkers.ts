@@ -1,5 +1,14 @@
 import { Worker } from 'node:worker_threads';
-import { GradientPool, GradientPoolError, type GradientFunction, type GradientPort, type GradientResult, type GradientRoute, type GradientTask, type WorkerLoad } from '@nca-studio/core/training';
+import {
+  GradientPool,
+  GradientPoolError,
+  type GradientFunction,
+  type GradientPort,
+  type GradientResult,
+  type GradientRoute,
+  type GradientTask,
+  type WorkerLoad,
+} from '@nca-studio/core/training';
 import type { BackendName } from '../backends/names.ts';
 import { NcaError } from '../errors.ts';
 

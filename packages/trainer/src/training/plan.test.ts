@@ -34,7 +34,7 @@ describe('settleTrainPlan: a new run', () => {
     expect(settled.notes.join()).toMatch(/^preset: cpu/);
   });
 
-  it('checks the recipe in the flags\' words before any file is read', () => {
+  it("checks the recipe in the flags' words before any file is read", () => {
     // The target does not exist: the refusal comes first, from the flags alone.
     expect(refusal(() => settleTrainPlan({ target: '/nonexistent/logo.png', pool: 2, batch: 8 }, wasm)).message).toBe('--pool 2 is smaller than --batch 8');
     expect(refusal(() => settleTrainPlan({ emoji: '🦎', damage: 4 }, wasm)).message).toMatch(/^--damage 4 must be below --batch 4/);
@@ -62,14 +62,25 @@ describe('settleTrainPlan and resumedPlan: a resumed run', () => {
   it('refuses every flag that defines the run, by name, before the checkpoint is read', () => {
     const error = refusal(() => settleTrainPlan({ resume: 'runs/x', iterations: 8, lr: 0.5, batch: 2, steps: [10, 12] }, wasm));
     expect(error.message).toMatch(/^--resume continues a run as its checkpoint defines it: --batch, --steps cannot change it/);
-    for (const flags of [{ seed: 3 }, { emoji: '🦎' }, { hidden: 32 }, { preset: 'cpu' as const }, { out: 'elsewhere' }, { force: true }, { damageRadius: { min: 0.1, max: 0.2 } }]) {
+    for (const flags of [
+      { seed: 3 },
+      { emoji: '🦎' },
+      { hidden: 32 },
+      { preset: 'cpu' as const },
+      { out: 'elsewhere' },
+      { force: true },
+      { damageRadius: { min: 0.1, max: 0.2 } },
+    ]) {
       expect(refusal(() => settleTrainPlan({ resume: 'runs/x', ...flags }, wasm)).message).toMatch(/cannot change it/);
     }
   });
 
   it('applies --iterations, the rate and its schedule, --checkpoint-every and --workers, and records what changed', () => {
     const start = checkpoint();
-    const { plan, resumption, execution } = resumedPlan(start, resume({ iterations: 30, lr: 5e-4, lrDecayAt: 25, lrSchedule: 'linear', checkpointEvery: 7, workers: 1 }));
+    const { plan, resumption, execution } = resumedPlan(
+      start,
+      resume({ iterations: 30, lr: 5e-4, lrDecayAt: 25, lrSchedule: 'linear', checkpointEvery: 7, workers: 1 }),
+    );
     expect(plan.training).toEqual({ ...start.plan.training, iterations: 30, lr: 5e-4, lrDecayAt: 25, lrSchedule: 'linear' });
     expect(plan.checkpointEvery).toBe(7);
     expect(execution.workers).toBe(1);
@@ -87,7 +98,9 @@ describe('settleTrainPlan and resumedPlan: a resumed run', () => {
   });
 
   it('refuses a total below the iteration reached', () => {
-    expect(refusal(() => resumedPlan(checkpoint(), resume({ iterations: 5 }))).message).toMatch(/^--iterations 5: the run in runs\/x is already at iteration 8/);
+    expect(refusal(() => resumedPlan(checkpoint(), resume({ iterations: 5 }))).message).toMatch(
+      /^--iterations 5: the run in runs\/x is already at iteration 8/,
+    );
   });
 });
 
@@ -101,7 +114,7 @@ describe('the machine: preset, route and workers', () => {
     expect(choosePreset('persistent', wasm, 'kernel')).toBe('persistent');
   });
 
-  it('one route name per way of computing the gradient, the backend\'s by default', () => {
+  it("one route name per way of computing the gradient, the backend's by default", () => {
     expect(gradientRoute('wasm')).toBe('kernel');
     expect(gradientRoute('cpu')).toBe('kernel');
     expect(gradientRoute('webgpu')).toBe('webgpu');

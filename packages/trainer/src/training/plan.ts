@@ -4,7 +4,15 @@
 // claimed. A resumed run takes the changes a run may take between sessions and refuses every
 // other flag by name. `nca train`, `nca bench` and the scripts import this module, not a command.
 import { availableParallelism } from 'node:os';
-import { changedSettings, overrideSettings, PRESETS, type DamageRadius, type LrSchedule, type PresetName, type TrainingSettings } from '@nca-studio/core/presets';
+import {
+  changedSettings,
+  overrideSettings,
+  PRESETS,
+  type DamageRadius,
+  type LrSchedule,
+  type PresetName,
+  type TrainingSettings,
+} from '@nca-studio/core/presets';
 import type { GradientRoute } from '@nca-studio/core/routes';
 import { recipeProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
@@ -46,7 +54,6 @@ export interface TrainFlags {
   gradient?: GradientRoute;
 }
 
-
 /** Each training setting's flag, for messages that name what to change. */
 export const SETTING_FLAGS: Readonly<Record<keyof TrainingSettings, string>> = {
   targetSize: '--target-size',
@@ -73,7 +80,19 @@ export const SETTING_FLAGS: Readonly<Record<keyof TrainingSettings, string>> = {
  * flag defines what the run is (the target, the model, the recipe, the RNG), which the
  * checkpoint's state already embodies.
  */
-const RESUMABLE = new Set<keyof TrainFlags>(['iterations', 'lr', 'lrDecayAt', 'lrDecayFactor', 'lrSchedule', 'checkpointEvery', 'workers', 'logEvery', 'backend', 'gradient', 'resume']);
+const RESUMABLE = new Set<keyof TrainFlags>([
+  'iterations',
+  'lr',
+  'lrDecayAt',
+  'lrDecayFactor',
+  'lrSchedule',
+  'checkpointEvery',
+  'workers',
+  'logEvery',
+  'backend',
+  'gradient',
+  'resume',
+]);
 
 const FLAG_NAMES: Readonly<Record<keyof TrainFlags, string>> = {
   target: '--target',
@@ -259,7 +278,10 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
     if (fixed.length > 0) {
       refuse(
         `--resume continues a run as its checkpoint defines it: ${fixed.map((key) => FLAG_NAMES[key]).join(', ')} cannot change it ` +
-          `(a resumed run takes only ${[...RESUMABLE].filter((key) => key !== 'resume').map((key) => FLAG_NAMES[key]).join(', ')}); start a new run with --out instead`,
+          `(a resumed run takes only ${[...RESUMABLE]
+            .filter((key) => key !== 'resume')
+            .map((key) => FLAG_NAMES[key])
+            .join(', ')}); start a new run with --out instead`,
       );
     }
     return {

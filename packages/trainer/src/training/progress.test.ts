@@ -12,7 +12,7 @@ describe('progressLines', () => {
     expect(lines[0]).toContain('ETA 3m18s');
   });
 
-  it('counts only this process\'s iterations after a resume', () => {
+  it("counts only this process's iterations after a resume", () => {
     const lines: string[] = [];
     const progress = progressLines((l) => lines.push(l), 10, { iteration: 50, seconds: 1000 });
     for (let i = 51; i <= 60; i++) {

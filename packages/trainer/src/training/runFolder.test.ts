@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 
 async function refusal(promise: Promise<unknown>): Promise<NcaError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(NcaError);
   return error as NcaError;
 }
@@ -84,7 +87,10 @@ describe('claimRunFolder', () => {
 
 describe('ioFailure', () => {
   it('says which file could not be written and why, exit 1 (a real ENOSPC from /dev/full)', async () => {
-    const error = await writeFile('/dev/full', 'x').then(() => null, (e: unknown) => e);
+    const error = await writeFile('/dev/full', 'x').then(
+      () => null,
+      (e: unknown) => e,
+    );
     const e = ioFailure('runs/x/checkpoint.safetensors', error);
     expect([e.code, e.exitCode, e.message]).toEqual(['IO', 1, 'could not write runs/x/checkpoint.safetensors: no space left on the device (ENOSPC)']);
   });

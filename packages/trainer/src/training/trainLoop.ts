@@ -49,7 +49,10 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
     },
   }).catch((error: unknown) => {
     if (error instanceof TrainingError && error.code === 'NON_FINITE_LOSS') {
-      throw new NcaError('NON_FINITE_LOSS', `${error.message}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`);
+      throw new NcaError(
+        'NON_FINITE_LOSS',
+        `${error.message}; stopped. The last good checkpoint (iteration ${lastSaved.iteration}) is kept in ${dir}; try a lower --lr`,
+      );
     }
     throw error;
   });

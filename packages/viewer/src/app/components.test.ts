@@ -45,7 +45,10 @@ describe('ModelPicker', () => {
 describe('ErrorPanel', () => {
   it('shows the message until dismissed', async () => {
     let dismissed = 0;
-    const { rerender } = render(ErrorPanel, { message: "bad.safetensors: tensor 'dense1.weight' has shape [3], expected [48, 128]", ondismiss: () => dismissed++ });
+    const { rerender } = render(ErrorPanel, {
+      message: "bad.safetensors: tensor 'dense1.weight' has shape [3], expected [48, 128]",
+      ondismiss: () => dismissed++,
+    });
     expect(screen.getByRole('alert').textContent).toContain("tensor 'dense1.weight' has shape [3]");
     await fireEvent.click(screen.getByLabelText('Dismiss the error'));
     expect(dismissed).toBe(1);
@@ -55,7 +58,15 @@ describe('ErrorPanel', () => {
 });
 
 describe('StatusLine', () => {
-  const info = { engine: 'fused' as const, fallbackReason: null, precision: 'float16' as const, precisionNote: 'half-float state: less precise', width: 72, height: 72, channels: 16 };
+  const info = {
+    engine: 'fused' as const,
+    fallbackReason: null,
+    precision: 'float16' as const,
+    precisionNote: 'half-float state: less precise',
+    width: 72,
+    height: 72,
+    channels: 16,
+  };
 
   it('shows steps, speed, engine and the half-float note', () => {
     render(StatusLine, { stats: { steps: 120, stepsPerSecond: 41.6, stepsPerFrame: 1, playing: true }, info, modelName: 'Lizard' });

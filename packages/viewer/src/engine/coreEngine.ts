@@ -99,7 +99,15 @@ export function createCoreEngine(gpu: Gpu, model: EngineModel, options: CoreOpti
     view(): StateTextures {
       // Each group of 4 channels copied into a dense RGBA texture, one texel per cell.
       const parts = tf.tidy(() => {
-        const padded = channels === 4 * groups ? state : tf.pad(state, [[0, 0], [0, 0], [0, 0], [0, 4 * groups - channels]]);
+        const padded =
+          channels === 4 * groups
+            ? state
+            : tf.pad(state, [
+                [0, 0],
+                [0, 0],
+                [0, 0],
+                [0, 4 * groups - channels],
+              ]);
         return groups === 1 ? [tf.clone(padded)] : tf.split(padded, groups, 3);
       });
       const gpuData = parts.map((part) => part.dataToGPU({ customTexShape: [height, width] }));

@@ -26,7 +26,7 @@ describe('glslFloat', () => {
   it('writes literals that read back to the same float32', () => {
     const values = [0, 1, -1, 0.125, 1 / 3, -2.5e-7, 1e-30, 3.4e38, 123456789, 0.1, Math.PI];
     for (let i = 0; i < 200; i++) {
-      values.push((Math.sin(i * 12.9898) * 43758.5453) % 1 * 10 ** ((i % 9) - 4));
+      values.push(((Math.sin(i * 12.9898) * 43758.5453) % 1) * 10 ** ((i % 9) - 4));
     }
     for (const value of values) {
       const literal = glslFloat(value);

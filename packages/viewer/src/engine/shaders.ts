@@ -10,7 +10,6 @@
 import type { NcaConfig, Padding } from '@nca-studio/weights-format';
 import type { EngineModel } from './engine.ts';
 
-
 /** Texture groups of 4 channels for C channels. */
 export function groupCount(channels: number): number {
   return Math.ceil(channels / 4);
@@ -128,34 +127,33 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
   for (let g = 0; g < groups; g++) {
     const n = (t: number): string => fetch(g, t);
     emit(`vec4 p${g} = ${n(4)};`);
-    emit(
-      `vec4 gx${g} = ((${n(2)} - ${n(0)}) + 2.0 * (${n(5)} - ${n(3)}) + (${n(8)} - ${n(6)})) * ${glslFloat(s)};`,
-    );
-    emit(
-      `vec4 gy${g} = ((${n(6)} - ${n(0)}) + 2.0 * (${n(7)} - ${n(1)}) + (${n(8)} - ${n(2)})) * ${glslFloat(s)};`,
-    );
+    emit(`vec4 gx${g} = ((${n(2)} - ${n(0)}) + 2.0 * (${n(5)} - ${n(3)}) + (${n(8)} - ${n(6)})) * ${glslFloat(s)};`);
+    emit(`vec4 gy${g} = ((${n(6)} - ${n(0)}) + 2.0 * (${n(7)} - ${n(1)}) + (${n(8)} - ${n(2)})) * ${glslFloat(s)};`);
     emit(`vec4 p${groups + g} = rotation.x * gx${g} - rotation.y * gy${g};`);
     emit(`vec4 p${2 * groups + g} = rotation.y * gx${g} + rotation.x * gy${g};`);
   }
 
   // updateRule: h = relu(W1 p + b1), ds = W2 h + b2 (docs/design.md §3.2), four hidden units at a time.
-  const w1Column = (k: number, j: number) => (r: number): number[] => {
-    const filter = Math.floor(k / groups);
-    const channel = (k % groups) * 4 + r;
-    return [0, 1, 2, 3].map((q) => {
-      const unit = 4 * j + q;
-      return channel < c && unit < hidden ? w1[(filter * c + channel) * hidden + unit]! : 0;
-    });
-  };
-  const w2Column = (j: number, g: number) => (r: number): number[] => {
-    const unit = 4 * j + r;
-    return [0, 1, 2, 3].map((q) => {
-      const channel = 4 * g + q;
-      return unit < hidden && channel < c ? w2[unit * c + channel]! : 0;
-    });
-  };
-  const pad4 = (values: ArrayLike<number>, start: number, count: number): number[] =>
-    [0, 1, 2, 3].map((q) => (start + q < count ? values[start + q]! : 0));
+  const w1Column =
+    (k: number, j: number) =>
+    (r: number): number[] => {
+      const filter = Math.floor(k / groups);
+      const channel = (k % groups) * 4 + r;
+      return [0, 1, 2, 3].map((q) => {
+        const unit = 4 * j + q;
+        return channel < c && unit < hidden ? w1[(filter * c + channel) * hidden + unit]! : 0;
+      });
+    };
+  const w2Column =
+    (j: number, g: number) =>
+    (r: number): number[] => {
+      const unit = 4 * j + r;
+      return [0, 1, 2, 3].map((q) => {
+        const channel = 4 * g + q;
+        return unit < hidden && channel < c ? w2[unit * c + channel]! : 0;
+      });
+    };
+  const pad4 = (values: ArrayLike<number>, start: number, count: number): number[] => [0, 1, 2, 3].map((q) => (start + q < count ? values[start + q]! : 0));
 
   for (let g = 0; g < groups; g++) {
     emit(`vec4 ds${g} = ${vec4(pad4(params.dense2Bias, 4 * g, c))};`);

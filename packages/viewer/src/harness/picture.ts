@@ -3,7 +3,12 @@
 import { prepareTarget, type TargetOptions } from '@nca-studio/core/target';
 import { readPicture } from '../train/readPicture.ts';
 
-export async function targetOnPage(bytes: number[], name: string, type: string, options: TargetOptions): Promise<{ width: number; height: number; rgba8: number[] } | { error: string; code: string }> {
+export async function targetOnPage(
+  bytes: number[],
+  name: string,
+  type: string,
+  options: TargetOptions,
+): Promise<{ width: number; height: number; rgba8: number[] } | { error: string; code: string }> {
   try {
     const pixels = await readPicture(new Blob([new Uint8Array(bytes)], { type }), name);
     const target = prepareTarget(pixels, name, options);

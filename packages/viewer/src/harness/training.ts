@@ -4,7 +4,18 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // Every WebGL kernel (the viewer registers only those its step runs): training runs many more.
 import '@tensorflow/tfjs-backend-webgl/dist/register_all_kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchGradient, freshTrainingState, kernelBatchGradient, RolloutKernel, TrainingRun, webgpuGradient, type GradientResult, type GradientTask, type RolloutVariant, type TrainingRecipe } from '@nca-studio/core';
+import {
+  batchGradient,
+  freshTrainingState,
+  kernelBatchGradient,
+  RolloutKernel,
+  TrainingRun,
+  webgpuGradient,
+  type GradientResult,
+  type GradientTask,
+  type RolloutVariant,
+  type TrainingRecipe,
+} from '@nca-studio/core';
 import { getGpu } from '../engine/gpu.ts';
 import { requestGpuDevice } from '../train/gpuDevice.ts';
 

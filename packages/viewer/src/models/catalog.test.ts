@@ -27,7 +27,9 @@ describe('parseManifest', () => {
     );
     expect(group).toEqual({
       title: 'Distill reference models',
-      models: [{ id: 'lizard', name: 'Lizard', url: `${BASE}models/distill/ex3.safetensors`, gridWidth: 72, gridHeight: 72, group: 'Distill reference models' }],
+      models: [
+        { id: 'lizard', name: 'Lizard', url: `${BASE}models/distill/ex3.safetensors`, gridWidth: 72, gridHeight: 72, group: 'Distill reference models' },
+      ],
     });
   });
 

@@ -27,7 +27,6 @@ export class ModelFetchError extends Error {
   override name = 'ModelFetchError';
 }
 
-
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }

@@ -15,7 +15,6 @@ export interface PageEmoji {
   url: string;
 }
 
-
 export const EMOJI: readonly PageEmoji[] = [
   ['🦎', lizard],
   ['🦋', butterfly],

@@ -5,7 +5,12 @@ export const PLOT_POINTS = 400;
  * The loss curve as an SVG polyline's points in a `width` x `height` box, log-scaled in y
  * between the decades of `scaleOf` (a loss of 0 or less is left out: no logarithm).
  */
-export function lossPolyline(losses: readonly number[], width: number, height: number, scaleOf: readonly number[] = losses): { points: string; decades: Array<{ y: number; label: string }> } {
+export function lossPolyline(
+  losses: readonly number[],
+  width: number,
+  height: number,
+  scaleOf: readonly number[] = losses,
+): { points: string; decades: Array<{ y: number; label: string }> } {
   const usable = (loss: number): boolean => loss > 0 && Number.isFinite(loss);
   const positive = losses.map((loss, i) => ({ i, loss })).filter(({ loss }) => usable(loss));
   const scale = scaleOf.filter(usable);

@@ -46,7 +46,11 @@ export function pagePlan(settings: PageSettings, target: Target, source: RunPlan
   return {
     preset: settings.preset,
     config: { ...preset.config, gridWidth: target.width, gridHeight: target.height },
-    training: overrideSettings(preset.training, { targetSize: settings.targetSize, iterations: settings.iterations, damaged: preset.training.pool > 0 ? damaged : 0 }),
+    training: overrideSettings(preset.training, {
+      targetSize: settings.targetSize,
+      iterations: settings.iterations,
+      damaged: preset.training.pool > 0 ? damaged : 0,
+    }),
     seed: settings.seed,
     target: source,
     targetName: target.name,

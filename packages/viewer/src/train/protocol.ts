@@ -38,7 +38,15 @@ export interface WorkerMemory {
 
 /** Worker -> page. */
 export type FromWorker =
-  | { type: 'started'; route: TrainRoute; reason: string; iteration: number; total: number; losses: number[]; /** Whether this worker loaded tfjs: only the tfjs route does. */ tfjs: boolean }
+  | {
+      type: 'started';
+      route: TrainRoute;
+      reason: string;
+      iteration: number;
+      total: number;
+      losses: number[];
+      /** Whether this worker loaded tfjs: only the tfjs route does. */ tfjs: boolean;
+    }
   | { type: 'progress'; iteration: number; total: number; loss: number; lr: number; seconds: number; iterationsPerSecond: number; memory: WorkerMemory }
   | { type: 'preview'; iteration: number; model: { config: NcaConfig; params: NcaParams } }
   | { type: 'saved'; iteration: number; bytes: number }

@@ -33,7 +33,10 @@ export async function readPicture(file: Blob, name: string): Promise<Pixels> {
     throw new PictureError('BAD_PICTURE', `${name} is empty (0 bytes)`);
   }
   if (file.size > MAX_PICTURE_BYTES) {
-    throw new PictureError('TARGET_TOO_LARGE', `${name} is ${(file.size / 2 ** 20).toFixed(1)} MB, over the ${MAX_PICTURE_BYTES / 2 ** 20} MB limit; shrink it first`);
+    throw new PictureError(
+      'TARGET_TOO_LARGE',
+      `${name} is ${(file.size / 2 ** 20).toFixed(1)} MB, over the ${MAX_PICTURE_BYTES / 2 ** 20} MB limit; shrink it first`,
+    );
   }
   const head = new Uint8Array(await file.slice(0, 64 * 1024).arrayBuffer());
   try {

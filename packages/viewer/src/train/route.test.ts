@@ -13,13 +13,19 @@ describe('chooseRoute', () => {
   });
 
   it('passes a software adapter over for the wasm kernel', () => {
-    expect(chooseRoute('auto', { ...all, webgpu: swiftshader })).toEqual({ route: 'kernel', reason: 'the fastest route here (WebGPU here is a software adapter (google swiftshader), slower than the kernel)' });
+    expect(chooseRoute('auto', { ...all, webgpu: swiftshader })).toEqual({
+      route: 'kernel',
+      reason: 'the fastest route here (WebGPU here is a software adapter (google swiftshader), slower than the kernel)',
+    });
     expect(chooseRoute('auto', { ...all, webgpu: null }).reason).toMatch(/no WebGPU/);
     expect(chooseRoute('kernel', all)).toEqual({ route: 'kernel', reason: 'chosen' });
   });
 
   it('falls back to tfjs on WebGL without SIMD, and refuses when nothing can train', () => {
-    expect(chooseRoute('auto', { ...all, webgpu: null, wasmSimd: false })).toEqual({ route: 'tfjs', reason: 'no WebAssembly SIMD for the wasm kernel: tfjs on WebGL' });
+    expect(chooseRoute('auto', { ...all, webgpu: null, wasmSimd: false })).toEqual({
+      route: 'tfjs',
+      reason: 'no WebAssembly SIMD for the wasm kernel: tfjs on WebGL',
+    });
     expect(() => chooseRoute('auto', { wasmSimd: false, webgl2: false, webgpu: swiftshader })).toThrow(RouteError);
     expect(() => chooseRoute('kernel', { ...all, wasmSimd: false })).toThrow(/needs WebAssembly SIMD/);
     expect(chooseRoute('tfjs', all)).toEqual({ route: 'tfjs', reason: 'chosen (tfjs on WebGL)' });

@@ -41,13 +41,46 @@ export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities)
     return { route: 'kernel', reason: requested === 'kernel' ? 'chosen' : `the fastest route here (${gpu})` };
   }
   if (!can.webgl2) {
-    throw new RouteError(requested === 'tfjs' ? 'this browser has no WebGL2 in a worker for tfjs; choose the wasm kernel' : 'this browser has neither WebAssembly SIMD nor WebGL2 in a worker: nothing here can train');
+    throw new RouteError(
+      requested === 'tfjs'
+        ? 'this browser has no WebGL2 in a worker for tfjs; choose the wasm kernel'
+        : 'this browser has neither WebAssembly SIMD nor WebGL2 in a worker: nothing here can train',
+    );
   }
   return { route: 'tfjs', reason: requested === 'tfjs' ? 'chosen (tfjs on WebGL)' : 'no WebAssembly SIMD for the wasm kernel: tfjs on WebGL' };
 }
 
 /** A module whose one function returns a v128 constant: valid only where wasm has SIMD. */
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, ...new Array<number>(16).fill(0), 11]);
+const SIMD_PROBE = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  22,
+  1,
+  20,
+  0,
+  253,
+  12,
+  ...new Array<number>(16).fill(0),
+  11,
+]);
 
 interface AdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };

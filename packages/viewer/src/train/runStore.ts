@@ -50,7 +50,10 @@ function done(tx: IDBTransaction): Promise<void> {
 export function storageError(error: unknown, doing: string): StorageError {
   const name = error instanceof DOMException ? error.name : '';
   if (name === 'QuotaExceededError') {
-    return new StorageError('STORAGE_FULL', `the browser's storage for this site is full, so ${doing} failed; free space (or clear old runs) and the next checkpoint is saved`);
+    return new StorageError(
+      'STORAGE_FULL',
+      `the browser's storage for this site is full, so ${doing} failed; free space (or clear old runs) and the next checkpoint is saved`,
+    );
   }
   const detail = error instanceof Error && error.message !== '' ? ` (${error.message})` : '';
   return new StorageError('STORAGE_REFUSED', `the browser refused this page's storage${detail}, so ${doing} failed; the run goes on, but a reload loses it`);

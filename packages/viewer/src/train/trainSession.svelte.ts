@@ -210,7 +210,12 @@ export class TrainSession {
         if (this.result !== null) {
           URL.revokeObjectURL(this.result.url);
         }
-        this.result = { url: URL.createObjectURL(new Blob([message.model as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })), file, bytes: message.model, status: message.status };
+        this.result = {
+          url: URL.createObjectURL(new Blob([message.model as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })),
+          file,
+          bytes: message.model,
+          status: message.status,
+        };
         this.worker?.terminate();
         this.worker = null;
         break;

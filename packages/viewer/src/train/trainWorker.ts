@@ -3,7 +3,17 @@
 // weights for the preview, saves, and the finished model file. On the kernel and WebGPU
 // routes it loads no tfjs: the training state is plain arrays; tfjs comes in only for the
 // `tfjs` route, on WebGL.
-import { bestVariant, driveTraining, freshTrainingState, RolloutKernel, trainedModelFile, TrainingError, TrainingRun, webgpuGradient, type GradientFunction } from '@nca-studio/core/training';
+import {
+  bestVariant,
+  driveTraining,
+  freshTrainingState,
+  RolloutKernel,
+  trainedModelFile,
+  TrainingError,
+  TrainingRun,
+  webgpuGradient,
+  type GradientFunction,
+} from '@nca-studio/core/training';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/weights-format';
 import { requestGpuDevice } from './gpuDevice.ts';
 import { startKernelThreads } from './kernelThreads.ts';
@@ -14,7 +24,10 @@ import { VIEWER_VERSION } from '../version.ts';
 
 type StartMessage = Extract<ToWorker, { type: 'start' }>;
 
-const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
+const scope = self as unknown as {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
 
 let paused = false;
 let stopping = false;
@@ -54,7 +67,10 @@ function memory(kernelBytes: number): WorkerMemory {
 }
 
 async function train(start: StartMessage): Promise<void> {
-  const checkpoint: Checkpoint = start.checkpoint !== undefined ? decodeCheckpoint(start.checkpoint, 'the saved run') : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [] };
+  const checkpoint: Checkpoint =
+    start.checkpoint !== undefined
+      ? decodeCheckpoint(start.checkpoint, 'the saved run')
+      : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [] };
   const { plan } = checkpoint;
   const { route, reason } = chooseRoute(start.route, await detectAbilities());
   const variant = start.variant ?? bestVariant();
@@ -108,7 +124,15 @@ async function train(start: StartMessage): Promise<void> {
   const preview = async (): Promise<void> => {
     post({ type: 'preview', iteration: run.iteration, model: { config: plan.config, params: run.weights() } });
   };
-  post({ type: 'started', route, reason: `${detail}: ${reason}`, iteration: run.iteration, total: plan.training.iterations, losses: checkpoint.losses, tfjs: '_tfengine' in globalThis });
+  post({
+    type: 'started',
+    route,
+    reason: `${detail}: ${reason}`,
+    iteration: run.iteration,
+    total: plan.training.iterations,
+    losses: checkpoint.losses,
+    tfjs: '_tfengine' in globalThis,
+  });
   let lastSave = performance.now();
   let lastPreview = -Infinity;
   let window = { at: performance.now(), iteration: run.iteration };
@@ -132,7 +156,16 @@ async function train(start: StartMessage): Promise<void> {
           rate = (info.iteration - window.iteration) / Math.max(1e-3, (now - window.at) / 1000);
           window = { at: now, iteration: info.iteration };
         }
-        post({ type: 'progress', iteration: info.iteration, total: info.total, loss: info.loss, lr: info.lr, seconds: info.seconds, iterationsPerSecond: rate, memory: memory(kernel?.memoryBytes ?? pool?.memoryBytes ?? 0) });
+        post({
+          type: 'progress',
+          iteration: info.iteration,
+          total: info.total,
+          loss: info.loss,
+          lr: info.lr,
+          seconds: info.seconds,
+          iterationsPerSecond: rate,
+          memory: memory(kernel?.memoryBytes ?? pool?.memoryBytes ?? 0),
+        });
         if (now - lastPreview > start.previewSeconds * 1000) {
           lastPreview = now;
           await preview();
@@ -146,11 +179,20 @@ async function train(start: StartMessage): Promise<void> {
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
-    const model = trainedModelFile({ plan, ...run.snapshot() }, { backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl', backendDetail: `${detail}, in a browser worker`, toolVersion: VIEWER_VERSION });
+    const model = trainedModelFile(
+      { plan, ...run.snapshot() },
+      {
+        backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl',
+        backendDetail: `${detail}, in a browser worker`,
+        toolVersion: VIEWER_VERSION,
+      },
+    );
     post({ type: 'finished', iteration: run.iteration, status, model }, [model.buffer]);
   } catch (error) {
     const message =
-      error instanceof TrainingError && error.code === 'NON_FINITE_LOSS' ? `${error.message}; stopped. The last saved checkpoint is kept: resume it, or start again with a lower learning rate` : describe(error);
+      error instanceof TrainingError && error.code === 'NON_FINITE_LOSS'
+        ? `${error.message}; stopped. The last saved checkpoint is kept: resume it, or start again with a lower learning rate`
+        : describe(error);
     post({ type: 'failed', message });
   } finally {
     await pool?.stop();

@@ -5,7 +5,9 @@ import './index.ts';
 import type { NcaErrorDetail } from './element.ts';
 
 function nextError(element: HTMLElement): Promise<NcaErrorDetail> {
-  return new Promise((resolve) => element.addEventListener('error', (event) => resolve((event as unknown as CustomEvent<NcaErrorDetail>).detail), { once: true }));
+  return new Promise((resolve) =>
+    element.addEventListener('error', (event) => resolve((event as unknown as CustomEvent<NcaErrorDetail>).detail), { once: true }),
+  );
 }
 
 describe('<nca-viewer>', () => {

@@ -42,7 +42,11 @@ export function readStateDict(bytes: Uint8Array, source?: string): StateDict {
     return readTorchArchive(bytes, source);
   }
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
-    throw bad('BAD_ARCHIVE', 'a bare pickle (the format of torch < 1.6, or torch.save(..., _use_new_zipfile_serialization=False)) is not read: save it again with a current torch.save', source);
+    throw bad(
+      'BAD_ARCHIVE',
+      'a bare pickle (the format of torch < 1.6, or torch.save(..., _use_new_zipfile_serialization=False)) is not read: save it again with a current torch.save',
+      source,
+    );
   }
   const file = decodeSafetensors(bytes, source === undefined ? {} : { source });
   const dict: StateDict = new Map();
@@ -50,7 +54,11 @@ export function readStateDict(bytes: Uint8Array, source?: string): StateDict {
     if (tensor.dtype === 'U8') {
       throw bad('BAD_STATE_DICT', `tensor ${name} is U8; a state dict of floats (F32, F16) is expected`, source);
     }
-    dict.set(name, { shape: tensor.shape, data: floats(tensor.bytes, tensor.dtype === 'F32' ? 'FloatStorage' : 'HalfStorage'), dtype: tensor.dtype === 'F32' ? 'float32' : 'float16' });
+    dict.set(name, {
+      shape: tensor.shape,
+      data: floats(tensor.bytes, tensor.dtype === 'F32' ? 'FloatStorage' : 'HalfStorage'),
+      dtype: tensor.dtype === 'F32' ? 'float32' : 'float16',
+    });
   }
   return dict;
 }
@@ -123,7 +131,9 @@ function readTorchArchive(bytes: Uint8Array, source: string | undefined): StateD
 }
 
 function isTensor(value: PickleValue): value is TensorRef {
-  return typeof value === 'object' && value !== null && !(value instanceof Map) && !Array.isArray(value) && !(value instanceof Uint8Array) && value.kind === 'tensor';
+  return (
+    typeof value === 'object' && value !== null && !(value instanceof Map) && !Array.isArray(value) && !(value instanceof Uint8Array) && value.kind === 'tensor'
+  );
 }
 
 /** The view's last element lies inside its storage. */
@@ -131,7 +141,11 @@ function checkView(key: string, ref: TensorRef, source: string | undefined): voi
   const empty = ref.shape.some((n) => n === 0);
   const last = ref.offset + ref.shape.reduce((sum, n, i) => sum + (n - 1) * ref.stride[i]!, 0);
   if (!empty && last >= ref.storage.numel) {
-    throw bad('BAD_ARCHIVE', `tensor ${key}: a view of size ${JSON.stringify(ref.shape)} at offset ${ref.offset} runs past its storage of ${ref.storage.numel} elements`, source);
+    throw bad(
+      'BAD_ARCHIVE',
+      `tensor ${key}: a view of size ${JSON.stringify(ref.shape)} at offset ${ref.offset} runs past its storage of ${ref.storage.numel} elements`,
+      source,
+    );
   }
 }
 
@@ -187,7 +201,10 @@ export function writeTorchArchive(tensors: ReadonlyMap<string, { shape: number[]
 }
 
 /** A safetensors state dict (what `safetensors.torch.save_file` writes), float32. */
-export function writeStateDictSafetensors(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeStateDictSafetensors(
+  tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const raw: Record<string, RawTensor> = {};
   for (const [key, tensor] of tensors) {
     raw[key] = { dtype: 'F32', shape: tensor.shape, bytes: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) };

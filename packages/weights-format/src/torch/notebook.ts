@@ -112,7 +112,9 @@ export function importNotebook(dict: StateDict, options: { source?: string; name
 /** The config settings the notebook's module hard-codes, and what this model has instead. */
 function inexpressible(config: NcaConfig): string[] {
   const keys = ['channels', 'hidden', 'padding', 'sobelScale', 'angle', 'tanh', 'fireRate', 'aliveThreshold', 'aliveMasking', 'clampRgba'] as const;
-  return keys.filter((key) => config[key] !== NOTEBOOK_CONFIG[key]).map((key) => `${key} ${JSON.stringify(config[key])} (the notebook: ${JSON.stringify(NOTEBOOK_CONFIG[key])})`);
+  return keys
+    .filter((key) => config[key] !== NOTEBOOK_CONFIG[key])
+    .map((key) => `${key} ${JSON.stringify(config[key])} (the notebook: ${JSON.stringify(NOTEBOOK_CONFIG[key])})`);
 }
 
 /** The notebook's state dict of our model; refused for a config the notebook's module cannot express. */

@@ -37,7 +37,8 @@ interface Tuple {
   items: PickleValue[];
 }
 
-export type PickleValue = null | boolean | number | string | Uint8Array | PickleValue[] | Tuple | Global | StorageRef | TensorRef | Map<string | number, PickleValue>;
+export type PickleValue =
+  null | boolean | number | string | Uint8Array | PickleValue[] | Tuple | Global | StorageRef | TensorRef | Map<string | number, PickleValue>;
 
 const ALLOWED_GLOBALS = [
   'collections.OrderedDict',
@@ -56,7 +57,19 @@ function bad(detail: string, source: string | undefined): WeightsFormatError {
 }
 
 const OPCODE_NAMES: Record<number, string> = {
-  0x69: 'INST', 0x6f: 'OBJ', 0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX', 0x50: 'PERSID', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x49: 'INT', 0x4c: 'LONG', 0x53: 'STRING', 0x56: 'UNICODE', 0x46: 'FLOAT',
+  0x69: 'INST',
+  0x6f: 'OBJ',
+  0x81: 'NEWOBJ',
+  0x92: 'NEWOBJ_EX',
+  0x50: 'PERSID',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x49: 'INT',
+  0x4c: 'LONG',
+  0x53: 'STRING',
+  0x56: 'UNICODE',
+  0x46: 'FLOAT',
 };
 
 /** Reads one pickle. Throws WeightsFormatError BAD_PICKLE on anything a state dict does not contain. */
@@ -184,7 +197,8 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
       case 0x63: // GLOBAL
         stack.push(global(line(), line()));
         break;
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') {
@@ -203,7 +217,8 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
         memo.set(memo.size, top());
         break;
       case 0x68: // BINGET
-      case 0x6a: { // LONG_BINGET
+      case 0x6a: {
+        // LONG_BINGET
         const index = op === 0x68 ? u8() : u32();
         const value = memo.get(index);
         if (value === undefined) {
@@ -220,7 +235,8 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
         break;
       case 0x85: // TUPLE1
       case 0x86: // TUPLE2
-      case 0x87: { // TUPLE3
+      case 0x87: {
+        // TUPLE3
         const items = Array.from({ length: op - 0x84 }, () => pop()).reverse();
         stack.push({ kind: 'tuple', items });
         break;
@@ -232,7 +248,8 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
         stack.push(popMark());
         break;
       case 0x61: // APPEND
-      case 0x65: { // APPENDS
+      case 0x65: {
+        // APPENDS
         const items = op === 0x61 ? [pop()] : popMark();
         const list = top();
         if (!Array.isArray(list)) {
@@ -244,19 +261,22 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
       case 0x7d: // EMPTY_DICT
         stack.push(new Map());
         break;
-      case 0x64: { // DICT
+      case 0x64: {
+        // DICT
         const map = new Map<string | number, PickleValue>();
         setItems(map, popMark());
         stack.push(map);
         break;
       }
-      case 0x73: { // SETITEM
+      case 0x73: {
+        // SETITEM
         const value = pop();
         const key = pop();
         setItems(top(), [key, value]);
         break;
       }
-      case 0x75: { // SETITEMS
+      case 0x75: {
+        // SETITEMS
         const items = popMark();
         setItems(top(), items);
         break;
@@ -267,7 +287,8 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
       case 0x8c: // SHORT_BINUNICODE
         stack.push(text(u8()));
         break;
-      case 0x8d: { // BINUNICODE8
+      case 0x8d: {
+        // BINUNICODE8
         const low = u32();
         if (u32() !== 0) {
           throw bad(`a string longer than 4 GiB at byte ${at}`, source);
@@ -292,7 +313,8 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
       case 0x4d: // BININT2
         stack.push(u16());
         break;
-      case 0x8a: { // LONG1: little-endian two's complement
+      case 0x8a: {
+        // LONG1: little-endian two's complement
         const n = u8();
         if (n > 8) {
           throw bad(`an integer of ${n} bytes at byte ${at}`, source);
@@ -328,13 +350,15 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
       case 0x51: // BINPERSID
         stack.push(persistentLoad(pop(), source));
         break;
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const callable = pop();
         stack.push(reduce(callable, args, source));
         break;
       }
-      case 0x62: { // BUILD: OrderedDict's __dict__ (the state dict's `_metadata`), not needed
+      case 0x62: {
+        // BUILD: OrderedDict's __dict__ (the state dict's `_metadata`), not needed
         const state = pop();
         if (!(top() instanceof Map) || !(state instanceof Map || state === null)) {
           throw bad(`BUILD of something other than a dict's attributes at byte ${at}`, source);
@@ -348,7 +372,9 @@ export function readPickle(bytes: Uint8Array, source?: string): PickleValue {
 }
 
 function isTuple(value: PickleValue): value is Tuple {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Uint8Array) && value.kind === 'tuple';
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Uint8Array) && value.kind === 'tuple'
+  );
 }
 
 function integers(value: PickleValue, what: string, source: string | undefined): number[] {
@@ -367,7 +393,14 @@ function persistentLoad(pid: PickleValue, source: string | undefined): StorageRe
   if (typeof type !== 'object' || type === null || !('kind' in type) || type.kind !== 'global' || !type.name.endsWith('Storage')) {
     throw bad('a storage whose type is not one of the float storages', source);
   }
-  if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key) || typeof location !== 'string' || typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
+  if (
+    typeof key !== 'string' ||
+    !/^[\w.-]{1,64}$/.test(key) ||
+    typeof location !== 'string' ||
+    typeof numel !== 'number' ||
+    !Number.isSafeInteger(numel) ||
+    numel < 0
+  ) {
     throw bad('a storage with a malformed key, location or size', source);
   }
   return { kind: 'storage', type: type.name.slice('torch.'.length) as StorageType, key, location, numel };
@@ -386,7 +419,14 @@ function reduce(callable: PickleValue, args: PickleValue, source: string | undef
     case 'torch._utils._rebuild_tensor_v2': {
       // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
       const [storage, offset, size, stride] = args.items;
-      if (args.items.length < 6 || args.items.length > 7 || typeof storage !== 'object' || storage === null || !('kind' in storage) || storage.kind !== 'storage') {
+      if (
+        args.items.length < 6 ||
+        args.items.length > 7 ||
+        typeof storage !== 'object' ||
+        storage === null ||
+        !('kind' in storage) ||
+        storage.kind !== 'storage'
+      ) {
         throw bad('_rebuild_tensor_v2 without (storage, offset, size, stride, requires_grad, hooks)', source);
       }
       if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {

@@ -58,10 +58,22 @@ describe('readPickle', () => {
   });
 
   it('refuses opcodes a state dict does not use, a truncated pickle, and calls that are not the known ones', () => {
-    refused(() => readPickle(Uint8Array.from([0x80, 2, 0x69, ...ascii('os\nsystem\n'), 0x2e])), 'BAD_PICKLE', /opcode INST at byte 2 is not one a state dict uses/);
-    refused(() => readPickle(writeStateDictPickle([{ key: 'w', storageKey: '0', shape: [2], numel: 2 }]).subarray(0, 40)), 'BAD_PICKLE', /^pickle: (truncated|unterminated name) at byte \d+/);
+    refused(
+      () => readPickle(Uint8Array.from([0x80, 2, 0x69, ...ascii('os\nsystem\n'), 0x2e])),
+      'BAD_PICKLE',
+      /opcode INST at byte 2 is not one a state dict uses/,
+    );
+    refused(
+      () => readPickle(writeStateDictPickle([{ key: 'w', storageKey: '0', shape: [2], numel: 2 }]).subarray(0, 40)),
+      'BAD_PICKLE',
+      /^pickle: (truncated|unterminated name) at byte \d+/,
+    );
     // OrderedDict called with arguments.
-    refused(() => readPickle(Uint8Array.from([0x80, 2, 0x63, ...ascii('collections\nOrderedDict\n'), 0x4b, 1, 0x85, 0x52, 0x2e])), 'BAD_PICKLE', /OrderedDict built from arguments/);
+    refused(
+      () => readPickle(Uint8Array.from([0x80, 2, 0x63, ...ascii('collections\nOrderedDict\n'), 0x4b, 1, 0x85, 0x52, 0x2e])),
+      'BAD_PICKLE',
+      /OrderedDict built from arguments/,
+    );
   });
 });
 
@@ -93,7 +105,11 @@ describe('readStateDict', () => {
     const pickle = writeStateDictPickle([{ key: 'mapper.0.bias', storageKey: '0', shape: [1_073_741_824], numel: 1_073_741_824 }]);
     const archive = zipSync({ 'archive/data.pkl': pickle, 'archive/data/0': new Uint8Array(16), 'archive/version': Uint8Array.of(0x33) }, { level: 0 });
     const started = clock.now();
-    refused(() => readStateDict(archive), 'BAD_ARCHIVE', /tensor mapper\.0\.bias: its storage declares 4294967296 bytes, the archive entry archive\/data\/0 holds 16/);
+    refused(
+      () => readStateDict(archive),
+      'BAD_ARCHIVE',
+      /tensor mapper\.0\.bias: its storage declares 4294967296 bytes, the archive entry archive\/data\/0 holds 16/,
+    );
     expect(clock.now() - started).toBeLessThan(200);
   });
 
@@ -105,7 +121,7 @@ describe('readStateDict', () => {
 });
 
 describe('the notebook mapping', () => {
-  it('sends the notebook\'s channel-major inputs (3c + f: sobel_y, sobel_x, identity) to ours (identity, sobel_x, sobel_y, filter-major)', () => {
+  it("sends the notebook's channel-major inputs (3c + f: sobel_y, sobel_x, identity) to ours (identity, sobel_x, sobel_y, filter-major)", () => {
     expect([0, 1, 2, 3, 4, 5, 47].map((k) => ourInput(k))).toEqual([32, 16, 0, 33, 17, 1, 15]);
     expect(new Set(Array.from({ length: 48 }, (_, k) => ourInput(k))).size).toBe(48);
   });
@@ -135,7 +151,7 @@ describe('the notebook mapping', () => {
     );
   });
 
-  it('refuses to export a model the notebook\'s module cannot run, naming each difference', () => {
+  it("refuses to export a model the notebook's module cannot run, naming each difference", () => {
     const model = importNotebook(notebookDict());
     refused(
       () => exportNotebook({ ...model, config: { ...DEFAULT_CONFIG } }, { source: 'lizard.safetensors' }),
