@@ -171,8 +171,8 @@ export function checkBudget(task: string, estimate: MemoryEstimate, limit: numbe
 /**
  * One worker's rollout of `batch` samples on `route`, as that route really holds it: tfjs keeps
  * the whole rollout (rolloutMemory); the wasm kernel rolls one sample out at a time (its steps'
- * states and masks) beside the part's states and fire draws, and keeps the forward pass's hidden
- * rows for the backward pass while its memory allows (past that it recomputes them); the WebGPU
+ * states and masks) beside the part's states and fire draws (the hidden rows it keeps for the
+ * backward pass while memory allows are not counted: past that it recomputes them); the WebGPU
  * route holds its buffers on the device (webgpuRolloutBytes).
  */
 export function routeMemory(
@@ -187,8 +187,9 @@ export function routeMemory(
   switch (route) {
     case 'tfjs':
       return rolloutMemory(config, grid, batch, stepsMax);
-    case 'kernel': {
-      const padded = Math.ceil(config.hidden / 4) * 4 + Math.ceil(c / 4) * 4;
+    case 'kernel':
+      // The hidden rows the kernel keeps for the backward pass are a cache: it keeps them while
+      // its memory allows and recomputes them past that, so they are no part of what it needs.
       return estimate([
         {
           what: `rollout kernel: ${stepsMax + 3} states of one ${grid.width}x${grid.height} sample x ${c} channels, and its masks`,
@@ -196,13 +197,7 @@ export function routeMemory(
           setting: '--steps or --target-size',
         },
         { what: `${batch} sample(s) in and out, and their fire draws`, bytes: batch * cells * (2 * c * FLOAT + stepsMax), setting: '--batch or --target-size' },
-        {
-          what: `hidden rows kept for the backward pass: up to ${stepsMax} steps x ${cells} cells x ${padded} floats`,
-          bytes: stepsMax * cells * padded * FLOAT,
-          setting: '--steps or --target-size',
-        },
       ]);
-    }
     case 'webgpu':
       return estimate([
         {

@@ -1,7 +1,7 @@
 import type { Rng } from './rng.ts';
 
 /**
- * SPEC §3.3's fire draws for `count` cells, one byte each (1: the cell fires), in cell order.
+ * docs/design.md §3.3's fire draws for `count` cells, one byte each (1: the cell fires), in cell order.
  * Every fire mask of the project is drawn here, from our own RNG (not tf.random), so a run
  * repeats exactly on every backend, and training on any number of workers, or a viewer checked
  * against core, consumes the RNG identically.

@@ -2,7 +2,7 @@ import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
 import type { Rng } from './rng.ts';
 
 /**
- * Fresh parameters: glorot-uniform first layer, zero biases, zero last layer (SPEC §3.2), so an
+ * Fresh parameters: glorot-uniform first layer, zero biases, zero last layer (docs/design.md §3.2), so an
  * untrained model leaves every state unchanged.
  */
 export function createParams(config: Pick<NcaConfig, 'channels' | 'hidden'>, rng: Rng): NcaParams {

@@ -117,6 +117,29 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
     expect(await readFile(checkpoint)).toEqual(spoilt);
   });
 
+  it("refuses a usage error before loading a backend: exit 2, not the missing backend's exit 1", async () => {
+    const { code, err } = await nca(
+      'train',
+      '--emoji',
+      '🦎',
+      '--preset',
+      'quick',
+      '--pool',
+      '2',
+      '--batch',
+      '8',
+      '--backend',
+      'tensorflow',
+      '--out',
+      join(dir, 'never'),
+    );
+    expect(code).toBe(2);
+    expect(err).toEqual(['nca: --pool 2 is smaller than --batch 8']);
+    const huge = await nca('train', '--emoji', '🦎', '--iterations', '200000000', '--out', join(dir, 'never'));
+    expect(huge.code).toBe(2);
+    expect(huge.err.join('\n')).toMatch(/--iterations.*expected an integer from 1 to 100000000/);
+  });
+
   it('checks the plan before the target is fetched: --pool 2 --batch 8 with a URL makes no request', async () => {
     // Nothing listens on port 9 (discard): a request would fail with DOWNLOAD_FAILED instead.
     const { code, err } = await nca('train', '--target', 'http://127.0.0.1:9/logo.png', '--pool', '2', '--batch', '8', '--out', join(dir, 'never'));

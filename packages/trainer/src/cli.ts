@@ -4,7 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DamageRadius, TrainingSettings } from '@nca-studio/weights-format';
 import { PRESETS } from '@nca-studio/core/presets';
-import { GRID_SIDE, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
+import { GRID_SIDE, MAX_ITERATIONS, MAX_STEPS, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, GRADIENT_ROUTES, type GradientRoute } from './backends/names.ts';
 import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEFAULTS, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
@@ -42,8 +42,8 @@ const stepRange = (text: string): [number, number] => {
     throw new InvalidArgumentError(`expected MIN..MAX (e.g. 64..95) or one number, got "${text}"`);
   }
   const [lo, hi] = range;
-  if (lo < 1 || hi < lo) {
-    throw new InvalidArgumentError(`expected 1 <= MIN <= MAX, got "${text}"`);
+  if (lo < 1 || hi < lo || hi > MAX_STEPS) {
+    throw new InvalidArgumentError(`expected 1 <= MIN <= MAX <= ${MAX_STEPS}, got "${text}"`);
   }
   return [lo, hi];
 };
@@ -87,7 +87,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     )
     .option('--target-size <n>', `longest side of the target in cells (${perPreset((t) => t.targetSize)})`, integer(4, 1024))
     .option('--padding <n>', `empty cells around the target (${perPreset((t) => t.padding)})`, integer(0, 512))
-    .option('--iterations <n>', `training iterations (${perPreset((t) => t.iterations)})`, integer(1))
+    .option('--iterations <n>', `training iterations (${perPreset((t) => t.iterations)})`, integer(1, MAX_ITERATIONS))
     .option('--batch <n>', `samples per iteration (${perPreset((t) => t.batch)})`, integer(1, 1024))
     .option('--pool <n>', `sample pool size, 0 for none (${perPreset((t) => t.pool)})`, integer(0, 1 << 20))
     .option('--reseed-every <n>', `re-seed the batch's worst sample every N iterations (${perPreset((t) => t.reseedEvery)})`, integer(1, 1_000_000))
@@ -117,7 +117,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--checkpoint-every <n>', `write a checkpoint every N iterations (default ${TRAIN_DEFAULTS.checkpointEvery})`, integer(1))
     .option(
       '--resume <dir>',
-      'continue the run in DIR from its checkpoint; it may change --iterations (the new total), --lr, --lr-decay-at, --lr-decay-factor, --lr-schedule, --checkpoint-every, --workers, --backend and --gradient, and refuses any other flag',
+      'continue the run in DIR from its checkpoint; it may change --iterations (the new total), --lr, --lr-decay-at, --lr-decay-factor, --lr-schedule, --checkpoint-every, --workers, --backend, --gradient (default: the route the run trained on) and --log-every, and refuses any other flag',
     )
     .option('--force', 'replace the run that --out already holds (without it, that is refused)')
     .option('--log-every <n>', `when not on a terminal, print a line every N iterations (default ${TRAIN_DEFAULTS.logEvery})`, integer(1))

@@ -262,6 +262,7 @@ describe('the checkpoint file', () => {
         withState((s) => {
           drop.forEach((key) => delete s.plan.training[key]);
           delete s.resumptions;
+          delete s.route;
         }),
         (f) => (f.metadata.format_version = '1'),
       );
@@ -270,6 +271,7 @@ describe('the checkpoint file', () => {
       const back = decodeCheckpoint(v1(['damageRadius', 'reseedEvery', 'overflowWeight', 'lrSchedule']), SOURCE);
       expect(back.plan.training).toMatchObject({ damageRadius: { min: 0.05, max: 0.2 }, reseedEvery: 1, overflowWeight: 0, lrSchedule: 'step' });
       expect(back.resumptions).toEqual([]);
+      expect(back.route).toBeNull();
       expect(Array.from(back.params.dense1Weight)).toEqual(Array.from(smallCheckpoint().params.dense1Weight));
     });
 

@@ -59,6 +59,11 @@ export interface Resumption {
 export interface Checkpoint extends TrainingState {
   plan: RunPlan;
   resumptions: Resumption[];
+  /**
+   * The gradient route the run last trained on ('kernel', 'webgpu', 'tfjs'): a resume keeps it
+   * unless asked otherwise, since another route rounds differently. Null where not known (v1).
+   */
+  route: string | null;
 }
 
 const f32 = (values: Float32Array, shape: number[]): RawTensor => ({
@@ -115,6 +120,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array<ArrayBuffer
     losses: checkpoint.losses,
     seconds: checkpoint.seconds,
     resumptions: checkpoint.resumptions,
+    route: checkpoint.route,
   };
   return encodeSafetensors({ metadata: { format: CHECKPOINT_FORMAT, format_version: String(CHECKPOINT_VERSION), state: JSON.stringify(state) }, tensors });
 }
@@ -136,7 +142,8 @@ export function isCheckpointFile(bytes: Uint8Array): boolean {
  * - `reseedEvery`: 1, the worst sample re-seeded every iteration (2026-11-26);
  * - `overflowWeight`: 0, no overflow penalty (2026-11-26);
  * - `lrSchedule`: 'step', the article's drop at `lrDecayAt` (2026-12-04).
- * Version 2 requires every setting and adds the run's resumptions (none for a v1 file).
+ * Version 2 requires every setting and adds the run's resumptions (none for a v1 file) and its
+ * gradient route (unknown for a v1 file).
  */
 const V1_MISSING_SETTINGS: Partial<TrainingSettings> = {
   damageRadius: { min: 0.05, max: 0.2 },
@@ -159,6 +166,7 @@ function v1ToV2(file: SafetensorsFile, source: string | undefined): SafetensorsF
     throw new WeightsFormatError('BAD_METADATA', 'a format_version 1 checkpoint has no resumptions', source);
   }
   state.resumptions = [];
+  state.route = null;
   return { metadata: { ...file.metadata, format_version: '2', state: JSON.stringify(state) }, tensors: file.tensors };
 }
 
@@ -191,7 +199,7 @@ function parseState(raw: string | undefined, source: string | undefined): Record
   return state;
 }
 
-const STATE_KEYS = ['plan', 'iteration', 'rng_state', 'adam_t', 'losses', 'seconds', 'resumptions'];
+const STATE_KEYS = ['plan', 'iteration', 'rng_state', 'adam_t', 'losses', 'seconds', 'resumptions', 'route'];
 
 function parseResumptions(value: unknown, iteration: number, bad: (why: string) => WeightsFormatError): Resumption[] {
   if (!Array.isArray(value)) {
@@ -250,6 +258,10 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     throw bad(`seconds must be a finite number >= 0, got ${JSON.stringify(seconds)}`);
   }
   const resumptions = parseResumptions(state.resumptions, iteration, bad);
+  const { route } = state;
+  if (route !== null && (typeof route !== 'string' || !/^[a-z]+$/.test(route))) {
+    throw bad(`route must be null or a route's name, got ${JSON.stringify(route)}`);
+  }
 
   const expected = expectedTensors(plan);
   for (const name of Object.keys(tensors)) {
@@ -291,5 +303,6 @@ export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint
     losses: losses as number[],
     seconds,
     resumptions,
+    route,
   };
 }

@@ -76,6 +76,9 @@ export interface RunPlan {
 /** The largest iteration count a plan may ask for: a run of 1e9 iterations is a typo. */
 export const MAX_ITERATIONS = 100_000_000;
 
+/** The most CA steps one iteration may roll out. */
+export const MAX_STEPS = 100_000;
+
 type Check = (value: unknown) => boolean;
 const integerIn = (min: number, max: number): [Check, string] => [(v) => isCount(v) && v >= min && v <= max, `an integer from ${min} to ${max}`];
 const positive: [Check, string] = [(v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a finite number > 0'];
@@ -96,8 +99,8 @@ const SETTINGS: { [K in keyof TrainingSettings]: [Check, string] } = {
   reseedEvery: integerIn(1, 1_000_000),
   damaged: integerIn(0, 1024),
   damageRadius: radius,
-  stepsMin: integerIn(1, 100_000),
-  stepsMax: integerIn(1, 100_000),
+  stepsMin: integerIn(1, MAX_STEPS),
+  stepsMax: integerIn(1, MAX_STEPS),
   lr: positive,
   lrDecayAt: [(v) => v === null || isCount(v), 'null or an iteration (an integer >= 0)'],
   lrDecayFactor: fraction,

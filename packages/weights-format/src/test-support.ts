@@ -107,5 +107,6 @@ export function smallCheckpoint(seed = 1): Checkpoint {
     losses: [0.25, 0.125, 0.0625],
     seconds: 1.5,
     resumptions: [],
+    route: 'kernel',
   };
 }

@@ -3,6 +3,7 @@ import type { GradientResult, GradientTask } from './gradientTask.ts';
 import { paramsToTensors } from '../params.ts';
 import { trainingStep } from '../trainingStep.ts';
 import { overflowPenalty, perSampleLoss } from './loss.ts';
+import { sampleLosses } from './sampleLoss.ts';
 
 /**
  * The rollout and its gradient for one shard of a batch, on whatever tfjs backend is active.
@@ -23,7 +24,6 @@ export async function batchGradient(task: GradientTask): Promise<GradientResult>
     fires.push(tf.tensor4d(Float32Array.from(task.fire.subarray(s * cells, (s + 1) * cells)), [count, h, w, 1]));
   }
   let final: tf.Tensor4D | null = null;
-  let losses: tf.Tensor1D | null = null;
   const inputs = [params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias];
   const grads = tf.grads((w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
     const p = { dense1Weight: w1 as tf.Tensor2D, dense1Bias: b1 as tf.Tensor1D, dense2Weight: w2 as tf.Tensor2D, dense2Bias: b2 as tf.Tensor1D };
@@ -33,16 +33,18 @@ export async function batchGradient(task: GradientTask): Promise<GradientResult>
     }
     final = tf.keep(x);
     const perSample = perSampleLoss(x, target);
-    losses = tf.keep(perSample);
     const loss = tf.div(tf.sum(perSample), task.batch) as tf.Scalar;
     // The penalty is a mean over this shard: weighted by its share so shards still add up.
     return task.overflowWeight > 0 ? tf.add(loss, tf.mul(overflowPenalty(x), (task.overflowWeight * count) / task.batch)) : loss;
   })(inputs);
+  const finalValues = new Float32Array(await final!.data());
   const result: GradientResult = {
     grads: await Promise.all(grads.map(async (g) => new Float32Array(await g.data()))),
-    losses: new Float32Array(await losses!.data()),
-    final: new Float32Array(await final!.data()),
+    // The reported losses by the one formula every route and the pool use (sampleLosses), so a
+    // pool ranks its samples the same before and after a resume.
+    losses: sampleLosses(finalValues, task.target, count, h * w, c),
+    final: finalValues,
   };
-  tf.dispose([...grads, ...inputs, target, x0, ...fires, final!, losses!]);
+  tf.dispose([...grads, ...inputs, target, x0, ...fires, final!]);
   return result;
 }

@@ -7,7 +7,7 @@ export { learningRate } from './learningRate.ts';
 export { GRADIENT_ROUTES, adapterName, isSoftwareAdapter } from './routes.ts';
 export { SamplePool, prepareBatch } from './samplePool.ts';
 export { sampleLosses } from './sampleLoss.ts';
-export { shardedGradient, type ShardSplit } from './shards.ts';
+export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, trainedModelFile } from './modelFile.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile } from '../wasm/rolloutKernel.ts';

@@ -119,7 +119,7 @@ describe('shardedGradient', () => {
     expect(r.grads.map((g) => Array.from(g))).toEqual(sum.map((g) => Array.from(g)));
   });
 
-  it('runs on the calling worker alone for one worker or one sample', async () => {
+  it('one sample runs whole; one worker takes the samples one after another (the same bits as two)', async () => {
     const t = task([4]);
     const seen: number[] = [];
     await shardedGradient(t, 2, async (part, worker) => {
@@ -129,11 +129,24 @@ describe('shardedGradient', () => {
     expect(seen).toEqual([0, 1]);
     const batch = task([0, 5]);
     const alone: number[] = [];
-    await shardedGradient(batch, 1, async (part, worker) => {
+    const one = await shardedGradient(batch, 1, async (part, worker) => {
       alone.push(worker, part.count);
       return kernelBatchGradient(part);
     });
-    expect(alone).toEqual([0, 2]);
+    expect(alone).toEqual([0, 1, 0, 1]);
+    const two = await shardedGradient(batch, 2, async (part) => kernelBatchGradient(part));
+    one.grads.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(two.grads[i]!)));
+    const even: number[] = [];
+    await shardedGradient(
+      batch,
+      1,
+      async (part, worker) => {
+        even.push(worker, part.count);
+        return kernelBatchGradient(part);
+      },
+      'even',
+    );
+    expect(even).toEqual([0, 2]);
   });
 });
 

@@ -24,7 +24,9 @@ export async function shardedGradient(
   split: ShardSplit = 'sample',
 ): Promise<GradientResult> {
   const { config, count } = task;
-  if (Math.min(workers, count) <= 1) {
+  // 'sample' cuts per sample even for one worker: the sum then runs in batch order whatever the
+  // worker count, so a run's bits never depend on how many threads computed it.
+  if (count <= 1 || (workers <= 1 && split === 'even')) {
     return compute(task, 0);
   }
   const cellsPerSample = config.gridHeight * config.gridWidth;
@@ -50,7 +52,7 @@ export async function shardedGradient(
       results[k] = await compute(partTask(k), worker);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, parts) }, (_, worker) => work(worker)));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, parts)) }, (_, worker) => work(worker)));
   const grads = results[0]!.grads.map((g) => new Float32Array(g.length));
   for (const r of results) {
     r.grads.forEach((g, i) => g.forEach((v, j) => (grads[i]![j]! += v)));
@@ -78,4 +80,12 @@ export function largestFirst(task: GradientTask): number[] {
     return alive;
   });
   return living.map((_, n) => n).sort((a, b) => living[b]! - living[a]! || a - b);
+}
+
+/**
+ * A route's gradient on one thread, sample by sample and summed in batch order: the bits of the
+ * same route split over any number of workers (the kernel's, whose parts are single samples).
+ */
+export function sampleBySample(gradient: (task: GradientTask) => Promise<GradientResult>): (task: GradientTask) => Promise<GradientResult> {
+  return (task) => shardedGradient(task, 1, (part) => gradient(part), 'sample');
 }

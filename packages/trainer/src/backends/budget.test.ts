@@ -38,7 +38,7 @@ describe('the resource budget', () => {
   it.each([
     [
       ['--steps', '1..100000'],
-      /^nca: one training iteration \(per worker, 1 of the batch\) needs about \d+ GiB \(hidden rows kept for the backward pass: up to 100000 steps x 1024 cells x 80 floats: \d+ GiB\), over the 3\.5 GiB one rollout kernel can hold; lower --steps or --target-size$/,
+      /^nca: one training iteration \(per worker, 1 of the batch\) needs about [\d.]+ GiB \(rollout kernel: 100003 states of one 32x32 sample x 16 channels, and its masks: [\d.]+ GiB\), over the 3\.5 GiB one rollout kernel can hold; lower --steps or --target-size$/,
     ],
     [
       ['--steps', '1..100000', '--gradient', 'tfjs'],

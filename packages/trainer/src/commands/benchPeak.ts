@@ -50,7 +50,9 @@ export function clockGhz(): number | null {
  * vector floating-point operations a cycle (two FMA-capable pipes, as every x86-64 server core
  * since AMD Zen and Intel Haswell has), a SIMD128 vector holds 4 float32 lanes, and a fused
  * multiply-add (relaxed SIMD) is 2 flops where a plain multiply or add is 1: 16 flops a cycle
- * with relaxed SIMD, 8 without. The clock is the OS's report, not the turbo peak.
+ * with relaxed SIMD, 8 without. The clock is the OS's report, not the turbo peak. `cores` is the
+ * worker threads, each taken to have a core of its own: where two threads share a core (SMT),
+ * the figure overstates the peak.
  */
 export function machinePeak(variant: RolloutVariant, cores: number, ghz: number): MachinePeak {
   const flopsPerCycle = 2 * 4 * (variant === 'relaxed-simd' ? 2 : 1);

@@ -10,7 +10,7 @@ export const EXPORT_FORMATS = ['torch'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** `nca train`'s defaults of the flags that are not a preset's (training/plan.ts applies them). */
-export const TRAIN_DEFAULTS = { preset: 'auto', seed: 1, backend: 'auto', checkpointEvery: 100, logEvery: 10, workers: 0 } as const;
+export const TRAIN_DEFAULTS = { preset: 'auto', seed: 1, backend: 'auto', checkpointEvery: 100, logEvery: 10 } as const;
 
 /** `nca bench`'s defaults (docs/design.md §8's workload). */
 export const BENCH_DEFAULTS = { preset: 'regenerating', steps: 80, iterations: 6 } as const;

@@ -11,7 +11,7 @@ import { loadTarget, type TargetSource } from '../images/target.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../training/checkpoint.ts';
 import { GradientWorkers, type WorkerLoad } from '../training/gradientWorkers.ts';
 import { TRAIN_DEFAULTS } from './choices.ts';
-import { resumedPlan, settleTrainPlan, type Execution, type NewRun, type Resume, type TrainFlags } from '../training/plan.ts';
+import { checkTrainFlags, resumedPlan, settleTrainPlan, type Execution, type NewRun, type Resume, type TrainFlags } from '../training/plan.ts';
 import { progressBar, progressLines, type Progress } from '../training/progress.ts';
 import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
 import { claimRunFolder, type RunFolderLock } from '../training/runFolder.ts';
@@ -52,14 +52,32 @@ interface Ready {
   folder: RunFolderLock;
   start: Checkpoint;
   execution: Execution;
+  /** The route's workers, started before the folder was claimed (a new run) or the work began. */
+  workers: GradientWorkers;
   notes: string[];
 }
 
-/** A new run: the budget on the largest grid, then the target read, the folder claimed, target.png written. */
+/**
+ * A new run: the budget on the largest grid; the route started (its packages loaded, its
+ * workers up), so a route that cannot run leaves no folder behind; then the target read, the
+ * folder claimed, target.png written.
+ */
 async function prepareNew(settled: NewRun): Promise<Ready> {
   const { plan, execution } = settled;
   const { training } = plan;
   guardTraining(plan.config, training, { width: plan.config.gridWidth, height: plan.config.gridHeight }, { ...execution, backend: execution.backend.name });
+  const workers = await GradientWorkers.start(execution.workers, execution.backend.name as BackendName, execution.route);
+  try {
+    return await claimNew(settled, workers);
+  } catch (error) {
+    await workers.stop();
+    throw error;
+  }
+}
+
+async function claimNew(settled: NewRun, workers: GradientWorkers): Promise<Ready> {
+  const { plan, execution } = settled;
+  const { training } = plan;
   const target = await loadTarget(plan.target as TargetSource, {
     size: training.targetSize,
     padding: training.padding,
@@ -74,7 +92,7 @@ async function prepareNew(settled: NewRun): Promise<Ready> {
     await folder.release();
     throw error;
   }
-  return { dir, folder, start: freshCheckpoint(sized, target.rgba), execution, notes: settled.notes };
+  return { dir, folder, start: freshCheckpoint(sized, target.rgba, execution.route), execution, workers, notes: settled.notes };
 }
 
 /** A resumed run: the folder claimed, its checkpoint read whole, the flags' changes applied and checked. */
@@ -93,7 +111,15 @@ async function prepareResume(settled: Resume): Promise<Ready> {
     const notes = [
       `resuming ${settled.dir} at iteration ${checkpoint.iteration} of ${plan.training.iterations}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`,
     ];
-    return { dir: settled.dir, folder, start: { ...checkpoint, plan, resumptions: [...checkpoint.resumptions, resumption] }, execution, notes };
+    const workers = await GradientWorkers.start(execution.workers, execution.backend.name as BackendName, execution.route);
+    return {
+      dir: settled.dir,
+      folder,
+      start: { ...checkpoint, plan, resumptions: [...checkpoint.resumptions, resumption], route: execution.route },
+      execution,
+      workers,
+      notes,
+    };
   } catch (error) {
     await folder.release();
     throw error;
@@ -105,6 +131,8 @@ async function prepareResume(settled: Resume): Promise<Ready> {
  * from a target (or a checkpoint) to a run folder.
  */
 export async function train(flags: TrainFlags, io: TrainIo): Promise<TrainSummary> {
+  // What needs no backend is refused before one is loaded: a usage error stays exit 2.
+  checkTrainFlags(flags);
   const backend = await selectBackend(flags.backend ?? TRAIN_DEFAULTS.backend);
   const settled = settleTrainPlan(flags, backend);
   const ready = settled.kind === 'new' ? await prepareNew(settled) : await prepareResume(settled);
@@ -117,6 +145,7 @@ export async function train(flags: TrainFlags, io: TrainIo): Promise<TrainSummar
   } catch (error) {
     throw error instanceof NcaError && error.code === 'IO' ? withNextStep(error, ready.dir) : error;
   } finally {
+    await ready.workers.stop();
     await ready.folder.release();
   }
 }
@@ -130,7 +159,7 @@ function withNextStep(error: NcaError, dir: string): NcaError {
 }
 
 async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promise<TrainSummary> {
-  const { dir, start, execution } = ready;
+  const { dir, start, execution, workers } = ready;
   const { plan } = start;
   const { backend, route } = execution;
   notes.forEach((line) => io.log(line));
@@ -144,7 +173,6 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   } else if (io.progress === 'lines') {
     progress = progressLines(io.log, execution.logEvery, start);
   }
-  const workers = await GradientWorkers.start(execution.workers, backend.name as BackendName, route);
   io.log(
     `workers: ${workers.size} (${workers.size > 1 ? `batch split over ${workers.size} threads` : 'one thread'}), gradient: ${await routeDetail(route, backend)}`,
   );
@@ -159,7 +187,6 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
     });
   } finally {
     progress?.stop();
-    await workers.stop();
   }
   const end = result.checkpoint;
   const ranSeconds = end.seconds - startedAt;

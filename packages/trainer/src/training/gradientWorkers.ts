@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   GradientPool,
+  sampleBySample,
   GradientPoolError,
   type GradientFunction,
   type GradientPort,
@@ -77,7 +78,9 @@ export class GradientWorkers {
 
   /** No worker threads: every gradient on the calling thread. */
   static async inline(route: GradientRoute): Promise<GradientWorkers> {
-    return new GradientWorkers(null, route, await gradientFunction(route));
+    const gradient = await gradientFunction(route);
+    // The kernel one sample at a time, as on worker threads: a run's bits never depend on the worker count.
+    return new GradientWorkers(null, route, route === 'kernel' ? sampleBySample(gradient) : gradient);
   }
 
   /** `count` threads for `route` (tfjs's on `backend`); one or none: the calling thread. */

@@ -2,7 +2,7 @@ import { PRESETS } from '@nca-studio/core/presets';
 import { describe, expect, it } from 'vitest';
 import type { BackendInfo } from '../backends/backend.ts';
 import { NcaError } from '../errors.ts';
-import { choosePreset, chooseWorkers, gradientRoute, resumedPlan, settleTrainPlan, type Resume, type TrainFlags } from './plan.ts';
+import { checkTrainFlags, choosePreset, chooseWorkers, gradientRoute, resumedPlan, settleTrainPlan, type Resume, type TrainFlags } from './plan.ts';
 import { freshCheckpoint } from './trainLoop.ts';
 
 const backend = (name: string, accelerated = false): BackendInfo => ({ name, detail: '', accelerated });
@@ -97,10 +97,35 @@ describe('settleTrainPlan and resumedPlan: a resumed run', () => {
     expect(resumedPlan(start, resume({})).resumption.changed).toEqual({});
   });
 
+  it('keeps the route the run trained on unless asked otherwise, and records a change', () => {
+    const start = { ...checkpoint(), route: 'tfjs' };
+    expect(resumedPlan(start, resume({})).execution.route).toBe('tfjs');
+    const switched = resumedPlan(start, resume({ gradient: 'kernel' }));
+    expect(switched.execution.route).toBe('kernel');
+    expect(switched.resumption.changed.route).toEqual({ from: 'tfjs', to: 'kernel' });
+    // A checkpoint that does not say (version 1) trains on the backend's route.
+    expect(resumedPlan({ ...start, route: null }, resume({})).execution.route).toBe('kernel');
+  });
+
+  it("refuses a setting the checkpoint reader would refuse, in the flag's words", () => {
+    expect(refusal(() => resumedPlan(checkpoint(), resume({ iterations: 200_000_000 }))).message).toMatch(
+      /^--iterations must be an integer from 1 to 100000000/,
+    );
+  });
+
   it('refuses a total below the iteration reached', () => {
     expect(refusal(() => resumedPlan(checkpoint(), resume({ iterations: 5 }))).message).toMatch(
       /^--iterations 5: the run in runs\/x is already at iteration 8/,
     );
+  });
+});
+
+describe('checkTrainFlags: what needs no backend, before one is loaded', () => {
+  it("refuses a resume's fixed flags, a missing target and a named preset's bad recipe; leaves auto to the backend", () => {
+    expect(refusal(() => checkTrainFlags({ resume: 'runs/x', seed: 3, backend: 'tensorflow' })).message).toMatch(/--seed cannot change it/);
+    expect(refusal(() => checkTrainFlags({ backend: 'tensorflow' })).message).toMatch(/^no target/);
+    expect(refusal(() => checkTrainFlags({ emoji: '🦎', preset: 'quick', pool: 2, batch: 8 })).message).toBe('--pool 2 is smaller than --batch 8');
+    expect(() => checkTrainFlags({ emoji: '🦎', damage: 5 })).not.toThrow();
   });
 });
 

@@ -13,8 +13,8 @@ import {
   type PresetName,
   type TrainingSettings,
 } from '@nca-studio/core/presets';
-import type { GradientRoute } from '@nca-studio/core/routes';
-import { recipeProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
+import { GRADIENT_ROUTES, type GradientRoute } from '@nca-studio/core/routes';
+import { trainingSettingsProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
 import { TRAIN_DEFAULTS } from '../commands/choices.ts';
 import { NcaError } from '../errors.ts';
@@ -201,7 +201,10 @@ function presetNote(preset: PresetName, backend: BackendInfo): string {
       : `preset: quick (${cpuNote}; the tfjs gradient is too slow for the cpu preset)`;
 }
 
-/** How the run executes on this machine: none of it changes the run's bits but the route. */
+/**
+ * How the run executes on this machine. The route changes a run's bits (each rounds its own
+ * way); the backend only on the tfjs route; the worker count never (the kernel sums per sample).
+ */
 export interface Execution {
   backend: BackendInfo;
   route: GradientRoute;
@@ -226,7 +229,9 @@ export interface Resume {
   dir: string;
   training: Partial<TrainingSettings>;
   checkpointEvery: number | undefined;
-  execution: Omit<Execution, 'workers'> & { workers: number | undefined };
+  /** The route asked for, if any (else the checkpoint's). */
+  gradient: GradientRoute | undefined;
+  execution: Omit<Execution, 'workers' | 'route'> & { workers: number | undefined };
   notes: string[];
 }
 
@@ -258,7 +263,9 @@ export interface PlanRequest {
 export function planFromPreset(request: PlanRequest): RunPlan {
   const preset = PRESETS[request.preset];
   const training = overrideSettings(preset.training, request.training);
-  const problem = recipeProblem(training, (setting) => SETTING_FLAGS[setting]);
+  // Every setting's range and the rules between them, in the flags' words: a plan the CLI
+  // accepts is one its checkpoint reader accepts.
+  const problem = trainingSettingsProblem(training, (setting) => SETTING_FLAGS[setting]);
   if (problem !== null) {
     refuse(problem);
   }
@@ -289,7 +296,8 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
       dir: flags.resume,
       training: settingOverrides(flags),
       checkpointEvery: flags.checkpointEvery,
-      execution: { backend, route, workers: flags.workers, logEvery },
+      gradient: flags.gradient,
+      execution: { backend, workers: flags.workers, logEvery },
       notes: [],
     };
   }
@@ -324,6 +332,20 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
 }
 
 /**
+ * The checks that need no backend, run before one is loaded (a named backend that cannot load
+ * fails with exit 1, which must not hide a usage error): what a resume refuses, a missing
+ * target, and the recipe of a named preset. The `auto` preset's recipe is checked once the
+ * backend has chosen it.
+ */
+export function checkTrainFlags(flags: TrainFlags): void {
+  if (flags.resume !== undefined || (flags.preset !== undefined && flags.preset !== 'auto')) {
+    settleTrainPlan(flags, { name: 'cpu', detail: '', accelerated: false });
+  } else if (targetFromFlags(flags) === undefined) {
+    refuse('no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
+  }
+}
+
+/**
  * A resumed run's plan: the checkpoint's, with the flags' changes applied by the same rule as a
  * new run's and checked the same way, and the resumption to record. A total below the
  * iteration reached is refused: the run cannot go back.
@@ -334,7 +356,8 @@ export function resumedPlan(checkpoint: Checkpoint, resume: Resume): { plan: Run
   if (training.iterations < checkpoint.iteration) {
     refuse(`--iterations ${training.iterations}: the run in ${resume.dir} is already at iteration ${checkpoint.iteration}; give a total of at least that`);
   }
-  const problem = recipeProblem(training, (setting) => SETTING_FLAGS[setting]);
+  // Every setting's range and the rules between them, in the flags' words.
+  const problem = trainingSettingsProblem(training, (setting) => SETTING_FLAGS[setting]);
   if (problem !== null) {
     refuse(problem);
   }
@@ -343,10 +366,16 @@ export function resumedPlan(checkpoint: Checkpoint, resume: Resume): { plan: Run
   if (plan.checkpointEvery !== before.checkpointEvery) {
     changed.checkpointEvery = { from: before.checkpointEvery, to: plan.checkpointEvery };
   }
-  const { backend, route } = resume.execution;
+  // The route the run trained on, unless asked otherwise: another route rounds differently.
+  const { backend } = resume.execution;
+  const stored = (GRADIENT_ROUTES as readonly string[]).includes(checkpoint.route ?? '') ? (checkpoint.route as GradientRoute) : null;
+  const route = resume.gradient ?? stored ?? gradientRoute(backend.name);
+  if (stored !== null && route !== stored) {
+    changed.route = { from: stored, to: route };
+  }
   return {
     plan,
     resumption: { iteration: checkpoint.iteration, changed },
-    execution: { ...resume.execution, workers: chooseWorkers(resume.execution.workers, backend.name, route, training.batch) },
+    execution: { ...resume.execution, route, workers: chooseWorkers(resume.execution.workers, backend.name, route, training.batch) },
   };
 }

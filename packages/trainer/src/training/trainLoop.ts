@@ -17,9 +17,9 @@ export interface LoopResult {
   interrupted: boolean;
 }
 
-/** A fresh run's starting point: glorot weights from the seed, a pool of seeds, no resumptions. */
-export function freshCheckpoint(plan: RunPlan, target: Float32Array): Checkpoint {
-  return { plan, ...freshTrainingState(plan, target), resumptions: [] };
+/** A fresh run's starting point: glorot weights from the seed, a pool of seeds, no resumptions, on `route`. */
+export function freshCheckpoint(plan: RunPlan, target: Float32Array, route: string | null = null): Checkpoint {
+  return { plan, ...freshTrainingState(plan, target), resumptions: [], route };
 }
 
 /**
@@ -31,9 +31,10 @@ export function freshCheckpoint(plan: RunPlan, target: Float32Array): Checkpoint
 export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks = {}): Promise<LoopResult> {
   const { plan, resumptions } = start;
   const workers = hooks.workers ?? (await GradientWorkers.inline('kernel'));
+  const route = workers.route;
   const run = new TrainingRun(plan, start, (task) => workers.gradient(task));
   let lastSaved = start;
-  const current = (): Checkpoint => ({ plan, ...run.snapshot(), resumptions });
+  const current = (): Checkpoint => ({ plan, ...run.snapshot(), resumptions, route });
   const save = async (): Promise<Checkpoint> => {
     lastSaved = current();
     await writeCheckpoint(dir, lastSaved);

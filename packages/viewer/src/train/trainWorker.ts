@@ -8,6 +8,7 @@ import {
   driveTraining,
   freshTrainingState,
   RolloutKernel,
+  sampleBySample,
   trainedModelFile,
   TrainingError,
   TrainingRun,
@@ -70,7 +71,7 @@ async function train(start: StartMessage): Promise<void> {
   const checkpoint: Checkpoint =
     start.checkpoint !== undefined
       ? decodeCheckpoint(start.checkpoint, 'the saved run')
-      : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [] };
+      : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [], route: null };
   const { plan } = checkpoint;
   const { route, reason } = chooseRoute(start.route, await detectAbilities());
   const variant = start.variant ?? bestVariant();
@@ -89,7 +90,8 @@ async function train(start: StartMessage): Promise<void> {
     tfjsMemory = tfjs.memory;
     detail = 'tfjs-backend-webgl (OffscreenCanvas)';
   } else {
-    gradient = pool !== null ? (task) => pool.gradient(task) : async (task) => kernel!.gradient(task);
+    // One thread takes the samples one at a time, as the pool's threads do: the same bits either way.
+    gradient = pool !== null ? (task) => pool.gradient(task) : sampleBySample(async (task) => kernel!.gradient(task));
     detail = `the wasm rollout kernel (${variant}, ${threads === 1 ? 'one thread' : `${threads} threads`})`;
   }
   const run = new TrainingRun(plan, checkpoint, gradient);
@@ -113,7 +115,7 @@ async function train(start: StartMessage): Promise<void> {
     if (store === null) {
       return;
     }
-    const bytes = encodeCheckpoint({ plan, ...run.snapshot(), resumptions: checkpoint.resumptions });
+    const bytes = encodeCheckpoint({ plan, ...run.snapshot(), resumptions: checkpoint.resumptions, route });
     try {
       await store.save(record(status, bytes.length), bytes);
       post({ type: 'saved', iteration: run.iteration, bytes: bytes.length });
