@@ -95,6 +95,8 @@ async function nca(...argv: string[]): Promise<{ code: number; out: string[]; er
 }
 
 describe('the Train view', () => {
+  // A real run in the page, a reload, the CLI on its files and a resume in Node: over a minute
+  // on 2 cores, so a longer guard than the suite's 2 minutes.
   it('trains a dropped picture in a worker, survives a reload, and downloads a file the CLI reads', async () => {
     const { page, errors } = await openPage(browser, `${base}?tab=train&checkpointSeconds=1&previewSeconds=1&kernel=simd&threads=2`);
     await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
@@ -231,7 +233,7 @@ describe('the Train view', () => {
     expect(await page.locator('[data-testid=canvas]').isVisible()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 300_000);
 
   it('says what is wrong with bad input, offers keying, and keeps working', async () => {
     const { page, errors } = await openPage(browser, `${base}?tab=train`);
