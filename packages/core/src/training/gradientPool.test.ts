@@ -69,4 +69,21 @@ describe('GradientPool over ports', () => {
     await expect(pool.gradient(task())).rejects.toThrow(/a gradient worker failed: out of memory/);
     await pool.stop();
   });
+
+  it('a worker that dies fails its batch at once, and a failed pool refuses more work instead of mixing up replies', async () => {
+    let crash: (error: Error) => void = () => {};
+    const live = channelPort(kernelBatchGradient);
+    const dying: GradientPort = {
+      ...live,
+      listen(reply, fail) {
+        crash = fail;
+        return live.listen(reply, fail);
+      },
+    };
+    const pool = await GradientPool.start([dying, channelPort(kernelBatchGradient)], 'sample');
+    crash(new Error('gradient worker exited with code 1'));
+    await expect(pool.gradient(task())).rejects.toThrow(/exited with code 1/);
+    await expect(pool.gradient(task())).rejects.toThrow(/the gradient workers failed before \(gradient worker exited with code 1\); start them again/);
+    await pool.stop();
+  });
 });

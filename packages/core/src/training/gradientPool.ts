@@ -37,20 +37,42 @@ export class GradientPoolError extends Error {
   override readonly name = 'GradientPoolError';
 }
 
-/** The next message of `port`, or its failure. */
-function nextReply(port: GradientPort): Promise<GradientReply> {
-  return new Promise((resolve, reject) => {
-    const stop = port.listen(
-      (message) => {
-        stop();
-        resolve(message as GradientReply);
-      },
+/**
+ * One port's conversation: a listener for its whole life, its replies handed out in the order
+ * the requests went (a worker answers one at a time), and once it crashes or exits every
+ * pending and later request fails at once rather than waiting for a reply that never comes.
+ */
+class Channel {
+  private readonly pending: Array<{ resolve: (reply: GradientReply) => void; reject: (error: Error) => void }> = [];
+  private dead: Error | null = null;
+  private readonly unlisten: () => void;
+
+  constructor(readonly port: GradientPort) {
+    this.unlisten = port.listen(
+      (message) => this.pending.shift()?.resolve(message as GradientReply),
       (error) => {
-        stop();
-        reject(error);
+        this.dead ??= error;
+        this.pending.splice(0).forEach((request) => request.reject(error));
       },
     );
-  });
+  }
+
+  /** The next reply, after posting `message` (or nothing, for a reply the worker sends unasked). */
+  ask(message?: unknown, transfer: ArrayBuffer[] = []): Promise<GradientReply> {
+    if (this.dead !== null) {
+      return Promise.reject(this.dead);
+    }
+    const reply = new Promise<GradientReply>((resolve, reject) => this.pending.push({ resolve, reject }));
+    if (message !== undefined) {
+      this.port.postMessage(message, transfer);
+    }
+    return reply;
+  }
+
+  close(): unknown {
+    this.unlisten();
+    return this.port.terminate();
+  }
 }
 
 const transferables = (result: GradientResult): ArrayBuffer[] => [
@@ -67,48 +89,43 @@ const transferables = (result: GradientResult): ArrayBuffer[] => [
 export class GradientPool {
   private gradientMs = 0;
   private activeCellSteps: number | null = null;
+  /** The first failure: a pool that has failed refuses more work (its replies may be out of step). */
+  private failure: Error | null = null;
   private readonly busyMs: number[];
   private readonly memory: number[];
 
   private constructor(
-    private readonly ports: GradientPort[],
+    private readonly channels: Channel[],
     private readonly split: ShardSplit,
     /** Per worker: whether it loaded tfjs (only the tfjs route does). */
     readonly tfjsLoaded: boolean[],
   ) {
-    this.busyMs = ports.map(() => 0);
-    this.memory = ports.map(() => 0);
+    this.busyMs = channels.map(() => 0);
+    this.memory = channels.map(() => 0);
   }
 
   /** Waits for every port's ready message (after posting `hello` to each, when given). */
   static async start(ports: GradientPort[], split: ShardSplit, hello?: unknown): Promise<GradientPool> {
+    const channels = ports.map((port) => new Channel(port));
     try {
-      const ready = await Promise.all(
-        ports.map((port) => {
-          const reply = nextReply(port);
-          if (hello !== undefined) {
-            port.postMessage(hello, []);
-          }
-          return reply;
-        }),
-      );
+      const ready = await Promise.all(channels.map((channel) => channel.ask(hello)));
       const failed = ready.find((r): r is Extract<GradientReply, { ok: false }> => 'ok' in r && !r.ok);
       if (failed !== undefined) {
         throw new GradientPoolError(`a gradient worker did not start: ${failed.message}`);
       }
       return new GradientPool(
-        ports,
+        channels,
         split,
         ready.map((r) => 'tfjs' in r && r.tfjs),
       );
     } catch (error) {
-      await Promise.all(ports.map((port) => port.terminate()));
+      await Promise.all(channels.map((channel) => channel.close()));
       throw error;
     }
   }
 
   get size(): number {
-    return this.ports.length;
+    return this.channels.length;
   }
 
   /** The memory every worker last reported (the kernel's wasm memory). */
@@ -118,18 +135,20 @@ export class GradientPool {
 
   /** The gradient of the whole batch: parts computed in parallel, then summed in a fixed order. */
   async gradient(task: GradientTask): Promise<GradientResult> {
+    if (this.failure !== null) {
+      throw new GradientPoolError(`the gradient workers failed before (${this.failure.message}); start them again`);
+    }
     const started = now();
     try {
       const result = await shardedGradient(
         task,
-        this.ports.length,
+        this.channels.length,
         async (part, k) => {
-          const port = this.ports[k]!;
-          const answer = nextReply(port);
-          port.postMessage(part, [part.states.buffer as ArrayBuffer, part.fire.buffer as ArrayBuffer]);
-          const reply = await answer;
+          const reply = await this.channels[k]!.ask(part, [part.states.buffer as ArrayBuffer, part.fire.buffer as ArrayBuffer]).catch((error: Error) => {
+            throw (this.failure ??= error);
+          });
           if (!('ok' in reply) || !reply.ok) {
-            throw new GradientPoolError(`a gradient worker failed: ${'message' in reply ? reply.message : 'no result'}`);
+            throw (this.failure ??= new GradientPoolError(`a gradient worker failed: ${'message' in reply ? reply.message : 'no result'}`));
           }
           this.busyMs[k]! += reply.ms;
           this.memory[k] = reply.memory;
@@ -156,7 +175,7 @@ export class GradientPool {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.ports.map((port) => port.terminate()));
+    await Promise.all(this.channels.map((channel) => channel.close()));
   }
 }
 
