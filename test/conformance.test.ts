@@ -3,7 +3,19 @@
 // on the conformance matrix (seeded random weights, every option combination; always runs), and
 // on the weights of the Distill regenerating lizard (when ../shared is there).
 import * as tf from '@tensorflow/tfjs-core';
-import { batchGradient, createRng, disposeParams, RolloutKernel, trainingStep, paramsToTensors, seedState, step, webgpuGradient } from '@nca-studio/core';
+import {
+  batchGradient,
+  createRng,
+  disposeParams,
+  kernelRun,
+  RolloutKernel,
+  run,
+  trainingStep,
+  paramsToTensors,
+  seedState,
+  step,
+  webgpuGradient,
+} from '@nca-studio/core';
 import type { GradientResult, GradientTask } from '@nca-studio/core';
 import type { CaParams } from '@nca-studio/core';
 import type { NcaConfig, NcaModel, Padding } from '@nca-studio/weights-format';
@@ -200,6 +212,27 @@ describe('the rollout kernel (wasm, both builds) = batchGradient (tfjs) and the 
       )) {
         expectSameRollout(kernel.gradient(task, { storeHidden }), reference, { config, model, starts, masks });
       }
+    },
+  );
+
+  it.each(cases.map((c, i) => [c.label, c, i] as const))(
+    '%s: the forward pass alone (kernelRun, what eval and render run) = core run with step, over 9 steps',
+    async (_, { config }, i) => {
+      const model = randomModel(config, 6000 + i);
+      const starts = [randomState(config, 7000 + i), randomState(config, 8000 + i)];
+      const batch = Float32Array.from(starts.flatMap((s) => Array.from(s)));
+      const shape: [number, number, number, number] = [2, config.gridHeight, config.gridWidth, config.channels];
+      const params = paramsToTensors(model.params, config);
+      const start = tf.tensor4d(batch, shape);
+      const reference = run(start, params, config, 9, createRng(9000 + i));
+      const expected = new Float32Array(reference.dataSync());
+      tf.dispose([start, reference]);
+      disposeParams(params);
+      for (const kernel of kernels) {
+        const { states } = kernelRun(kernel, model, batch, 2, 9, createRng(9000 + i));
+        expect(maxAbsDifference(states, expected), kernel.variant).toBeLessThanOrEqual(TOLERANCE);
+      }
+      expect(maxAbsDifference(expected, batch)).toBeGreaterThan(0.05);
     },
   );
 });

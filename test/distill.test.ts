@@ -44,10 +44,10 @@ describe('the Distill models', () => {
     const output = join(dir, 'lizard.safetensors');
     await convert({ from: 'distill', input: join(DISTILL_DIR, LIZARD), output });
     const { model } = await loadModel(output);
-    const grown = renderModel(model, { steps: 300, seed: 5 }).state;
-    const intact = renderModel(model, { steps: 300, seed: 6, start: grown });
-    const erased = renderModel(model, { steps: 0, start: grown, damage: [{ x: 36, y: 36, radius: 12, step: 0 }] });
-    const regrown = renderModel(model, { steps: 300, seed: 7, start: erased.state });
+    const grown = (await renderModel(model, { steps: 300, seed: 5 })).state;
+    const intact = await renderModel(model, { steps: 300, seed: 6, start: grown });
+    const erased = await renderModel(model, { steps: 0, start: grown, damage: [{ x: 36, y: 36, radius: 12, step: 0 }] });
+    const regrown = await renderModel(model, { steps: 300, seed: 7, start: erased.state });
     const score = iou(matureMask(regrown), matureMask(intact));
     console.log(
       `regrowth: IoU of the alpha > 0.1 masks, regrown vs undamaged = ${score.toFixed(3)} (right after the damage: ${iou(matureMask(erased), matureMask(intact)).toFixed(3)})`,

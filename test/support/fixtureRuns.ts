@@ -34,7 +34,7 @@ export function describeFixtureRuns(part: number, parts: number): void {
       const output = join(dir, name.replace(/\.json$/, '.safetensors'));
       await convert({ from: 'distill', input: join(DISTILL_DIR, name), output });
       const { model } = await loadModel(output);
-      const result = renderModel(model, { steps: STEPS, seed: 1 });
+      const result = await renderModel(model, { steps: STEPS, seed: 1 });
       const { mature, nonFinite } = stateStats(result.state, result.channels);
       expect(nonFinite).toBe(0);
       expect(mature).toBeGreaterThan(50);

@@ -19,6 +19,7 @@ export {
   checkTrainingBudget,
   formatBytes,
   IMAGE_BYTES,
+  KERNEL_ARENA_BYTES,
   inferenceMemory,
   MACHINE_SHARE,
   PAGE_GPU_BYTES,

@@ -24,6 +24,7 @@ export const TASK_FIELDS = [
   ['prePost', 'i32'],
   ['clamp', 'i32'],
   ['storeHidden', 'i32'],
+  ['forwardOnly', 'i32'],
   ['threshold', 'f32'],
   ['lossScale', 'f32'],
   ['overflowScale', 'f32'],

@@ -147,7 +147,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   program
     .command('render')
-    .description('run a model from the seed on the CPU and write the final frame, a growth GIF or the state')
+    .description("run a model from the seed on the CPU (core's rollout kernel) and write the final frame, a growth GIF or the state")
     .argument('<model>', 'a .safetensors weights file')
     .option('--steps <n>', 'CA steps', integer(0, 1_000_000), 300)
     .option('--size <WxH>', "grid size (default the model's)", size)
@@ -159,8 +159,6 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--gif-every <n>', 'steps between GIF frames (default: about 100 frames)', integer(1))
     .option('--state <file.npy>', 'write the final state: float32 [H, W, C] in NumPy .npy format')
     .option('--scale <n>', 'upscale factor of the PNG and GIF', integer(1, 64), 4)
-    // Render reads every step back to crop to the live cells: a GPU backend would not help.
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'cpu', 'tensorflow']).default('wasm'))
     .action(async (model: string, flags) => exit(await (await import('./commands/render.ts')).renderCommand(model, flags, io)));
 
   program
@@ -193,12 +191,11 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   program
     .command('eval')
-    .description('measure growth, persistence and regrowth of a model against its stored target')
+    .description("measure growth, persistence, regrowth and detail of a model against its stored target (on core's rollout kernel)")
     .argument('<model>', 'a .safetensors weights file that stores its target (nca train writes one)')
     .option('--seeds <n>', 'independent runs averaged', integer(1, 256), 8)
     .option('--persistence-steps <n>', 'steps for the persistence figure', integer(1, 1_000_000), 1000)
     .option('--seed <n>', 'random seed', integer(0, 2 ** 32 - 1), 1)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES as string[]).default('auto'))
     .option('--emoji <char>', 'compare with this emoji instead (for models that store no target, e.g. converted Distill ones)')
     .option('--target <file|url>', 'compare with this image instead (same use)')
     .option('--padding <n>', 'with --emoji/--target: empty cells around the target, which fills the rest of the grid', integer(0, 512), 16)

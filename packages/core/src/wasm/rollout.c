@@ -15,6 +15,7 @@ typedef struct {
   int32_t padding;  // 0 zero, 1 wrap, 2 reflect
   int32_t tanh, prePost, clamp;
   int32_t storeHidden;  // keep the forward pass's hidden layer for the backward pass, memory permitting
+  int32_t forwardOnly;  // run the steps and the loss only: two state buffers, no history, no gradient
   float threshold;
   float lossScale;      // d(loss)/d(rgba) = lossScale * (x - target)
   float overflowScale;  // d(penalty)/dx = overflowScale * (x - clip(x, -1, 1))
@@ -112,7 +113,8 @@ typedef struct {
 
 static uint32_t align16(uint32_t n) { return (n + 15u) & ~15u; }
 
-// Lays out Work in `at` (or only sums its size when `at` is null).
+// Lays out Work in `at` (or only sums its size when `at` is null). A forward-only rollout keeps
+// one step's slots (`steps` 1): it alternates between two state buffers.
 static uint32_t layout(Work *wk, uint8_t *at, int cells, int c, int hidden, int steps) {
   int kp = round8(3 * c), hp = round8(hidden), cp = round8(c);
   uint32_t off = 0;
@@ -161,9 +163,12 @@ static uint32_t layout(Work *wk, uint8_t *at, int cells, int c, int hidden, int 
   return off;
 }
 
-__attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int cells, int c, int hidden, int steps) {
+// The slots a rollout keeps: every step's for the backward pass, one for a forward-only run.
+static int slots(int steps, int forwardOnly) { return forwardOnly ? 1 : steps; }
+
+__attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int cells, int c, int hidden, int steps, int forwardOnly) {
   Work wk;
-  return layout(&wk, 0, cells, c, hidden, steps);
+  return layout(&wk, 0, cells, c, hidden, slots(steps, forwardOnly));
 }
 
 // exp(x) for x <= 88: 2^n e^r with |r| <= ln2 / 2 and a degree-6 polynomial (error ~1e-7).
@@ -308,11 +313,13 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
   int c = t->channels, cells = wk->cells, hp = wk->hp;
   wk->hiddenRows = 0;
   for (int s = 0; s < t->steps; s++) {
-    const float *x = wk->history + s * cells * c;
-    float *u = wk->history + (s + 1) * cells * c;
+    // A forward-only run alternates between two buffers and reuses one step's masks.
+    int in = t->forwardOnly ? s & 1 : s, out = t->forwardOnly ? (s + 1) & 1 : s + 1, slot = t->forwardOnly ? 0 : s;
+    const float *x = wk->history + (int64_t)in * cells * c;
+    float *u = wk->history + (int64_t)out * cells * c;
     const uint8_t *fire = fire0 + ((int64_t)s * t->count + sample) * cells;
-    uint8_t *m = wk->masks + s * cells;
-    int32_t *rowOf = wk->rowOf + s * cells;
+    uint8_t *m = wk->masks + slot * cells;
+    int32_t *rowOf = wk->rowOf + slot * cells;
     for (int i = 0; i < cells * c; i++) {
       u[i] = x[i];
     }
@@ -326,8 +333,8 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
       }
     }
     activeCellSteps += active;
-    int store = t->storeHidden && reserve_hidden(wk, (uint32_t)active);
-    wk->stored[s] = (uint8_t)store;
+    int store = !t->forwardOnly && t->storeHidden && reserve_hidden(wk, (uint32_t)active);
+    wk->stored[slot] = (uint8_t)store;
     for (int first = 0; first < active; first += CHUNK) {
       int n = active - first < CHUNK ? active - first : CHUNK;
       for (int r = 0; r < n; r++) {
@@ -477,7 +484,7 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
   double started = now();
   int c = t->channels, hidden = t->hidden, cells = t->height * t->width;
   Work wk;
-  layout(&wk, t->scratch, cells, c, hidden, t->steps);
+  layout(&wk, t->scratch, cells, c, hidden, slots(t->steps, t->forwardOnly));
   int kp = wk.kp, hp = wk.hp, cp = wk.cp;
   // Padded copies of the weights (zero rows and columns change no sum) and their transposes.
   for (int i = 0; i < kp * hp; i++) wk.w1p[i] = 0.0f, wk.w1t[i] = 0.0f, wk.dw1p[i] = 0.0f;
@@ -502,7 +509,7 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
       wk.history[i] = start[i];
     }
     forward(t, &wk, t->fire, sample);
-    const float *last = wk.history + t->steps * cells * c;
+    const float *last = wk.history + (int64_t)(t->forwardOnly ? t->steps & 1 : t->steps) * cells * c;
     float *final = t->final + (int64_t)sample * cells * c;
     double sum = 0.0;
     for (int cell = 0; cell < cells; cell++) {
@@ -520,7 +527,7 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
       }
     }
     t->losses[sample] = (float)(sum / (cells * 4.0));
-    for (int s = t->steps - 1; s >= 0; s--) {
+    for (int s = t->forwardOnly ? -1 : t->steps - 1; s >= 0; s--) {
       backward_step(t, &wk, t->fire + ((int64_t)s * t->count + sample) * cells, s);
       float *swap = wk.g;
       wk.g = wk.d;

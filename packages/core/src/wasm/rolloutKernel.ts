@@ -13,7 +13,7 @@ interface WasmMemory {
 interface WasmExports {
   memory: WasmMemory;
   nca_arena(bytes: number): number;
-  nca_scratch_bytes(cells: number, channels: number, hidden: number, steps: number): number;
+  nca_scratch_bytes(cells: number, channels: number, hidden: number, steps: number, forwardOnly: number): number;
   nca_rollout(task: number): void;
   nca_profile(): number;
   nca_active_cell_steps(): number;
@@ -111,6 +111,20 @@ export class RolloutKernel {
    * the forward pass's (which it does while memory allows): the same result, more work.
    */
   gradient(task: GradientTask, options: { storeHidden?: boolean } = {}): GradientResult {
+    return this.rollout(task, options.storeHidden ?? true, false);
+  }
+
+  /**
+   * The rollout alone: the final states and the losses against the target, without the
+   * history and the gradient (two state buffers, so a thousand steps cost no more memory than
+   * one). `nca eval` and `nca render` run their models here; tested equal to `step`.
+   */
+  forward(task: ForwardTask): ForwardResult {
+    const { losses, final, activeCellSteps } = this.rollout({ ...task, batch: task.count, overflowWeight: 0 }, false, true);
+    return { losses, final, activeCellSteps: activeCellSteps ?? 0 };
+  }
+
+  private rollout(task: GradientTask, storeHidden: boolean, forwardOnly: boolean): GradientResult {
     const { config, count, steps } = task;
     const c = config.channels;
     const hidden = config.hidden;
@@ -135,11 +149,11 @@ export class RolloutKernel {
       // sum cannot wrap.
       scratch: 0,
     };
-    const history = (steps + 3) * cells * c * 4;
+    const history = ((forwardOnly ? 1 : steps) + 3) * cells * c * 4;
     if (history > KERNEL_ARENA_BYTES) {
       throw memoryError(task, history);
     }
-    sizes.scratch = this.exports.nca_scratch_bytes(cells, c, hidden, steps);
+    sizes.scratch = this.exports.nca_scratch_bytes(cells, c, hidden, steps, flag(forwardOnly));
     const offsets: Record<keyof typeof sizes, number> = { ...sizes };
     let total = 0;
     for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
@@ -179,7 +193,8 @@ export class RolloutKernel {
         tanh: flag(config.tanh),
         prePost: flag(config.aliveMasking === 'pre-post'),
         clamp: flag(config.clampRgba),
-        storeHidden: flag(options.storeHidden ?? true),
+        storeHidden: flag(storeHidden),
+        forwardOnly: flag(forwardOnly),
         threshold: config.aliveThreshold,
         ...lossScales(config, task.batch, task.overflowWeight),
         kernel: at('kernel'),
@@ -216,6 +231,17 @@ export class RolloutKernel {
   }
 }
 
+/** A rollout with no gradient: the states, the fire draws [steps, count, H, W] and the target to measure against. */
+export type ForwardTask = Pick<GradientTask, 'config' | 'params' | 'states' | 'count' | 'steps' | 'fire' | 'target'>;
+
+export interface ForwardResult {
+  /** Per-sample RGBA MSE against the target after the last step. */
+  losses: Float32Array;
+  /** [count, H, W, C] final states. */
+  final: Float32Array;
+  activeCellSteps: number;
+}
+
 function memoryError(task: GradientTask, bytes: number): RolloutKernelError {
   const { config } = task;
   return new RolloutKernelError(
@@ -231,7 +257,7 @@ function flag(value: boolean): number {
 let shared: Promise<RolloutKernel> | null = null;
 
 /** This thread's kernel, loaded once (the best build). */
-function sharedKernel(): Promise<RolloutKernel> {
+export function sharedKernel(): Promise<RolloutKernel> {
   shared ??= RolloutKernel.load();
   return shared;
 }

@@ -60,7 +60,7 @@ describe('the resource budget', () => {
   it('nca render of a huge grid, and of a huge picture', async () => {
     expectRefused(
       await nca('render', join(dir, 'huge.safetensors'), '--steps', '1'),
-      /^nca: rendering needs about 22 GiB \(one step's work: 2048x2048 cells x \(perception and 1024 hidden units\): 20 GiB\), over the 2\.0 GiB the wasm backend can hold; lower --size$/,
+      /^nca: rendering needs about 22 GiB \(one step's work: 2048x2048 cells x \(perception and 1024 hidden units\): 20 GiB\), over the 3\.5 GiB the rollout kernel can hold; lower --size$/,
     );
     const png = join(dir, 'x.png');
     expectRefused(
@@ -80,7 +80,7 @@ describe('the resource budget', () => {
 
   it('nca eval of a huge grid', async () => {
     expectRefused(
-      await nca('eval', join(dir, 'huge.safetensors'), '--emoji', '🦎', '--padding', '512', '--backend', 'wasm'),
+      await nca('eval', join(dir, 'huge.safetensors'), '--emoji', '🦎', '--padding', '512'),
       /^nca: evaluating needs about \d+ GiB .*; lower --seeds/,
     );
   });
@@ -101,8 +101,6 @@ describe('nca eval of a diverging model', () => {
       '1',
       '--persistence-steps',
       '50',
-      '--backend',
-      'wasm',
     );
     expect(code).toBe(1);
     expect(out.join('\n')).toMatch(/growth loss\s+NaN|growth loss\s+Infinity/);

@@ -1,23 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  createRng,
-  damageDisc,
-  disposeParams,
-  inferenceMemory,
-  paramsToTensors,
-  perSampleLoss,
-  randomCentre,
-  run,
-  seedState,
-  trainingStep,
-  type CaParams,
-  type Disc,
-  type Rng,
-} from '@nca-studio/core';
-import { MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
-import { selectBackend } from '../backends/backend.ts';
+import { createRng, eraseDisc, inferenceMemory, kernelRun, randomCentre, seedArray, sharedKernel, type Disc, type RolloutKernel } from '@nca-studio/core';
+import { MATURE_ALPHA, type NcaModel } from '@nca-studio/weights-format';
 import { guardInference } from '../backends/budget.ts';
-import type { BackendName } from '../backends/names.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import { loadTarget, targetFromFlags } from '../images/target.ts';
 import type { CommandIo } from './io.ts';
@@ -51,6 +34,13 @@ export interface EvalReport {
   growthIou: number;
   /** Where the growth error lies, by the target's alpha. */
   growthSplit: ErrorSplit;
+  /**
+   * How much of the picture's interior detail the grown pattern misses or gets wrong: the
+   * squared error of the RGB image gradient between neighbours inside the target, over the
+   * target's own (0: every edge and pattern inside, 1: a flat blob); null when the target's
+   * inside is one flat colour.
+   */
+  detail: number | null;
   damageRadius: number;
   /** regrowth / growth: near 1 means the damage heals completely. */
   ratio: number;
@@ -70,7 +60,7 @@ export interface ErrorSplit {
   inside: number;
   edge: number;
   outside: number;
-  /** Cells mature in the grown pattern only: growth where the target has none. */
+  /** Cells mature in the grown pattern only: growth where the target has none (the haze). */
   grownOnly: number;
   /** Cells mature in the target only: what did not grow. */
   targetOnly: number;
@@ -87,9 +77,10 @@ export function trainingStepRange(model: NcaModel): { min: number; max: number }
 
 /**
  * Growth, persistence and regrowth of a model, each averaged over `seeds` runs batched
- * together. Forward only, with core's trainingStep (tested equal to `step`).
+ * together, on the rollout kernel's forward pass (tested equal to `step`): a bundled model's
+ * figures in seconds.
  */
-export async function evaluate(model: NcaModel, options: EvalOptions = {}): Promise<EvalReport> {
+export async function evaluate(model: NcaModel, options: EvalOptions = {}, kernel?: RolloutKernel): Promise<EvalReport> {
   if (model.target === undefined) {
     throw new NcaError('BAD_MODEL', 'this model file stores no target image, so there is nothing to compare with (train it with nca train, which stores one)');
   }
@@ -101,55 +92,55 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}): Prom
   const seeds = options.seeds ?? 8;
   const persistenceSteps = options.persistenceSteps ?? 1000;
   // Held at once: the grown batch, and the centre and off-centre damaged batches.
-  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * seeds, '--seeds (or run the model on a smaller grid)'), tf.getBackend());
+  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * seeds, '--seeds (or run the model on a smaller grid)'), 'kernel');
+  const runner = kernel ?? (await sharedKernel());
   const range = trainingStepRange(model);
   const rng = createRng(options.seed ?? 1);
   // Training puts the loss after a step count drawn from its range; the upper end is where
   // every sample of training had to be right, so growth and regrowth are measured there.
-  const steps = range.max;
-  const params = paramsToTensors(model.params, config);
-  const target = tf.tidy(() => tf.div(tf.tensor3d(model.target!.data, [height, width, 4], 'float32'), 255) as tf.Tensor3D);
+  const steps = Math.round(range.max);
   const grid = { height, width, channels: config.channels };
+  const cells = width * height;
+  const sampleSize = cells * config.channels;
+  const target = Float32Array.from(model.target.data, (v) => v / 255);
   const radius = 0.25 * Math.min(width, height);
-  try {
-    const grown = advance(seedState(grid, seeds), params, config, steps, rng);
-    const growth = await meanLoss(grown, target);
-    const grownValues = await grown.data();
-    const growthIou = alphaIou(grownValues, model.target!.data, seeds, config.channels);
-    const growthSplit = errorSplit(grownValues, model.target!.data, seeds, config.channels);
+  const advance = (states: Float32Array, count: number, n: number) => kernelRun(runner, model, states, count, n, rng, target);
 
-    const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
-    const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ ...randomCentre(grid, rng), radius }));
-    const damaged = tf.tidy(() => tf.concat([damageDisc(grown, centre), damageDisc(grown, offCentre)], 0) as tf.Tensor4D);
-    const regrown = advance(damaged, params, config, steps, rng);
-    const perSample = await tf.tidy(() => perSampleLoss(regrown, target)).data();
-    const regrowth = mean(Array.from(perSample.subarray(0, seeds)));
-    const regrowthOffCentre = mean(Array.from(perSample.subarray(seeds)));
-    tf.dispose([regrown, damaged]);
+  const grown = advance(seedArray(grid, seeds), seeds, steps);
+  const growth = mean(grown.losses);
+  const growthIou = alphaIou(grown.states, model.target.data, seeds, config.channels);
+  const growthSplit = errorSplit(grown.states, model.target.data, seeds, config.channels);
+  const detail = detailError(grown.states, model.target.data, seeds, config.channels, width);
 
-    const persisted = advance(grown, params, config, Math.max(0, persistenceSteps - steps), rng);
-    const persistence = await meanLoss(persisted, target);
-    tf.dispose([persisted, grown]);
-    return {
-      seeds,
-      steps: range,
-      gridWidth: width,
-      gridHeight: height,
-      growth,
-      growthIou,
-      growthSplit,
-      persistence,
-      persistenceSteps,
-      regrowth,
-      regrowthOffCentre,
-      damageRadius: radius,
-      ratio: regrowth / growth,
-      diverged: ![growth, persistence, regrowth, regrowthOffCentre].every(Number.isFinite),
-    };
-  } finally {
-    disposeParams(params);
-    target.dispose();
-  }
+  const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
+  const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ ...randomCentre(grid, rng), radius }));
+  const damaged = new Float32Array(2 * seeds * sampleSize);
+  damaged.set(grown.states, 0);
+  damaged.set(grown.states, seeds * sampleSize);
+  [...centre, ...offCentre].forEach((disc, n) => eraseDisc(damaged.subarray(n * sampleSize, (n + 1) * sampleSize), grid, disc));
+  const regrown = advance(damaged, 2 * seeds, steps);
+  const regrowth = mean(regrown.losses.subarray(0, seeds));
+  const regrowthOffCentre = mean(regrown.losses.subarray(seeds));
+
+  const persisted = persistenceSteps > steps ? advance(grown.states, seeds, persistenceSteps - steps).losses : grown.losses;
+  const persistence = mean(persisted);
+  return {
+    seeds,
+    steps: range,
+    gridWidth: width,
+    gridHeight: height,
+    growth,
+    growthIou,
+    growthSplit,
+    detail,
+    persistence,
+    persistenceSteps,
+    regrowth,
+    regrowthOffCentre,
+    damageRadius: radius,
+    ratio: regrowth / growth,
+    diverged: ![growth, persistence, regrowth, regrowthOffCentre].every(Number.isFinite),
+  };
 }
 
 /**
@@ -204,20 +195,45 @@ function errorSplit(states: ArrayLike<number>, target: Uint8Array, seeds: number
   };
 }
 
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
+/**
+ * EvalReport.detail: over every pair of horizontal and vertical neighbours both inside the
+ * target (alpha > SOLID_ALPHA), the squared difference between the grown pattern's RGB step
+ * (clipped to [0, 1], as it is shown) and the target's, summed, over the target's own squared
+ * steps; averaged over the seeds. The silhouette's edge is left out: IoU and the split judge it.
+ */
+export function detailError(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number, width: number): number | null {
+  const cells = target.length / 4;
+  const inside = (cell: number): boolean => target[cell * 4 + 3]! / 255 > SOLID_ALPHA;
+  const shown = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  let wanted = 0;
+  let wrong = 0;
+  for (let cell = 0; cell < cells; cell++) {
+    if (!inside(cell)) {
+      continue;
+    }
+    for (const next of [cell % width < width - 1 ? cell + 1 : -1, cell + width < cells ? cell + width : -1]) {
+      if (next < 0 || !inside(next)) {
+        continue;
+      }
+      for (let ch = 0; ch < 3; ch++) {
+        const goal = (target[next * 4 + ch]! - target[cell * 4 + ch]!) / 255;
+        wanted += seeds * goal * goal;
+        for (let s = 0; s < seeds; s++) {
+          const step = shown(states[(s * cells + next) * channels + ch]!) - shown(states[(s * cells + cell) * channels + ch]!);
+          wrong += (step - goal) ** 2;
+        }
+      }
+    }
+  }
+  return wanted === 0 ? null : wrong / wanted;
 }
 
-async function meanLoss(state: tf.Tensor4D, target: tf.Tensor3D): Promise<number> {
-  const losses = tf.tidy(() => perSampleLoss(state, target));
-  const values = await losses.data();
-  losses.dispose();
-  return mean(Array.from(values));
-}
-
-/** Core's run loop with trainingStep (equal to `step`, faster forward); the input is left alone. */
-function advance(state: tf.Tensor4D, params: CaParams, config: NcaConfig, steps: number, rng: Rng): tf.Tensor4D {
-  return run(state, params, config, Math.round(steps), rng, { step: trainingStep });
+function mean(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sum += xs[i]!;
+  }
+  return sum / xs.length;
 }
 
 export function formatEval(path: string, r: EvalReport): string {
@@ -227,7 +243,8 @@ export function formatEval(path: string, r: EvalReport): string {
     `  growth loss                 ${e(r.growth)}`,
     `  growth alpha-mask IoU       ${r.growthIou.toFixed(3)}   cells with alpha > ${MATURE_ALPHA} in both / in either`,
     `    error inside / edge / outside   ${e(r.growthSplit.inside)} / ${e(r.growthSplit.edge)} / ${e(r.growthSplit.outside)}   by the target's alpha (> ${SOLID_ALPHA}, between, <= ${MATURE_ALPHA})`,
-    `    cells grown only / target only  ${r.growthSplit.grownOnly.toFixed(1)} / ${r.growthSplit.targetOnly.toFixed(1)}   where the two alpha masks disagree`,
+    `    cells grown only / target only  ${r.growthSplit.grownOnly.toFixed(1)} / ${r.growthSplit.targetOnly.toFixed(1)}   where the two alpha masks disagree (grown only: the haze)`,
+    `  interior detail error       ${r.detail === null ? 'none to judge (the inside is one flat colour)' : `${r.detail.toFixed(3)}   RGB steps between neighbours inside the target, wrong / wanted (0 crisp, 1 a flat blob)`}`,
     `  persistence loss            ${e(r.persistence)}   after ${r.persistenceSteps} steps`,
     `  regrowth loss, centre       ${e(r.regrowth)}   disc of radius ${r.damageRadius.toFixed(1)} erased`,
     `  regrowth loss, off-centre   ${e(r.regrowthOffCentre)}`,
@@ -240,7 +257,6 @@ export interface EvalFlags {
   seeds: number;
   persistenceSteps: number;
   seed: number;
-  backend: BackendName;
   json?: boolean;
   emoji?: string;
   target?: string;
@@ -268,7 +284,6 @@ export async function evalCommand(path: string, flags: EvalFlags, io: CommandIo)
     }
     model.target = { width: target.width, height: target.height, data: target.rgba8 };
   }
-  await selectBackend(flags.backend);
   const report = await evaluate(model, { seeds: flags.seeds, persistenceSteps: flags.persistenceSteps, seed: flags.seed });
   io.log(flags.json ? JSON.stringify({ model: path, ...report }) : formatEval(path, report));
   if (report.diverged) {

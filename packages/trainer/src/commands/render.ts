@@ -1,25 +1,20 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   checkBudget,
   countMature,
   createRng,
-  damageDisc,
-  disposeParams,
+  eraseDisc,
   IMAGE_BYTES,
   inferenceMemory,
-  paramsToTensors,
-  run,
+  kernelRun,
   seedArray,
-  trainingStep,
+  sharedKernel,
   type MemoryEstimate,
-  type StepFunction,
-  type StepHook,
+  type RolloutKernel,
 } from '@nca-studio/core';
 import { GRID_SIDE, MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
 import { guardInference } from '../backends/budget.ts';
-import { selectBackend, type BackendInfo, type BackendName } from '../backends/backend.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import type { DamageSpec } from './choices.ts';
 import type { CommandIo } from './io.ts';
@@ -83,131 +78,52 @@ function checkOptions(options: RenderOptions, width: number, height: number): vo
   }
 }
 
-/** A rectangle of cells, inclusive bounds. */
-interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-/** The smallest box holding every cell with a non-zero channel; null for an all-zero state. */
-export function nonZeroBox(state: Float32Array, width: number, height: number, channels: number): Box | null {
-  let box: Box | null = null;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const base = (y * width + x) * channels;
-      for (let c = 0; c < channels; c++) {
-        if (state[base + c] !== 0) {
-          box =
-            box === null
-              ? { x0: x, y0: y, x1: x, y1: y }
-              : { x0: Math.min(box.x0, x), y0: Math.min(box.y0, y), x1: Math.max(box.x1, x), y1: Math.max(box.y1, y) };
-          break;
-        }
-      }
-    }
-  }
-  return box;
-}
-
 /**
- * Where one step has to be computed. With zero padding and the pre-and-post alive mask, a cell
- * two or more cells away from every non-zero cell is dead before the update, so it stays zero,
- * and a window of the non-zero cells plus a 2-cell margin (its zero padding standing for the
- * zeros around it) gives exactly the full grid's result. Other configs need the whole grid.
+ * Runs a model from the seed (or `start`) on core's rollout kernel, forward only (kernelRun,
+ * tested equal to `step` on the conformance matrix): `steps` CA steps, erasing the `damage` discs
+ * at their steps. Reads nothing and writes nothing. The kernel computes only the cells that fire
+ * and, with the pre-and-post alive mask, have a mature neighbour, so a small pattern on a large
+ * grid costs what the pattern costs; the fire draws are the whole grid's, so a render consumes
+ * the RNG as core's run does.
  */
-function stepWindow(state: Float32Array, width: number, height: number, config: NcaConfig): Box | null {
-  const whole = { x0: 0, y0: 0, x1: width - 1, y1: height - 1 };
-  if (config.padding !== 'zero' || config.aliveMasking !== 'pre-post' || config.aliveThreshold < 0) {
-    return whole;
-  }
-  const box = nonZeroBox(state, width, height, config.channels);
-  if (box === null) {
-    return null;
-  }
-  return { x0: Math.max(0, box.x0 - 2), y0: Math.max(0, box.y0 - 2), x1: Math.min(width - 1, box.x1 + 2), y1: Math.min(height - 1, box.y1 + 2) };
-}
-
-/** The cells of `box` from a [H, W, C] state, as a [h, w, C] array. */
-function crop(state: Float32Array, width: number, box: Box, channels: number): Float32Array {
-  const rowLength = (box.x1 - box.x0 + 1) * channels;
-  const out = new Float32Array((box.y1 - box.y0 + 1) * rowLength);
-  for (let y = box.y0; y <= box.y1; y++) {
-    const from = (y * width + box.x0) * channels;
-    out.set(state.subarray(from, from + rowLength), (y - box.y0) * rowLength);
-  }
-  return out;
-}
-
-/** A zero [H, W, C] state with `window` (the cells of `box`) written in. */
-function paste(window: Float32Array, box: Box, width: number, height: number, channels: number): Float32Array {
-  const rowLength = (box.x1 - box.x0 + 1) * channels;
-  const out = new Float32Array(width * height * channels);
-  for (let y = box.y0; y <= box.y1; y++) {
-    const from = (y - box.y0) * rowLength;
-    out.set(window.subarray(from, from + rowLength), (y * width + box.x0) * channels);
-  }
-  return out;
-}
-
-/**
- * Runs a model from the seed (or `start`) on the current tfjs backend: `steps` CA steps,
- * erasing the `damage` discs at their steps. Reads nothing and writes nothing. A step is core's
- * `trainingStep` (the docs/design.md §3 step of `step`, tested equal to it and to the scalar oracle, about
- * twice as fast on wasm) on the window of the grid that can change (see stepWindow); the fire
- * masks are drawn for that window only.
- */
-export function renderModel(model: NcaModel, options: RenderOptions): RenderResult {
+export async function renderModel(model: NcaModel, options: RenderOptions, kernel?: RolloutKernel): Promise<RenderResult> {
   const width = options.width ?? model.config.gridWidth;
   const height = options.height ?? model.config.gridHeight;
   checkOptions(options, width, height);
   const config: NcaConfig = { ...model.config, gridWidth: width, gridHeight: height, fireRate: options.fireRate ?? model.config.fireRate };
   const channels = config.channels;
-  const rng = createRng(options.seed ?? 1);
+  const grid = { height, width, channels };
   const frameEvery = options.frameEvery ?? 0;
-  const frames: Frame[] = [];
   if (options.start !== undefined && options.start.length !== width * height * channels) {
     throw new NcaError('BAD_FLAG', `the start state has ${options.start.length} values, expected ${height} x ${width} x ${channels}`);
   }
-  const start = options.start === undefined ? seedArray({ height, width, channels }) : options.start;
-  const shape: [number, number, number, number] = [1, height, width, channels];
-  // Only the window that can change is computed (see stepWindow); its fire draws are the
-  // whole grid's, cropped, so a render consumes the RNG as core's run does.
-  const windowStep: StepFunction = (state, params, config, fire) => {
-    const values = state.dataSync() as Float32Array;
-    const box = stepWindow(values, width, height, config);
-    if (box === null) {
-      return tf.clone(state); // all zero: nothing is alive, nothing can grow
+  const runner = kernel ?? (await sharedKernel());
+  const rng = createRng(options.seed ?? 1);
+  const damage = options.damage ?? [];
+  const framed = (t: number): boolean => frameEvery > 0 && (t % frameEvery === 0 || t === options.steps);
+  const frames: Frame[] = [];
+  let state = options.start === undefined ? seedArray(grid) : options.start.slice();
+  /** What happens after step t: the discs of that step are erased, then a frame is kept. */
+  const after = (t: number): void => {
+    for (const disc of damage.filter((d) => d.step === t)) {
+      eraseDisc(state, grid, disc);
     }
-    const [h, w] = [box.y1 - box.y0 + 1, box.x1 - box.x0 + 1];
-    const window = trainingStep(
-      tf.tensor4d(crop(values, width, box, channels), [1, h, w, channels]),
-      params,
-      config,
-      tf.slice(fire, [0, box.y0, box.x0, 0], [1, h, w, 1]),
-    );
-    return tf.tensor4d(paste(window.dataSync() as Float32Array, box, width, height, channels), shape);
-  };
-  const damageAndFrames: StepHook = (state, t) => {
-    const discs = (options.damage ?? []).filter((d) => d.step === t);
-    const damaged = discs.length === 0 ? state : tf.tidy(() => discs.reduce((x, disc) => damageDisc(x, [disc]), state));
-    if (frameEvery > 0 && (t % frameEvery === 0 || t === options.steps)) {
-      frames.push(stateToFrame(damaged.dataSync() as Float32Array, height, width, channels));
+    if (framed(t)) {
+      frames.push(stateToFrame(state, height, width, channels));
     }
-    return damaged;
   };
-  const params = paramsToTensors(model.params, config);
-  const initial = tf.tensor4d(start, shape);
-  try {
-    const end = run(initial, params, config, options.steps, rng, { step: windowStep, each: damageAndFrames });
-    const state = new Float32Array(end.dataSync());
-    end.dispose();
-    return { state, width, height, channels, steps: options.steps, config, frames };
-  } finally {
-    initial.dispose();
-    disposeParams(params);
+  after(0);
+  for (let t = 0; t < options.steps;) {
+    // Run up to the next step where something happens.
+    let next = t + 1;
+    while (next < options.steps && !framed(next) && !damage.some((d) => d.step === next)) {
+      next++;
+    }
+    state = kernelRun(runner, { config, params: model.params }, state, 1, next - t, rng).states;
+    t = next;
+    after(t);
   }
+  return { state, width, height, channels, steps: options.steps, config, frames };
 }
 
 /** Counts mature cells (alpha > MATURE_ALPHA) and non-finite values of a [H, W, C] state. */
@@ -245,8 +161,6 @@ export interface RenderRequest extends RenderOptions {
   state?: string;
   /** Integer upscale factor of the PNG and GIF. Default 4. */
   scale?: number;
-  /** A CPU backend by default: wasm. */
-  backend?: BackendName;
 }
 
 export interface RenderSummary {
@@ -254,7 +168,8 @@ export interface RenderSummary {
   height: number;
   steps: number;
   seconds: number;
-  backend: BackendInfo;
+  /** What ran the steps: core's rollout kernel, and which build. */
+  runner: string;
   /** Cells with alpha > MATURE_ALPHA at the end. */
   mature: number;
   nonFinite: number;
@@ -269,7 +184,7 @@ export function defaultFrameEvery(steps: number): number {
 /** The resource budget of a render, before any work: the CA on its backend, and the pictures. */
 function guardRender(config: NcaConfig, request: RenderRequest, scale: number, frameEvery: number): void {
   const grid = { width: request.width ?? config.gridWidth, height: request.height ?? config.gridHeight };
-  guardInference('rendering', inferenceMemory(config, grid), request.backend ?? 'wasm');
+  guardInference('rendering', inferenceMemory(config, grid), 'kernel');
   const pixels = grid.width * scale * grid.height * scale;
   const picture = (what: string, bytes: number): MemoryEstimate => ({ bytes, parts: [{ what, bytes, setting: '--scale or --size' }] });
   if (request.png !== undefined) {
@@ -287,7 +202,7 @@ function guardRender(config: NcaConfig, request: RenderRequest, scale: number, f
   }
 }
 
-/** `nca render MODEL` (docs/design.md §6): runs a model headless on a CPU backend and writes the pictures and state asked for. */
+/** `nca render MODEL` (docs/design.md §6): runs a model headless on core's rollout kernel and writes the pictures and state asked for. */
 export async function render(request: RenderRequest, io: { log: (line: string) => void } = { log: () => {} }): Promise<RenderSummary> {
   const scale = request.scale ?? 4;
   if (!Number.isSafeInteger(scale) || scale < 1 || scale > 64) {
@@ -296,14 +211,15 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
   const { model } = await loadModel(request.model);
   const frameEvery = request.gif === undefined ? 0 : (request.frameEvery ?? defaultFrameEvery(request.steps));
   guardRender(model.config, request, scale, frameEvery);
-  const backend = await selectBackend(request.backend ?? 'wasm');
+  const kernel = await sharedKernel();
+  const runner = `core's rollout kernel (${kernel.variant})`;
   const started = performance.now();
-  const result = renderModel(model, { ...request, frameEvery });
+  const result = await renderModel(model, { ...request, frameEvery }, kernel);
   const seconds = (performance.now() - started) / 1000;
   const { mature, nonFinite } = stateStats(result.state, result.channels);
   io.log(
     `rendered ${request.model}: ${result.steps} steps on ${result.width}x${result.height} ` +
-      `(fire rate ${result.config.fireRate}, seed ${request.seed ?? 1}, ${backend.name}) in ${seconds.toFixed(1)} s; ` +
+      `(fire rate ${result.config.fireRate}, seed ${request.seed ?? 1}, ${runner}) in ${seconds.toFixed(1)} s; ` +
       `${mature} cells with alpha > ${MATURE_ALPHA}`,
   );
   if (nonFinite > 0) {
@@ -328,7 +244,7 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
     written.push(request.state);
     io.log(`wrote ${request.state} (float32 [${result.height}, ${result.width}, ${result.channels}])`);
   }
-  return { width: result.width, height: result.height, steps: result.steps, seconds, backend, mature, nonFinite, written };
+  return { width: result.width, height: result.height, steps: result.steps, seconds, runner, mature, nonFinite, written };
 }
 
 /** `nca render`'s flags, as the CLI parses them. */
@@ -343,7 +259,6 @@ export interface RenderFlags {
   gifEvery?: number;
   state?: string;
   scale: number;
-  backend: BackendName;
 }
 
 /** `nca render MODEL`: the run and the files the flags ask for. */

@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { createRng, damageDisc, paramsToTensors, disposeParams, run, seedState } from '@nca-studio/core';
+import { createRng, eraseDisc, kernelRun, seedArray, sharedKernel } from '@nca-studio/core/training';
 import { type NcaConfig, type NcaParams } from '@nca-studio/weights-format';
 import { encodePng, stateToFrame, tile, upscale, type Frame } from '../images/picture.ts';
 
@@ -47,33 +46,33 @@ const GROWTH_STEPS = [0, 20, 40, 60, 100, 200] as const;
 
 /**
  * growth.png: the model grown from a seed, a frame at each of GROWTH_STEPS; with `regrow`, a
- * second row: the grown pattern with a disc erased at its centre, then regrowing.
+ * second row: the grown pattern with a disc erased at its centre, then regrowing. Run on core's
+ * rollout kernel (forward only), as `nca render` and `nca eval` are.
  */
 export async function growthStrip(params: NcaParams, config: NcaConfig, options: { regrow: boolean; seed: number; scale?: number }): Promise<Buffer> {
+  const kernel = await sharedKernel();
   const rng = createRng(options.seed);
-  const tensors = paramsToTensors(params, config);
   const grid = { height: config.gridHeight, width: config.gridWidth, channels: config.channels };
   const scale = options.scale ?? 3;
-  const frameOf = async (state: tf.Tensor4D): Promise<Frame> =>
-    upscale(stateToFrame((await state.data()) as Float32Array, grid.height, grid.width, grid.channels), scale);
-  /** Runs from `start` (left alone), a frame at each step count of `at` (read back after the run: a GPU backend reads asynchronously). */
-  const framesAt = async (start: tf.Tensor4D, at: readonly number[]): Promise<{ frames: Frame[]; end: tf.Tensor4D }> => {
-    const kept: tf.Tensor4D[] = [];
-    const end = run(start, tensors, config, Math.max(...at), rng, { each: (state, t) => void (at.includes(t) && kept.push(tf.clone(state))) });
-    const frames = await Promise.all(kept.map(frameOf));
-    tf.dispose(kept);
-    return { frames, end };
+  const frameOf = (state: Float32Array): Frame => upscale(stateToFrame(state, grid.height, grid.width, grid.channels), scale);
+  /** Runs from `start` (left alone), a frame at each step count of `at` (ascending). */
+  const framesAt = (start: Float32Array, at: readonly number[]): { frames: Frame[]; end: Float32Array } => {
+    const frames: Frame[] = [];
+    let state = start;
+    let t = 0;
+    for (const next of at) {
+      state = kernelRun(kernel, { config, params }, state, 1, next - t, rng).states;
+      t = next;
+      frames.push(frameOf(state));
+    }
+    return { frames, end: state };
   };
-  const seed = seedState(grid);
-  const grown = await framesAt(seed, GROWTH_STEPS);
+  const grown = framesAt(seedArray(grid), GROWTH_STEPS);
   const rows: Frame[][] = [grown.frames];
   if (options.regrow) {
-    const damaged = damageDisc(grown.end, [{ x: grid.width / 2, y: grid.height / 2, radius: Math.min(grid.width, grid.height) / 5 }]);
-    const regrown = await framesAt(damaged, [0, ...GROWTH_STEPS.slice(2)]);
-    rows.push(regrown.frames);
-    tf.dispose([damaged, regrown.end]);
+    const damaged = grown.end.slice();
+    eraseDisc(damaged, grid, { x: grid.width / 2, y: grid.height / 2, radius: Math.min(grid.width, grid.height) / 5 });
+    rows.push(framesAt(damaged, [0, ...GROWTH_STEPS.slice(2)]).frames);
   }
-  tf.dispose([seed, grown.end]);
-  disposeParams(tensors);
   return encodePng(tile(rows));
 }
