@@ -285,9 +285,11 @@ function matrixTask(config: NcaConfig, i: number): { task: GradientTask; model: 
     count: 2,
     steps: 4,
     fire,
-    target: Float32Array.from({ length: cells * 4 }, () => rng.next()),
+    // A third of the cells empty (alpha 0: the outside penalty's cells), the rest random.
+    target: Float32Array.from({ length: cells * 4 }, (_, k) => (Math.floor(k / 4) % 3 === 0 ? 0 : rng.next())),
     batch: 2,
     overflowWeight: 0.5,
+    outsideWeight: 0.5,
   };
   return { task, model, starts, masks };
 }

@@ -112,6 +112,7 @@ describe('training in the browser', () => {
       target: new Float32Array(cells * 4).map(() => rng.next()),
       batch: 2,
       overflowWeight: 1,
+      outsideWeight: 0,
     };
     const node = (await RolloutKernel.load('simd')).gradient(task);
     const plain = plainTask(task);
@@ -180,6 +181,7 @@ describe('training in the browser', () => {
           target: new Float32Array(cells * 4).map(() => rng.next()),
           batch: 2,
           overflowWeight: 1,
+          outsideWeight: 0,
         };
         const node = (await RolloutKernel.load('simd')).gradient(task);
         const onPage = await gpuPage.evaluate(async (t) => {

@@ -29,7 +29,7 @@ export {
   WASM_HEAP_BYTES,
 } from './budget.ts';
 export { PRESETS, isPresetName, overrideSettings, changedSettings } from './presets.ts';
-export { perSampleLoss, overflowPenalty } from './training/loss.ts';
+export { perSampleLoss, overflowPenalty, outsidePenalty } from './training/loss.ts';
 export { batchGradient } from './training/batchGradient.ts';
 
 export { prepareTarget, checkPictureSize, parseColour, pictureHeader, resampleRgba, targetShape, TargetError, MAX_INPUT_PIXELS } from './target/index.ts';

@@ -1,6 +1,7 @@
-import { DEFAULT_CONFIG, NOTEBOOK_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, MAX_ITERATIONS, NOTEBOOK_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
+import { budgetedSettings } from './training/timeBudget.ts';
 
-export type { DamageRadius, LrSchedule, TrainingSettings } from '@nca-studio/weights-format';
+export type { DamageRadius, LrSchedule, TimeBudget, TrainingSettings } from '@nca-studio/weights-format';
 
 export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick' | 'cpu';
 
@@ -31,6 +32,8 @@ const regenerating: Preset = {
     iterations: 8000,
     normalizeGradients: true,
     overflowWeight: 0,
+    outsideWeight: 0,
+    budget: null,
   },
 };
 
@@ -59,14 +62,18 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       stepsMin: 64,
       stepsMax: 96,
       lr: 2e-3,
-      // From 70% of the run the rate falls in a line to a hundredth: a short run is still
-      // learning its pattern when the article's step to a tenth would come.
-      lrDecayAt: 3200,
+      // Trained by time: 30 minutes, and from 70% of them the rate falls in a line to a
+      // hundredth (a short run is still learning its pattern when the article's step to a
+      // tenth would come). The decay point and the last iteration are settled when the run
+      // gets there (timeBudget.ts) and written into its plan.
+      lrDecayAt: null,
       lrDecayFactor: 0.01,
       lrSchedule: 'linear',
-      iterations: 4600,
+      iterations: MAX_ITERATIONS,
       normalizeGradients: true,
       overflowWeight: 1,
+      outsideWeight: 0,
+      budget: { minutes: 30, decayAt: 0.7 },
     },
   },
   // Designed for 2 CPU cores (docs/design.md §4 `quick`): a 32x32 grid (24 px target), hidden 64, batch 4
@@ -97,6 +104,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       normalizeGradients: true,
       // Pulls runaway state values back towards [-1, 1] (an overflow loss, as later NCA work uses).
       overflowWeight: 1,
+      outsideWeight: 0,
+      budget: null,
     },
   },
   // The original PyTorch notebook's recipe.
@@ -120,6 +129,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       iterations: 2500,
       normalizeGradients: false,
       overflowWeight: 0,
+      outsideWeight: 0,
+      budget: null,
     },
   },
 };
@@ -152,4 +163,48 @@ export function changedSettings(before: TrainingSettings, after: TrainingSetting
     }
   }
   return changed;
+}
+
+/** Where the rate starts to fall in a run by time, as a fraction of its budget (the cpu preset's 70%). */
+export const DEFAULT_DECAY_AT = 0.7;
+
+/** How long a run was asked to train: an iteration count, a decay point, a time budget in minutes (each where given). */
+export interface RunLength {
+  iterations?: number;
+  lrDecayAt?: number | null;
+  minutes?: number;
+}
+
+/**
+ * The one rule for a run's length, after overrideSettings merged the rest: `minutes` trains by
+ * time (the rate falls from the budget's fraction, the end is projected: timeBudget.ts); an
+ * iteration count trains by count, its decay point the budget's fraction of it unless given; a
+ * preset by time stays by time unless told otherwise. The two ways do not mix: both given, or a
+ * decay point with a budget, is a problem (worded by `say`), returned as a string.
+ */
+export function settleRunLength(
+  merged: TrainingSettings,
+  length: RunLength,
+  say: (setting: 'iterations' | 'lrDecayAt' | 'budget') => string,
+): TrainingSettings | string {
+  const decayAt = merged.budget?.decayAt ?? DEFAULT_DECAY_AT;
+  if (length.minutes !== undefined) {
+    if (length.iterations !== undefined) {
+      return `${say('budget')} and ${say('iterations')} both set how long the run trains: give one`;
+    }
+    if (length.lrDecayAt !== undefined) {
+      return `${say('lrDecayAt')} needs ${say('iterations')}: with ${say('budget')} the rate falls from ${Math.round(decayAt * 100)}% of the time`;
+    }
+    return budgetedSettings(merged, { minutes: length.minutes, decayAt });
+  }
+  if (length.iterations !== undefined) {
+    // A budget already settled (a resumed run) keeps its decay point; one not yet, takes its fraction of the count.
+    const lrDecayAt =
+      length.lrDecayAt !== undefined || merged.budget === null || merged.lrDecayAt !== null ? merged.lrDecayAt : Math.round(decayAt * length.iterations);
+    return { ...merged, budget: null, lrDecayAt };
+  }
+  if (merged.budget !== null && length.lrDecayAt !== undefined) {
+    return `${say('lrDecayAt')} needs ${say('iterations')}: this recipe trains for ${merged.budget.minutes} minutes, its rate falling from ${Math.round(decayAt * 100)}% of them`;
+  }
+  return merged;
 }

@@ -28,6 +28,7 @@ export const TASK_FIELDS = [
   ['threshold', 'f32'],
   ['lossScale', 'f32'],
   ['overflowScale', 'f32'],
+  ['outsideScale', 'f32'],
   ['kernel', 'ptr'],
   ['w1', 'ptr'],
   ['b1', 'ptr'],
@@ -60,6 +61,7 @@ export const SHAPE_FIELDS = [
   ['threshold', 'f32'],
   ['lossScale', 'f32'],
   ['overflowScale', 'f32'],
+  ['outsideScale', 'f32'],
   ['totalOut', 'u32'],
   ['productOne', 'u32'],
   ['productTwo', 'u32'],
@@ -138,16 +140,18 @@ export const PADDING_CODES: Readonly<Record<Padding, number>> = { zero: 0, wrap:
 
 /**
  * The gradient's scales on the final state: d(sum of per-sample MSE / batch)/d(rgba) =
- * lossScale (x - target), and the overflow penalty's share of the batch, overflowScale
- * (x - clip(x, -1, 1)).
+ * lossScale (x - target); the overflow penalty's share of the batch, overflowScale
+ * (x - clip(x, -1, 1)); and the outside penalty's, outsideScale x on every channel of a cell
+ * where the target's alpha is 0 (loss.ts states both penalties).
  */
 export function lossScales(
   config: Pick<NcaConfig, 'gridWidth' | 'gridHeight' | 'channels'>,
   batch: number,
-  overflowWeight: number,
-): { lossScale: number; overflowScale: number } {
+  weights: { overflowWeight: number; outsideWeight: number },
+): { lossScale: number; overflowScale: number; outsideScale: number } {
   const cells = config.gridWidth * config.gridHeight;
-  return { lossScale: 2 / (cells * 4 * batch), overflowScale: (2 * overflowWeight) / (batch * cells * config.channels) };
+  const perValue = 2 / (batch * cells * config.channels);
+  return { lossScale: 2 / (cells * 4 * batch), overflowScale: weights.overflowWeight * perValue, outsideScale: weights.outsideWeight * perValue };
 }
 
 /** Channels and hidden units in groups of four: the WGSL rollout works on vec4s, zero-padded. */

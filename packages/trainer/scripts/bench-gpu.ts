@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     target: target,
     batch,
     overflowWeight: 0,
+    outsideWeight: 0,
   });
   const cellSteps = cells * batch * BATCH_STEPS;
   console.log(

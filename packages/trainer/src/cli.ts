@@ -3,8 +3,8 @@
 // `nca --help` start without them.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DamageRadius, TrainingSettings } from '@nca-studio/weights-format';
-import { PRESETS } from '@nca-studio/core/presets';
-import { GRID_SIDE, MAX_ITERATIONS, MAX_STEPS, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
+import { DEFAULT_DECAY_AT, PRESETS } from '@nca-studio/core/presets';
+import { GRID_SIDE, MAX_BUDGET_MINUTES, MAX_ITERATIONS, MAX_STEPS, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, GRADIENT_ROUTES, type GradientRoute } from './backends/names.ts';
 import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEFAULTS, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
@@ -87,7 +87,12 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     )
     .option('--target-size <n>', `longest side of the target in cells (${perPreset((t) => t.targetSize)})`, integer(4, 1024))
     .option('--padding <n>', `empty cells around the target (${perPreset((t) => t.padding)})`, integer(0, 512))
-    .option('--iterations <n>', `training iterations (${perPreset((t) => t.iterations)})`, integer(1, MAX_ITERATIONS))
+    .option('--iterations <n>', `training iterations (${perPreset((t) => (t.budget === null ? t.iterations : 'by time'))})`, integer(1, MAX_ITERATIONS))
+    .option(
+      '--minutes <m>',
+      `train for M minutes of this machine's time: the rate falls from ${Math.round(DEFAULT_DECAY_AT * 100)}% of them, and the last iteration is projected from the pace to end in time (${perPreset((t) => (t.budget === null ? 'by iterations' : `${t.budget.minutes} minutes`))})`,
+      number(0.01, MAX_BUDGET_MINUTES),
+    )
     .option('--batch <n>', `samples per iteration (${perPreset((t) => t.batch)})`, integer(1, 1024))
     .option('--pool <n>', `sample pool size, 0 for none (${perPreset((t) => t.pool)})`, integer(0, 1 << 20))
     .option('--reseed-every <n>', `re-seed the batch's worst sample every N iterations (${perPreset((t) => t.reseedEvery)})`, integer(1, 1_000_000))
@@ -99,8 +104,17 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     )
     .option('--steps <min..max>', `CA steps per iteration (${perPreset((t) => `${t.stepsMin}..${t.stepsMax}`)})`, stepRange)
     .option('--overflow-weight <w>', `weight of the penalty on state values beyond [-1, 1], 0 for none (${perPreset((t) => t.overflowWeight)})`, number(0, 1e6))
+    .option(
+      '--outside-weight <w>',
+      `weight of the penalty on every channel of the cells outside the picture (alpha 0), which keeps a haze from spreading around it; 0 for none (${perPreset((t) => t.outsideWeight)})`,
+      number(0, 1e6),
+    )
     .option('--lr <rate>', `Adam learning rate (${perPreset((t) => t.lr)})`, number(1e-9, 1))
-    .option('--lr-decay-at <n>', `iteration where the rate starts to fall (${perPreset((t) => t.lrDecayAt ?? 'never')})`, integer(0))
+    .option(
+      '--lr-decay-at <n>',
+      `iteration where the rate starts to fall (${perPreset((t) => (t.budget !== null ? `${Math.round(t.budget.decayAt * 100)}% of the time` : (t.lrDecayAt ?? 'never')))})`,
+      integer(0),
+    )
     .option('--lr-decay-factor <f>', `what the rate falls to, as a fraction of --lr (${perPreset((t) => t.lrDecayFactor)})`, number(0, 1))
     .addOption(
       new Option(

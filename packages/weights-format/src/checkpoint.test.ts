@@ -62,7 +62,7 @@ describe('the checkpoint file', () => {
       expectRefused(
         rewrite(valid(), (f) => (f.metadata.format_version = '99')),
         'VERSION_TOO_NEW',
-        /format_version 99 is newer than this reader supports \(2\)/,
+        /format_version 99 is newer than this reader supports \(3\)/,
       );
     });
 
@@ -255,12 +255,56 @@ describe('the checkpoint file', () => {
     });
   });
 
+  describe('version 2: before the outside penalty and the time budget', () => {
+    const v2 = (edit: (training: Json) => void = () => {}): Uint8Array =>
+      rewrite(
+        withState((s) => {
+          delete s.plan.training.outsideWeight;
+          delete s.plan.training.budget;
+          edit(s.plan.training);
+        }),
+        (f) => (f.metadata.format_version = '2'),
+      );
+
+    it('reads as every run of its time trained: outsideWeight 0, budget null', () => {
+      const back = decodeCheckpoint(v2(), SOURCE);
+      expect(back.plan.training).toEqual({ ...smallCheckpoint().plan.training, outsideWeight: 0, budget: null });
+      expect(back.resumptions).toEqual(smallCheckpoint().resumptions);
+    });
+
+    it('refuses a v2 file that claims a later setting', () => {
+      expectRefused(
+        v2((t) => (t.budget = { minutes: 5, decayAt: 0.7 })),
+        'BAD_METADATA',
+        /a format_version 2 checkpoint has no training\.budget/,
+      );
+    });
+  });
+
+  describe('version 3: a time budget', () => {
+    it('keeps a budget, and refuses one out of range', () => {
+      const budget = { minutes: 30, decayAt: 0.7 };
+      const back = decodeCheckpoint(
+        withState((s) => (s.plan.training.budget = budget)),
+        SOURCE,
+      );
+      expect(back.plan.training.budget).toEqual(budget);
+      for (const bad of [{ minutes: 0, decayAt: 0.7 }, { minutes: 30, decayAt: 1.5 }, { minutes: 30 }, 30]) {
+        expectRefused(
+          withState((s) => (s.plan.training.budget = bad)),
+          'BAD_PLAN',
+          /training\.budget must be null or \{"minutes", "decayAt"\}/,
+        );
+      }
+    });
+  });
+
   describe('version 1, the first checkpoints', () => {
     /** A v1 file as the code of 2026-11 wrote it: no later settings, no resumptions. */
     const v1 = (drop: string[]): Uint8Array =>
       rewrite(
         withState((s) => {
-          drop.forEach((key) => delete s.plan.training[key]);
+          [...drop, 'outsideWeight', 'budget'].forEach((key) => delete s.plan.training[key]);
           delete s.resumptions;
           delete s.route;
         }),
@@ -278,6 +322,10 @@ describe('the checkpoint file', () => {
     it('keeps the settings a v1 file has', () => {
       const back = decodeCheckpoint(v1([]), SOURCE);
       expect(back.plan.training).toEqual(smallCheckpoint().plan.training);
+    });
+
+    it('goes on to version 3: no outside penalty, no time budget', () => {
+      expect(decodeCheckpoint(v1([]), SOURCE).plan.training).toMatchObject({ outsideWeight: 0, budget: null });
     });
 
     it('refuses a v1 file that claims resumptions', () => {

@@ -14,7 +14,7 @@ import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsF
 import { bytesToFloat32 } from './tensor-data.ts';
 
 export const CHECKPOINT_FORMAT = 'nca-checkpoint';
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 
 export interface AdamState {
   /** Updates applied so far. */
@@ -170,6 +170,24 @@ function v1ToV2(file: SafetensorsFile, source: string | undefined): SafetensorsF
   return { metadata: { ...file.metadata, format_version: '2', state: JSON.stringify(state) }, tensors: file.tensors };
 }
 
+/**
+ * Version 3 adds two settings (2026-12-07): `outsideWeight` (the penalty on cells outside the
+ * picture) and `budget` (a time budget). Every earlier run trained with neither: 0 and null.
+ */
+function v2ToV3(file: SafetensorsFile, source: string | undefined): SafetensorsFile {
+  const state = parseState(file.metadata.state, source);
+  const plan = state.plan;
+  if (isPlainObject(plan) && isPlainObject(plan.training)) {
+    for (const [key, value] of Object.entries({ outsideWeight: 0, budget: null })) {
+      if (Object.hasOwn(plan.training, key)) {
+        throw new WeightsFormatError('BAD_METADATA', `a format_version 2 checkpoint has no training.${key}`, source);
+      }
+      plan.training[key] = value;
+    }
+  }
+  return { metadata: { ...file.metadata, format_version: '3', state: JSON.stringify(state) }, tensors: file.tensors };
+}
+
 /** CHECKPOINT_MIGRATIONS[v] takes a checkpoint from version v to v + 1 (there was no version 0). */
 export const CHECKPOINT_MIGRATIONS: readonly Migration[] = [
   {
@@ -181,6 +199,7 @@ export const CHECKPOINT_MIGRATIONS: readonly Migration[] = [
     },
   },
   { from: 1, to: 2, summary: 'v1 settings missing from older files, pinned to the values those runs used; no resumptions', migrate: v1ToV2 },
+  { from: 2, to: 3, summary: 'no outside penalty and no time budget, as every run before them trained', migrate: v2ToV3 },
 ];
 
 function parseState(raw: string | undefined, source: string | undefined): Record<string, unknown> {

@@ -5,7 +5,7 @@ export { DEFAULT_CONFIG, GRID_SIDE, MATURE_ALPHA, configToJson, parseConfig, par
 export { isCount, isPlainObject } from './json.ts';
 export { MIGRATIONS } from './migrations.ts';
 export { CHECKPOINT_FORMAT, CHECKPOINT_MIGRATIONS, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, isCheckpointFile } from './checkpoint.ts';
-export { MAX_ITERATIONS, MAX_STEPS, parseRunPlan, recipeProblem, trainingSettingsProblem, TRAINING_SETTING_NAMES } from './runPlan.ts';
+export { MAX_BUDGET_MINUTES, MAX_ITERATIONS, MAX_STEPS, parseRunPlan, recipeProblem, trainingSettingsProblem, TRAINING_SETTING_NAMES } from './runPlan.ts';
 export { importDistill, DistillFormatError, DISTILL_CONFIG, DISTILL_CREDIT } from './distill.ts';
 export { readStateDict, writeStateDictSafetensors, writeTorchArchive, MAX_ARCHIVE_ENTRY_BYTES } from './torch/archive.ts';
 export { readPickle } from './torch/pickle.ts';
@@ -17,7 +17,7 @@ export type { RawTensor, SafetensorsDType, SafetensorsFile, TensorEntry } from '
 export type { AliveMasking, NcaConfig, Padding } from './config.ts';
 export type { Migration } from './migrations.ts';
 export type { AdamState, Checkpoint, Resumption, SettingChange, TrainingState } from './checkpoint.ts';
-export type { DamageRadius, LrSchedule, RunPlan, TargetSource, TrainingSettings } from './runPlan.ts';
+export type { DamageRadius, LrSchedule, RunPlan, TargetSource, TimeBudget, TrainingSettings } from './runPlan.ts';
 export type { NcaModel, NcaParams, NcaTarget, ParamName, WeightsDType } from './model.ts';
 export type { StateDict, StateTensor } from './torch/archive.ts';
 export type { PickleValue, StorageRef, TensorRef } from './torch/pickle.ts';

@@ -53,6 +53,26 @@ export interface TrainingSettings {
    * all channels, added to the loss. 0 (the article) adds nothing.
    */
   overflowWeight: number;
+  /**
+   * Weight of the outside penalty: the mean square of every channel of the cells where the
+   * target's alpha is 0, added to the loss, so that no haze of living cells spreads around the
+   * picture. 0 adds nothing.
+   */
+  outsideWeight: number;
+  /**
+   * A time budget instead of an iteration count, or null. While it runs, the rate stays at `lr`
+   * (`lrDecayAt` null, `iterations` the cap); when the run's time reaches `decayAt` of the budget,
+   * the decay begins at that iteration and the last iteration is projected from the recent pace
+   * to end at the budget, both written into the plan: re-running with those two numbers repeats
+   * the run bit for bit.
+   */
+  budget: TimeBudget | null;
+}
+
+/** A run's time budget: minutes of training, and the fraction of them after which the rate falls. */
+export interface TimeBudget {
+  minutes: number;
+  decayAt: number;
 }
 
 /**
@@ -84,6 +104,21 @@ const integerIn = (min: number, max: number): [Check, string] => [(v) => isCount
 const positive: [Check, string] = [(v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a finite number > 0'];
 const fraction: [Check, string] = [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number from 0 to 1'];
 const weight: [Check, string] = [(v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a finite number >= 0'];
+/** The longest budget a plan may ask for: a week. */
+export const MAX_BUDGET_MINUTES = 7 * 24 * 60;
+const budget: [Check, string] = [
+  (v) =>
+    v === null ||
+    (isPlainObject(v) &&
+      Object.keys(v).length === 2 &&
+      typeof v.minutes === 'number' &&
+      v.minutes > 0 &&
+      v.minutes <= MAX_BUDGET_MINUTES &&
+      typeof v.decayAt === 'number' &&
+      v.decayAt >= 0 &&
+      v.decayAt <= 1),
+  `null or {"minutes", "decayAt"} with 0 < minutes <= ${MAX_BUDGET_MINUTES} and 0 <= decayAt <= 1`,
+];
 const radius: [Check, string] = [
   (v) =>
     isPlainObject(v) && Object.keys(v).length === 2 && typeof v.min === 'number' && typeof v.max === 'number' && v.min > 0 && v.min <= v.max && v.max <= 0.5,
@@ -108,6 +143,8 @@ const SETTINGS: { [K in keyof TrainingSettings]: [Check, string] } = {
   iterations: integerIn(1, MAX_ITERATIONS),
   normalizeGradients: [(v) => typeof v === 'boolean', 'true or false'],
   overflowWeight: weight,
+  outsideWeight: weight,
+  budget,
 };
 
 export const TRAINING_SETTING_NAMES = Object.keys(SETTINGS) as (keyof TrainingSettings)[];

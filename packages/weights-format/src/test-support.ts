@@ -80,6 +80,8 @@ function smallPlan(): RunPlan {
       iterations: 10,
       normalizeGradients: true,
       overflowWeight: 1,
+      outsideWeight: 0,
+      budget: null,
     },
     seed: 3,
     target: { kind: 'emoji', char: '🦎' },

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradientResult, GradientTask } from './gradientTask.ts';
 import { paramsToTensors } from '../params.ts';
 import { trainingStep } from '../trainingStep.ts';
-import { overflowPenalty, perSampleLoss } from './loss.ts';
+import { outsidePenalty, overflowPenalty, perSampleLoss } from './loss.ts';
 import { sampleLosses } from './sampleLoss.ts';
 
 /**
@@ -34,8 +34,10 @@ export async function batchGradient(task: GradientTask): Promise<GradientResult>
     final = tf.keep(x);
     const perSample = perSampleLoss(x, target);
     const loss = tf.div(tf.sum(perSample), task.batch) as tf.Scalar;
-    // The penalty is a mean over this shard: weighted by its share so shards still add up.
-    return task.overflowWeight > 0 ? tf.add(loss, tf.mul(overflowPenalty(x), (task.overflowWeight * count) / task.batch)) : loss;
+    // The penalties are means over this shard: weighted by its share so shards still add up.
+    const share = count / task.batch;
+    const overflow = task.overflowWeight > 0 ? tf.add(loss, tf.mul(overflowPenalty(x), task.overflowWeight * share)) : loss;
+    return task.outsideWeight > 0 ? tf.add(overflow, tf.mul(outsidePenalty(x, target), task.outsideWeight * share)) : overflow;
   })(inputs);
   const finalValues = new Float32Array(await final!.data());
   const result: GradientResult = {

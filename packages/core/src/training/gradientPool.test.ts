@@ -45,6 +45,7 @@ function task(): GradientTask {
     target: new Float32Array(400).fill(0.5),
     batch: 3,
     overflowWeight: 0,
+    outsideWeight: 0,
   };
 }
 

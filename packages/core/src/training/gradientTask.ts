@@ -16,6 +16,8 @@ export interface GradientTask {
   batch: number;
   /** Weight of the overflow penalty (0: none); it steers the gradient but is not in `losses`. */
   overflowWeight: number;
+  /** Weight of the outside penalty (0: none): like the overflow penalty, in the gradient only. */
+  outsideWeight: number;
 }
 
 export interface GradientResult {

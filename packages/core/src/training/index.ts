@@ -4,6 +4,7 @@
 export { TrainingRun, TrainingError, driveTraining, freshTrainingState, gridOf } from './trainingRun.ts';
 export { Adam, normalizeGradient } from './adam.ts';
 export { learningRate } from './learningRate.ts';
+export { budgetedSettings, budgetUnsettled, rebudget, settleBudget } from './timeBudget.ts';
 export { GRADIENT_ROUTES, adapterName, isSoftwareAdapter } from './routes.ts';
 export { SamplePool, prepareBatch } from './samplePool.ts';
 export { sampleLosses } from './sampleLoss.ts';

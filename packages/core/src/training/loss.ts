@@ -19,3 +19,18 @@ export function perSampleLoss(state: tf.Tensor4D, target: tf.Tensor3D): tf.Tenso
 export function overflowPenalty(state: tf.Tensor4D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.square(tf.sub(state, tf.clipByValue(state, -1, 1)))) as tf.Scalar);
 }
+
+/**
+ * The outside penalty: the mean square of every channel of the cells where the target has
+ * nothing (alpha 0), over the whole batch and every channel, as the overflow penalty is
+ * averaged. A picture that fills most of its grid leaves a thin margin, and without it a haze
+ * of living cells with small values spreads there at almost no cost in the RGBA error, until it
+ * fills the grid and training falls apart; with it, the cells outside end each rollout empty.
+ * Zero for a pattern that keeps inside its picture.
+ */
+export function outsidePenalty(state: tf.Tensor4D, target: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const outside = tf.expandDims(tf.cast(tf.equal(tf.slice(target, [0, 0, 3], [-1, -1, 1]), 0), 'float32'), 0);
+    return tf.mean(tf.mul(tf.square(state), outside)) as tf.Scalar;
+  });
+}

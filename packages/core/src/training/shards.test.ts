@@ -36,6 +36,7 @@ function task(sides: number[], steps = 6): GradientTask {
     target: new Float32Array(cells * 4).map(() => rng.next()),
     batch: count,
     overflowWeight: 1,
+    outsideWeight: 0,
   };
 }
 

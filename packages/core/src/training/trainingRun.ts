@@ -7,9 +7,13 @@ import { drawFire } from '../fireDraw.ts';
 import { Adam, normalizeGradient } from './adam.ts';
 import type { GradientFunction } from './gradientTask.ts';
 import { learningRate } from './learningRate.ts';
+import { settleBudget } from './timeBudget.ts';
 import { prepareBatch, SamplePool } from './samplePool.ts';
 
 export type { TrainingState };
+
+/** Iterations over which a time budget measures the pace it projects the rest of the run at. */
+const PACE_ITERATIONS = 100;
 
 /** What a run trains: the model's config, the recipe's settings, and the seed of its RNG. */
 export interface TrainingRecipe {
@@ -20,11 +24,14 @@ export interface TrainingRecipe {
 
 export interface IterationInfo {
   iteration: number;
+  /** The last iteration: the plan's, or the time budget's cap until it settles. */
   total: number;
   loss: number;
   lr: number;
   steps: number;
   seconds: number;
+  /** Seconds left in the time budget, or null for a run by iteration count. */
+  timeLeft: number | null;
 }
 
 export type TrainingErrorCode = 'NON_FINITE_LOSS' | 'BAD_STATE';
@@ -63,7 +70,12 @@ export function freshTrainingState(recipe: TrainingRecipe, target: Float32Array)
  * CLI, bench and the page's worker drive it with whichever route they chose.
  */
 export class TrainingRun {
-  readonly recipe: TrainingRecipe;
+  private readonly config: NcaConfig;
+  private readonly seed: number;
+  /** The recipe's settings; a time budget settles its decay point and last iteration mid-run. */
+  private training: TrainingSettings;
+  /** The run's seconds after each of the last iterations: the recent pace, for a budget. */
+  private readonly marks: number[] = [];
   private readonly rng = createRng(0);
   private readonly params: NcaParams;
   private readonly adam: Adam;
@@ -88,7 +100,9 @@ export class TrainingRun {
     if (start.pool !== null && start.pool.length !== training.pool * cells * grid.channels) {
       throw new TrainingError('BAD_STATE', `the pool has ${start.pool.length} values, ${training.pool} samples need ${training.pool * cells * grid.channels}`);
     }
-    this.recipe = recipe;
+    this.config = config;
+    this.seed = recipe.seed;
+    this.training = training;
     this.rng.setState(start.rngState);
     this.params = Object.fromEntries(PARAM_NAMES.map((name) => [name, start.params[name].slice()])) as unknown as NcaParams;
     this.adam = new Adam(PARAM_NAMES.map((name) => start.params[name].length));
@@ -105,16 +119,51 @@ export class TrainingRun {
     return this.current;
   }
 
+  /** The recipe as it stands: a time budget's run carries its settled decay point and end. */
+  get recipe(): TrainingRecipe {
+    return { config: this.config, training: this.training, seed: this.seed };
+  }
+
   get done(): boolean {
-    return this.current >= this.recipe.training.iterations;
+    return this.current >= this.training.iterations;
+  }
+
+  /**
+   * Adds time the driver spent around an iteration (checkpoints, previews) to the run's
+   * seconds: a time budget counts the whole run, not the rollouts alone.
+   */
+  account(seconds: number): void {
+    this.seconds += seconds;
+    if (this.marks.length > 0) {
+      this.marks[this.marks.length - 1] = this.seconds;
+    }
+  }
+
+  /** Seconds an iteration over the recent ones (the whole run's mean before there are two). */
+  private pace(): number {
+    const n = this.marks.length;
+    return n >= 2 ? (this.marks[n - 1]! - this.marks[0]!) / (n - 1) : this.seconds / Math.max(1, this.current);
   }
 
   /**
    * One iteration. A loss that is not finite throws NON_FINITE_LOSS: the weights are then
    * spoilt, and the caller goes back to its last snapshot.
    */
+  /**
+   * Once the run's time reaches its budget's decay fraction, fixes the decay point (here) and
+   * the last iteration (from the recent pace); true when it did. The driver asks before each
+   * iteration.
+   */
+  settle(): boolean {
+    const settled = settleBudget(this.training, this.current, this.seconds, this.pace());
+    if (settled !== null) {
+      this.training = settled;
+    }
+    return settled !== null;
+  }
+
   async iterate(): Promise<IterationInfo> {
-    const { config, training } = this.recipe;
+    const { config, training } = this;
     const grid = gridOf(config);
     const began = now();
     const lr = learningRate(training, this.current);
@@ -140,6 +189,7 @@ export class TrainingRun {
       target: this.target,
       batch: training.batch,
       overflowWeight: training.overflowWeight,
+      outsideWeight: training.outsideWeight,
     });
     const loss = result.losses.reduce((a, b) => a + b, 0) / training.batch;
     if (training.normalizeGradients) {
@@ -159,7 +209,24 @@ export class TrainingRun {
     }
     this.current += 1;
     this.losses.push(loss);
-    return { iteration: this.current, total: training.iterations, loss, lr, steps, seconds: this.seconds };
+    this.marks.push(this.seconds);
+    if (this.marks.length > PACE_ITERATIONS) {
+      this.marks.shift();
+    }
+    return this.info(loss, lr, steps);
+  }
+
+  private info(loss: number, lr: number, steps: number): IterationInfo {
+    const { budget } = this.training;
+    return {
+      iteration: this.current,
+      total: this.training.iterations,
+      loss,
+      lr,
+      steps,
+      seconds: this.seconds,
+      timeLeft: budget === null ? null : Math.max(0, budget.minutes * 60 - this.seconds),
+    };
   }
 
   /** The current weights (copies), e.g. for a live preview. */
@@ -196,12 +263,17 @@ export interface DriveHooks {
  * until `next` says stop. A non-finite loss throws TrainingError NON_FINITE_LOSS, as `iterate`.
  */
 export async function driveTraining(run: TrainingRun, hooks: DriveHooks = {}): Promise<{ stopped: boolean }> {
-  while (!run.done) {
+  for (;;) {
+    run.settle();
+    if (run.done) {
+      return { stopped: false };
+    }
     if ((await hooks.next?.()) === 'stop') {
       return { stopped: true };
     }
     const info = await run.iterate();
+    const began = now();
     await hooks.after?.(info);
+    run.account((now() - began) / 1000);
   }
-  return { stopped: false };
 }

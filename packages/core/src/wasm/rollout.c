@@ -19,6 +19,7 @@ typedef struct {
   float threshold;
   float lossScale;      // d(loss)/d(rgba) = lossScale * (x - target)
   float overflowScale;  // d(penalty)/dx = overflowScale * (x - clip(x, -1, 1))
+  float outsideScale;   // d(penalty)/dx = outsideScale * x where the target's alpha is 0
   const float *kernel;  // [3][3][3]: row, column, filter (identity, x-gradient, y-gradient)
   const float *w1, *b1, *w2, *b2;  // [3C][hidden] (row f*C + c), [hidden], [hidden][C], [C]
   const float *states;  // [count][cells][C] starting states
@@ -518,6 +519,9 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
         final[cell * c + ch] = v;
         float clip = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
         float grad = t->overflowScale * (v - clip);
+        if (t->target[cell * 4 + 3] == 0.0f) {
+          grad += t->outsideScale * v;
+        }
         if (ch < 4) {
           float e = v - t->target[cell * 4 + ch];
           sum += (double)e * e;

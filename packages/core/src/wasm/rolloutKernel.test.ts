@@ -39,6 +39,7 @@ function task(config: NcaConfig, count: number, steps: number, seed: number): Gr
     target: new Float32Array(cells * 4).map(() => rng.next()),
     batch: count + 1,
     overflowWeight: 0.5,
+    outsideWeight: 0,
   };
 }
 
@@ -120,6 +121,7 @@ describe('RolloutKernel', () => {
       target: new Float32Array(63 * 4),
       batch: 2,
       overflowWeight: 0,
+      outsideWeight: 0,
     });
     expect(result.activeCellSteps).toBe(9 * 5 * 2);
   });

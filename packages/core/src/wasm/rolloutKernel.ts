@@ -120,7 +120,7 @@ export class RolloutKernel {
    * one). `nca eval` and `nca render` run their models here; tested equal to `step`.
    */
   forward(task: ForwardTask): ForwardResult {
-    const { losses, final, activeCellSteps } = this.rollout({ ...task, batch: task.count, overflowWeight: 0 }, false, true);
+    const { losses, final, activeCellSteps } = this.rollout({ ...task, batch: task.count, overflowWeight: 0, outsideWeight: 0 }, false, true);
     return { losses, final, activeCellSteps: activeCellSteps ?? 0 };
   }
 
@@ -196,7 +196,7 @@ export class RolloutKernel {
         storeHidden: flag(storeHidden),
         forwardOnly: flag(forwardOnly),
         threshold: config.aliveThreshold,
-        ...lossScales(config, task.batch, task.overflowWeight),
+        ...lossScales(config, task.batch, task),
         kernel: at('kernel'),
         w1: at('w1'),
         b1: at('b1'),

@@ -227,15 +227,17 @@ fn postMask(@builtin(global_invocation_id) id: vec3u) {
   }
 }
 
-// d(loss)/d(final state): the RGBA error and the overflow penalty (docs/design.md §4).
+// d(loss)/d(final state): the RGBA error, the overflow penalty and the outside penalty (docs/design.md §4).
 @compute @workgroup_size(${CELLS_PER_WORKGROUP})
 fn seedGradient(@builtin(global_invocation_id) id: vec3u) {
   let i = id.x;
   if (i >= shape.n) { return; }
   for (var c4 = 0u; c4 < C4; c4++) {
     let v = xIn[i * C4 + c4];
+    let wanted = targetRgba[i % shape.cells];
     var g = shape.overflowScale * (v - clip(v, -1.0, 1.0));
-    if (c4 == 0u) { g += shape.lossScale * (v - targetRgba[i % shape.cells]); }
+    if (wanted.w == 0.0) { g += shape.outsideScale * v; }
+    if (c4 == 0u) { g += shape.lossScale * (v - wanted); }
     gOut[i * C4 + c4] = g;
   }
 }

@@ -110,7 +110,7 @@ export class WebgpuRollout {
       clampOn: flag(config.clampRgba),
       chunks: l.chunks,
       threshold: config.aliveThreshold,
-      ...lossScales(config, task.batch, task.overflowWeight),
+      ...lossScales(config, task.batch, task),
       totalOut: l.productOne + l.productTwo,
       productOne: l.productOne,
       productTwo: l.productTwo,

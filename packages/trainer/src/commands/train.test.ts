@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readModel } from '@nca-studio/weights-format';
+import { MAX_ITERATIONS, readModel } from '@nca-studio/weights-format';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends/backend.ts';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
@@ -152,6 +152,74 @@ describe('train', () => {
     expect(resumed.losses.slice(0, summary.iterations)).toEqual(summary.losses);
   });
 
+  it('a run by time ends within its budget, records where its rate fell and where it ended, and re-running that count repeats it bit for bit', async () => {
+    const { iterations: _, ...flags } = tiny(join(dir, 'budget'), 1);
+    const seconds = 3;
+    const started = performance.now();
+    const timed = await train({ ...flags, minutes: seconds / 60 }, quiet);
+    const wall = (performance.now() - started) / 1000;
+    const end = await readCheckpoint(join(dir, 'budget'));
+    const { budget, lrDecayAt, iterations } = end.plan.training;
+    expect(budget).toEqual({ minutes: seconds / 60, decayAt: 0.7 });
+    // Settled when 70% of the time had passed, the end projected from the pace: both recorded.
+    expect(lrDecayAt).toBeGreaterThan(10);
+    expect(iterations).toBeGreaterThan(lrDecayAt!);
+    expect(timed.iterations).toBe(iterations);
+    expect(end.seconds).toBeGreaterThan(0.7 * seconds);
+    // The projection misses by a few iterations' time at most (loose: the cores are shared).
+    expect(end.seconds).toBeLessThan(1.5 * seconds);
+    expect(wall).toBeLessThan(seconds + 10);
+    const run = JSON.parse(await readFile(join(dir, 'budget', 'run.json'), 'utf8')) as { training: { lrDecayAt: number; iterations: number } };
+    expect(run.training).toMatchObject({ lrDecayAt, iterations });
+
+    const again = await train({ ...flags, out: join(dir, 'budget-again'), iterations: iterations, lrDecayAt: lrDecayAt! }, quiet);
+    expect(again.losses).toEqual(timed.losses);
+    const a = readModel(await readFile(join(dir, 'budget', 'model.safetensors')));
+    const b = readModel(await readFile(join(dir, 'budget-again', 'model.safetensors')));
+    expect(b.params.dense1Weight).toEqual(a.params.dense1Weight);
+    expect(b.params.dense2Weight).toEqual(a.params.dense2Weight);
+  });
+
+  it('a run by time, interrupted, resumes with the time it has left or a new budget', async () => {
+    const out = join(dir, 'budget-resumed');
+    const { iterations: _, ...flags } = tiny(out, 1);
+    const controller = new AbortController();
+    let seen = 0;
+    const first = await train(
+      { ...flags, minutes: 0.05, logEvery: 1 },
+      {
+        ...quiet,
+        progress: 'lines',
+        signal: controller.signal,
+        log: () => {
+          seen += 1;
+          if (seen === 6) {
+            controller.abort();
+          }
+        },
+      },
+    );
+    expect(first.interrupted).toBe(true);
+    const paused = await readCheckpoint(out);
+    expect(paused.plan.training.lrDecayAt).toBeNull();
+    const rest = await train({ resume: out, backend: 'wasm' }, quiet);
+    expect(rest.interrupted).toBe(false);
+    const ended = await readCheckpoint(out);
+    expect(ended.plan.training.lrDecayAt).toBeGreaterThan(paused.iteration);
+    expect(ended.seconds).toBeGreaterThan(0.7 * 3);
+    // Twice the budget: its decay point (70% of 6 s) is still ahead, so the rate waits for it again.
+    const longer = await train({ resume: out, minutes: 0.1, backend: 'wasm' }, quiet);
+    const extended = await readCheckpoint(out);
+    expect(extended.plan.training.budget).toEqual({ minutes: 0.1, decayAt: 0.7 });
+    expect(extended.plan.training.lrDecayAt).toBeGreaterThan(rest.iterations);
+    expect(longer.iterations).toBeGreaterThan(extended.plan.training.lrDecayAt!);
+    expect(extended.seconds).toBeGreaterThan(0.7 * 6);
+    expect(extended.resumptions.at(-1)?.changed).toMatchObject({ budget: { from: { minutes: 0.05, decayAt: 0.7 }, to: { minutes: 0.1, decayAt: 0.7 } } });
+    await expect(train({ resume: out, minutes: 0.01, backend: 'wasm' }, quiet)).rejects.toThrow(
+      /--minutes 0\.01: the run in .* has already trained [\d.]+ minutes; give a budget longer than that/,
+    );
+  });
+
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
     const out = join(dir, 'nan');
     const plan = planFromPreset({
@@ -181,10 +249,39 @@ describe('train', () => {
   it("--lr-decay-at keeps the preset's fall, and on a preset that never decays falls by a tenth", async () => {
     const plan = (preset: 'cpu' | 'notebook', training: Parameters<typeof planFromPreset>[0]['training']) =>
       planFromPreset({ preset, training, config: {}, seed: 1, target: { kind: 'emoji', char: '🦎' }, targetName: 'lizard', checkpointEvery: 10 }).training;
-    expect(plan('cpu', { lrDecayAt: 4000 })).toMatchObject({ lrDecayAt: 4000, lrDecayFactor: 0.01, lrSchedule: 'linear' });
+    expect(plan('cpu', { iterations: 5000, lrDecayAt: 4000 })).toMatchObject({ lrDecayAt: 4000, lrDecayFactor: 0.01, lrSchedule: 'linear', budget: null });
     expect(plan('notebook', { lrDecayAt: 100 })).toMatchObject({ lrDecayAt: 100, lrDecayFactor: 0.1, lrSchedule: 'step' });
     expect(plan('notebook', { lrDecayAt: 100, lrDecayFactor: 0.5 })).toMatchObject({ lrDecayFactor: 0.5 });
     expect(plan('notebook', {})).toMatchObject({ lrDecayAt: null, lrDecayFactor: 1 });
+  });
+
+  it('trains the cpu preset by time: 30 minutes, or --minutes; an iteration count trains by count with the decay at the same 70%', () => {
+    const plan = (training: Parameters<typeof planFromPreset>[0]['training'], minutes?: number) =>
+      planFromPreset({
+        preset: 'cpu',
+        training,
+        ...(minutes === undefined ? {} : { minutes }),
+        config: {},
+        seed: 1,
+        target: { kind: 'emoji', char: '🦎' },
+        targetName: 'lizard',
+        checkpointEvery: 10,
+      }).training;
+    expect(plan({})).toMatchObject({ budget: { minutes: 30, decayAt: 0.7 }, lrDecayAt: null, iterations: MAX_ITERATIONS });
+    expect(plan({}, 12)).toMatchObject({ budget: { minutes: 12, decayAt: 0.7 }, lrDecayAt: null });
+    expect(plan({ iterations: 1000 })).toMatchObject({ budget: null, iterations: 1000, lrDecayAt: 700 });
+    const refusal = (run: () => unknown): string => {
+      try {
+        run();
+      } catch (error) {
+        expect(error).toBeInstanceOf(NcaError);
+        return (error as NcaError).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(refusal(() => plan({ iterations: 1000 }, 5))).toBe('--minutes and --iterations both set how long the run trains: give one');
+    expect(refusal(() => plan({ lrDecayAt: 300 }))).toMatch(/^--lr-decay-at needs --iterations: this recipe trains for 30 minutes/);
+    expect(refusal(() => plan({ lrDecayAt: 300 }, 5))).toMatch(/^--lr-decay-at needs --iterations: with --minutes the rate falls from 70% of the time/);
   });
 
   it('refuses to resume from a folder without a checkpoint', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bestVariant, finalLoss, trainedModelFile } from '@nca-studio/core/training';
-import type { Checkpoint } from '@nca-studio/weights-format';
+import { bestVariant, budgetUnsettled, finalLoss, trainedModelFile } from '@nca-studio/core/training';
+import type { Checkpoint, TrainingSettings } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
 import { guardTraining } from '../backends/budget.ts';
@@ -109,7 +109,7 @@ async function prepareResume(settled: Resume): Promise<Ready> {
     );
     const changes = Object.entries(resumption.changed).map(([key, { from, to }]) => `${key} ${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
     const notes = [
-      `resuming ${settled.dir} at iteration ${checkpoint.iteration} of ${plan.training.iterations}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`,
+      `resuming ${settled.dir} at iteration ${checkpoint.iteration}, ${(checkpoint.seconds / 60).toFixed(1)} minutes in, of ${runLength(plan.training)}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`,
     ];
     const workers = await GradientWorkers.start(execution.workers, execution.backend.name as BackendName, execution.route);
     return {
@@ -165,11 +165,12 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   notes.forEach((line) => io.log(line));
   io.log(
     `preset ${plan.preset}: grid ${plan.config.gridWidth}x${plan.config.gridHeight}, batch ${plan.training.batch}, pool ${plan.training.pool}, ` +
-      `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${plan.training.iterations} iterations -> ${dir}`,
+      `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${runLength(plan.training)} -> ${dir}`,
   );
+  const budgetSeconds = plan.training.budget === null ? null : plan.training.budget.minutes * 60;
   let progress: Progress | null = null;
   if (io.progress === 'bar' && io.stream) {
-    progress = progressBar(io.stream, start, plan.training.iterations);
+    progress = progressBar(io.stream, start, plan.training.iterations, budgetSeconds);
   } else if (io.progress === 'lines') {
     progress = progressLines(io.log, execution.logEvery, start);
   }
@@ -212,6 +213,18 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
     io.log(formatLoad(summary.load, ranSeconds));
   }
   return summary;
+}
+
+/** How long a run trains, for the log: its iterations, or its budget and where that stands. */
+export function runLength(training: TrainingSettings): string {
+  const { budget } = training;
+  if (budget === null) {
+    return `${training.iterations} iterations`;
+  }
+  const decay = `the rate falling from ${Math.round(budget.decayAt * 100)}% of them`;
+  return budgetUnsettled(training)
+    ? `${budget.minutes} minutes (${decay}; the last iteration projected when it starts to)`
+    : `${budget.minutes} minutes (${decay}: from iteration ${training.lrDecayAt} to ${training.iterations})`;
 }
 
 /** Where the training time went: gradients (rollouts) against the rest, and each worker's share. */

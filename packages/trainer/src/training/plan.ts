@@ -8,12 +8,15 @@ import {
   changedSettings,
   overrideSettings,
   PRESETS,
+  settleRunLength,
+  type RunLength,
   type DamageRadius,
   type LrSchedule,
   type PresetName,
   type TrainingSettings,
 } from '@nca-studio/core/presets';
 import { GRADIENT_ROUTES, type GradientRoute } from '@nca-studio/core/routes';
+import { rebudget } from '@nca-studio/core/training';
 import { trainingSettingsProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
 import { TRAIN_DEFAULTS } from '../commands/choices.ts';
@@ -29,6 +32,7 @@ export interface TrainFlags {
   targetSize?: number;
   padding?: number;
   iterations?: number;
+  minutes?: number;
   batch?: number;
   pool?: number;
   reseedEvery?: number;
@@ -36,6 +40,7 @@ export interface TrainFlags {
   damageRadius?: DamageRadius;
   steps?: [number, number];
   overflowWeight?: number;
+  outsideWeight?: number;
   lr?: number;
   lrDecayAt?: number;
   lrDecayFactor?: number;
@@ -72,6 +77,8 @@ export const SETTING_FLAGS: Readonly<Record<keyof TrainingSettings, string>> = {
   iterations: '--iterations',
   normalizeGradients: '(no flag)',
   overflowWeight: '--overflow-weight',
+  outsideWeight: '--outside-weight',
+  budget: '--minutes',
 };
 
 /**
@@ -82,6 +89,7 @@ export const SETTING_FLAGS: Readonly<Record<keyof TrainingSettings, string>> = {
  */
 const RESUMABLE = new Set<keyof TrainFlags>([
   'iterations',
+  'minutes',
   'lr',
   'lrDecayAt',
   'lrDecayFactor',
@@ -102,6 +110,7 @@ const FLAG_NAMES: Readonly<Record<keyof TrainFlags, string>> = {
   targetSize: '--target-size',
   padding: '--padding',
   iterations: '--iterations',
+  minutes: '--minutes',
   batch: '--batch',
   pool: '--pool',
   reseedEvery: '--reseed-every',
@@ -109,6 +118,7 @@ const FLAG_NAMES: Readonly<Record<keyof TrainFlags, string>> = {
   damageRadius: '--damage-radius',
   steps: '--steps',
   overflowWeight: '--overflow-weight',
+  outsideWeight: '--outside-weight',
   lr: '--lr',
   lrDecayAt: '--lr-decay-at',
   lrDecayFactor: '--lr-decay-factor',
@@ -140,6 +150,7 @@ export function settingOverrides(flags: TrainFlags): Partial<TrainingSettings> {
     damageRadius: flags.damageRadius,
     lr: flags.lr,
     overflowWeight: flags.overflowWeight,
+    outsideWeight: flags.outsideWeight,
     lrDecayAt: flags.lrDecayAt,
     lrDecayFactor: flags.lrDecayFactor,
     lrSchedule: flags.lrSchedule,
@@ -228,6 +239,8 @@ export interface Resume {
   kind: 'resume';
   dir: string;
   training: Partial<TrainingSettings>;
+  /** A new time budget, in minutes of the whole run. */
+  minutes?: number;
   checkpointEvery: number | undefined;
   /** The route asked for, if any (else the checkpoint's). */
   gradient: GradientRoute | undefined;
@@ -248,6 +261,8 @@ function given(flags: TrainFlags): (keyof TrainFlags)[] {
 export interface PlanRequest {
   preset: PresetName;
   training: Partial<TrainingSettings>;
+  /** A time budget in minutes, where asked (with `training`'s iterations and decay point: settleRunLength's rule). */
+  minutes?: number;
   config: Partial<NcaConfig>;
   seed: number;
   target: RunPlan['target'];
@@ -262,14 +277,24 @@ export interface PlanRequest {
  */
 export function planFromPreset(request: PlanRequest): RunPlan {
   const preset = PRESETS[request.preset];
-  const training = overrideSettings(preset.training, request.training);
+  const { iterations, lrDecayAt } = request.training;
+  const length: RunLength = {
+    ...(iterations === undefined ? {} : { iterations }),
+    ...(lrDecayAt === undefined ? {} : { lrDecayAt }),
+    ...(request.minutes === undefined ? {} : { minutes: request.minutes }),
+  };
+  const training = settleRunLength(overrideSettings(preset.training, request.training), length, (setting) => SETTING_FLAGS[setting]);
+  if (typeof training === 'string') {
+    refuse(training);
+  }
   // Every setting's range and the rules between them, in the flags' words: a plan the CLI
   // accepts is one its checkpoint reader accepts.
   const problem = trainingSettingsProblem(training, (setting) => SETTING_FLAGS[setting]);
   if (problem !== null) {
     refuse(problem);
   }
-  return { ...request, config: { ...preset.config, ...request.config }, training };
+  const { minutes: _minutes, ...rest } = request;
+  return { ...rest, config: { ...preset.config, ...request.config }, training };
 }
 
 /**
@@ -295,6 +320,7 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
       kind: 'resume',
       dir: flags.resume,
       training: settingOverrides(flags),
+      ...(flags.minutes === undefined ? {} : { minutes: flags.minutes }),
       checkpointEvery: flags.checkpointEvery,
       gradient: flags.gradient,
       execution: { backend, workers: flags.workers, logEvery },
@@ -312,6 +338,7 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
   const plan = planFromPreset({
     preset: presetName,
     training: overrides,
+    ...(flags.minutes === undefined ? {} : { minutes: flags.minutes }),
     // The grid is at most size + 2 padding on a side; the picture's aspect may make it narrower.
     config: { ...configOverrides(flags), gridWidth: side, gridHeight: side },
     seed: flags.seed ?? TRAIN_DEFAULTS.seed,
@@ -352,7 +379,30 @@ export function checkTrainFlags(flags: TrainFlags): void {
  */
 export function resumedPlan(checkpoint: Checkpoint, resume: Resume): { plan: RunPlan; resumption: Resumption; execution: Execution } {
   const before = checkpoint.plan;
-  const training = overrideSettings(before.training, resume.training);
+  const merged = overrideSettings(before.training, resume.training);
+  const { iterations, lrDecayAt } = resume.training;
+  const length = settleRunLength(
+    merged,
+    {
+      ...(iterations === undefined ? {} : { iterations }),
+      ...(lrDecayAt === undefined ? {} : { lrDecayAt }),
+      ...(resume.minutes === undefined ? {} : { minutes: resume.minutes }),
+    },
+    (setting) => SETTING_FLAGS[setting],
+  );
+  if (typeof length === 'string') {
+    refuse(length);
+  }
+  // A new budget keeps a decay that has begun, and projects the new end at the run's mean pace.
+  const training =
+    resume.minutes === undefined
+      ? length
+      : rebudget(merged, resume.minutes, checkpoint.iteration, checkpoint.seconds, checkpoint.seconds / Math.max(1, checkpoint.iteration));
+  if (resume.minutes !== undefined && training.budget !== null && checkpoint.seconds >= training.budget.minutes * 60) {
+    refuse(
+      `--minutes ${resume.minutes}: the run in ${resume.dir} has already trained ${(checkpoint.seconds / 60).toFixed(1)} minutes; give a budget longer than that`,
+    );
+  }
   if (training.iterations < checkpoint.iteration) {
     refuse(`--iterations ${training.iterations}: the run in ${resume.dir} is already at iteration ${checkpoint.iteration}; give a total of at least that`);
   }

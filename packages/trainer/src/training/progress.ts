@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
-import type { IterationInfo } from '@nca-studio/core';
+import type { IterationInfo } from '@nca-studio/core/training';
+import { MAX_ITERATIONS } from '@nca-studio/weights-format';
 
 export interface Progress {
   update(info: IterationInfo): void;
@@ -18,23 +19,43 @@ function iterationsPerSecond(start: RunStart, info: IterationInfo): number {
   return seconds > 0 ? (info.iteration - start.iteration) / seconds : 0;
 }
 
-/** A live bar (iteration, loss, it/s, ETA) on a terminal. */
-export function progressBar(stream: NodeJS.WriteStream, start: RunStart, total: number): Progress {
+/** The iteration, and the last one where it is known (a time budget knows it once it settles). */
+function position(info: IterationInfo): string {
+  return info.timeLeft !== null && info.total >= MAX_ITERATIONS ? `${info.iteration}` : `${info.iteration}/${info.total}`;
+}
+
+/**
+ * A live bar on a terminal: iteration, loss, it/s and the time left; it fills by iterations, or
+ * by time for a run with a time budget (`budgetSeconds`).
+ */
+export function progressBar(stream: NodeJS.WriteStream, start: RunStart, total: number, budgetSeconds: number | null = null): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: 'train [{bar}] {value}/{total} | loss {loss} | {rate} it/s | ETA {eta_formatted}',
+      format: 'train [{bar}] {position} | loss {loss} | {rate} it/s | {left} left',
       barsize: 24,
       hideCursor: true,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, start.iteration, { loss: '-', rate: '-' });
+  const byTime = budgetSeconds !== null;
+  bar.start(byTime ? Math.round(budgetSeconds) : total, byTime ? Math.round(start.seconds) : start.iteration, {
+    position: String(start.iteration),
+    loss: '-',
+    rate: '-',
+    left: '-',
+  });
   return {
     update(info) {
       const rate = iterationsPerSecond(start, info);
-      bar.update(info.iteration, { loss: info.loss.toExponential(3), rate: rate.toFixed(2) });
+      const left = info.timeLeft ?? (info.total - info.iteration) / Math.max(1e-9, rate);
+      bar.update(byTime ? Math.round(info.seconds) : info.iteration, {
+        position: position(info),
+        loss: info.loss.toExponential(3),
+        rate: rate.toFixed(2),
+        left: formatSeconds(left),
+      });
     },
     stop: () => bar.stop(),
   };
@@ -48,9 +69,9 @@ export function progressLines(write: (line: string) => void, every: number, star
         return;
       }
       const rate = iterationsPerSecond(start, info);
-      const eta = (info.total - info.iteration) / Math.max(1e-9, rate);
+      const eta = info.timeLeft ?? (info.total - info.iteration) / Math.max(1e-9, rate);
       write(
-        `iteration ${info.iteration}/${info.total}  loss ${info.loss.toExponential(4)}  lr ${info.lr.toExponential(1)}  ${rate.toFixed(2)} it/s  ETA ${formatSeconds(eta)}`,
+        `iteration ${position(info)}  loss ${info.loss.toExponential(4)}  lr ${info.lr.toExponential(1)}  ${rate.toFixed(2)} it/s  ETA ${formatSeconds(eta)}`,
       );
     },
     stop() {},

@@ -34,7 +34,8 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
   const route = workers.route;
   const run = new TrainingRun(plan, start, (task) => workers.gradient(task));
   let lastSaved = start;
-  const current = (): Checkpoint => ({ plan, ...run.snapshot(), resumptions, route });
+  // The plan as it stands: a time budget settles its decay point and last iteration mid-run.
+  const current = (): Checkpoint => ({ plan: { ...plan, training: run.recipe.training }, ...run.snapshot(), resumptions, route });
   const save = async (): Promise<Checkpoint> => {
     lastSaved = current();
     await writeCheckpoint(dir, lastSaved);
@@ -60,6 +61,8 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
   if (stopped) {
     return { checkpoint: await save(), interrupted: true };
   }
-  // A resumed run already done (its total reached) still writes its checkpoint: the resumption is in it.
-  return { checkpoint: lastSaved.iteration === run.iteration && lastSaved !== start ? lastSaved : await save(), interrupted: false };
+  // A resumed run already done (its total reached) still writes its checkpoint: the resumption
+  // is in it; so does a run whose budget settled after its last save.
+  const saved = lastSaved !== start && lastSaved.iteration === run.iteration && lastSaved.plan.training === run.recipe.training;
+  return { checkpoint: saved ? lastSaved : await save(), interrupted: false };
 }

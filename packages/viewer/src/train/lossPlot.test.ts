@@ -25,6 +25,8 @@ describe('timeLeft', () => {
     expect(timeLeft(100, 2500, 1.2)).toBe('33 min 20 s');
     expect(timeLeft(10, 40, 2)).toBe('15 s');
     expect(timeLeft(10, 40, 0)).toBe('');
+    // A time budget says its own time left, whatever the count.
+    expect(timeLeft(10, 1e8, 2, 125)).toBe('2 min 5 s');
   });
 });
 

@@ -55,12 +55,15 @@ export function runningMean(losses: readonly number[], window = 20): number[] {
   return out;
 }
 
-/** "3 min 20 s" left at this rate, or '' before a rate is known. */
-export function timeLeft(iteration: number, total: number, perSecond: number): string {
-  if (!(perSecond > 0) || iteration >= total) {
+/**
+ * "3 min 20 s" left: a time budget's own (`budgetLeft` seconds), else the iterations left at
+ * this rate; '' before a rate is known.
+ */
+export function timeLeft(iteration: number, total: number, perSecond: number, budgetLeft: number | null = null): string {
+  if (budgetLeft === null && (!(perSecond > 0) || iteration >= total)) {
     return '';
   }
-  const seconds = Math.round((total - iteration) / perSecond);
+  const seconds = Math.round(budgetLeft ?? (total - iteration) / perSecond);
   const minutes = Math.floor(seconds / 60);
   return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
 }

@@ -1,4 +1,4 @@
-import { overrideSettings, PRESETS, type PresetName } from '@nca-studio/core/presets';
+import { overrideSettings, PRESETS, settleRunLength, type PresetName } from '@nca-studio/core/presets';
 import type { Target } from '@nca-studio/core/target';
 import type { RunPlan } from '@nca-studio/weights-format';
 
@@ -10,6 +10,8 @@ export type PagePreset = (typeof PAGE_PRESETS)[number];
 export interface PageSettings {
   preset: PagePreset;
   targetSize: number;
+  /** Minutes of training (a time budget: the rate falls from 70% of them), or null to train for `iterations`. */
+  minutes: number | null;
   iterations: number;
   /** Damage the best pool samples (regeneration); off trains growth and persistence only. */
   damage: boolean;
@@ -18,39 +20,62 @@ export interface PageSettings {
 
 export const TARGET_SIZES = { min: 8, max: 64 } as const;
 export const ITERATIONS = { min: 1, max: 20_000 } as const;
+export const MINUTES = { min: 0.5, max: 600 } as const;
+/** The count offered when a preset by time is switched to a count. */
+const COUNT_OFFERED = 5000;
 
 export function defaultSettings(preset: PagePreset = 'cpu'): PageSettings {
   const training = PRESETS[preset].training;
-  return { preset, targetSize: training.targetSize, iterations: training.iterations, damage: training.damaged > 0, seed: 1 };
+  return {
+    preset,
+    targetSize: training.targetSize,
+    minutes: training.budget?.minutes ?? null,
+    iterations: training.budget === null ? training.iterations : COUNT_OFFERED,
+    damage: training.damaged > 0,
+    seed: 1,
+  };
 }
 
 /** What is wrong with the settings, in the form's words, or null. */
 export function settingsProblem(settings: PageSettings): string | null {
   const { targetSize, iterations } = settings;
+  const minutes = settings.minutes ?? null;
+  if (minutes !== null && !(typeof minutes === 'number' && minutes >= MINUTES.min && minutes <= MINUTES.max)) {
+    return `minutes must be a number from ${MINUTES.min} to ${MINUTES.max} (or empty, to train for a number of iterations)`;
+  }
   if (!Number.isInteger(targetSize) || targetSize < TARGET_SIZES.min || targetSize > TARGET_SIZES.max) {
     return `target size must be a whole number of cells from ${TARGET_SIZES.min} to ${TARGET_SIZES.max}`;
   }
-  if (!Number.isInteger(iterations) || iterations < ITERATIONS.min || iterations > ITERATIONS.max) {
+  if (minutes === null && (!Number.isInteger(iterations) || iterations < ITERATIONS.min || iterations > ITERATIONS.max)) {
     return `iterations must be a whole number from ${ITERATIONS.min} to ${ITERATIONS.max}`;
   }
   return null;
 }
 
 /**
- * A run plan as the CLI's `nca train --preset P --target-size S --iterations N [--damage 0]`
- * makes it: the same rule (core's overrideSettings) over the same preset.
+ * A run plan as the CLI's `nca train --preset P --target-size S --minutes M` (or `--iterations N`)
+ * `[--damage 0]` makes it: the same rules (core's overrideSettings and settleRunLength) over the
+ * same preset.
  */
 export function pagePlan(settings: PageSettings, target: Target, source: RunPlan['target']): RunPlan {
   const preset = PRESETS[settings.preset];
   const damaged = settings.damage ? Math.max(1, preset.training.damaged) : 0;
+  // An emptied number field binds as null or undefined: either means "by count".
+  const minutes = settings.minutes ?? null;
+  const merged = overrideSettings(preset.training, {
+    targetSize: settings.targetSize,
+    ...(minutes === null ? { iterations: settings.iterations } : {}),
+    damaged: preset.training.pool > 0 ? damaged : 0,
+  });
+  const training = settleRunLength(merged, minutes === null ? { iterations: settings.iterations } : { minutes }, (s) => s);
+  if (typeof training === 'string') {
+    // The form sets one length or the other, never a decay point: no rule between them can fail.
+    throw new Error(training);
+  }
   return {
     preset: settings.preset,
     config: { ...preset.config, gridWidth: target.width, gridHeight: target.height },
-    training: overrideSettings(preset.training, {
-      targetSize: settings.targetSize,
-      iterations: settings.iterations,
-      damaged: preset.training.pool > 0 ? damaged : 0,
-    }),
+    training,
     seed: settings.seed,
     target: source,
     targetName: target.name,

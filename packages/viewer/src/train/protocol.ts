@@ -47,7 +47,19 @@ export type FromWorker =
       losses: number[];
       /** Whether this worker loaded tfjs: only the tfjs route does. */ tfjs: boolean;
     }
-  | { type: 'progress'; iteration: number; total: number; loss: number; lr: number; seconds: number; iterationsPerSecond: number; memory: WorkerMemory }
+  | {
+      type: 'progress';
+      iteration: number;
+      /** The last iteration; a time budget's cap (MAX_ITERATIONS) until it settles. */
+      total: number;
+      loss: number;
+      lr: number;
+      seconds: number;
+      /** Seconds left in a time budget; null for a run by count. */
+      timeLeft: number | null;
+      iterationsPerSecond: number;
+      memory: WorkerMemory;
+    }
   | { type: 'preview'; iteration: number; model: { config: NcaConfig; params: NcaParams } }
   | { type: 'saved'; iteration: number; bytes: number }
   | { type: 'storage'; message: string }

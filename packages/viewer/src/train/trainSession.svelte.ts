@@ -37,6 +37,8 @@ export class TrainSession {
   total = $state(0);
   losses = $state<number[]>([]);
   perSecond = $state(0);
+  /** Seconds left in a time budget, null for a run by count (or before the first progress). */
+  timeLeft = $state<number | null>(null);
   memory = $state<WorkerMemory | null>(null);
   savedAt = $state<number | null>(null);
   previewIteration = $state(0);
@@ -189,6 +191,7 @@ export class TrainSession {
         this.total = message.total;
         this.losses.push(message.loss);
         this.perSecond = message.iterationsPerSecond;
+        this.timeLeft = message.timeLeft;
         this.memory = message.memory;
         break;
       case 'preview':

@@ -106,7 +106,7 @@ async function train(start: StartMessage): Promise<void> {
     name: plan.targetName,
     preset: plan.preset,
     iteration: run.iteration,
-    total: plan.training.iterations,
+    total: run.recipe.training.iterations,
     status,
     savedAt: Date.now(),
     bytes,
@@ -115,7 +115,8 @@ async function train(start: StartMessage): Promise<void> {
     if (store === null) {
       return;
     }
-    const bytes = encodeCheckpoint({ plan, ...run.snapshot(), resumptions: checkpoint.resumptions, route });
+    // The plan as it stands: a time budget settles its decay point and last iteration mid-run.
+    const bytes = encodeCheckpoint({ plan: { ...plan, training: run.recipe.training }, ...run.snapshot(), resumptions: checkpoint.resumptions, route });
     try {
       await store.save(record(status, bytes.length), bytes);
       post({ type: 'saved', iteration: run.iteration, bytes: bytes.length });
@@ -165,6 +166,7 @@ async function train(start: StartMessage): Promise<void> {
           loss: info.loss,
           lr: info.lr,
           seconds: info.seconds,
+          timeLeft: info.timeLeft,
           iterationsPerSecond: rate,
           memory: memory(kernel?.memoryBytes ?? pool?.memoryBytes ?? 0),
         });
