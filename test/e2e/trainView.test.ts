@@ -205,8 +205,10 @@ describe('the Train view', () => {
     await mkdir(folder);
     await saved.saveAs(join(folder, 'checkpoint.safetensors'));
     const continued = await nca('train', '--resume', folder, '--iterations', String(stoppedAt + 2), '--workers', '1');
-    expect(continued.err).toEqual([]);
-    expect(continued.code).toBe(0);
+    // It ran to its end; a model of a few hundred iterations may still be judged not to grow (exit 1, one line).
+    expect(continued.code === 0 ? continued.err : continued.err.map((line) => line.startsWith('nca: the model does not grow: '))).toEqual(
+      continued.code === 0 ? [] : [true],
+    );
     expect(readModel(await readFile(join(folder, 'model.safetensors'))).training?.['iterations']).toBe(stoppedAt + 2);
 
     // Resumed exactly as the CLI resumes: core's TrainingRun in Node, from the checkpoint the
@@ -324,6 +326,35 @@ describe('the Train view', () => {
     expect(await page.locator('[data-testid=route-line]').textContent()).toBe('tfjs-backend-webgl (OffscreenCanvas): chosen (tfjs on WebGL)');
     expect(await page.locator('[data-testid=train-view]').getAttribute('data-tfjs')).toBe('true');
     expect((await status(page)).iteration).toBe(4);
+    // A run of 4 iterations is no finished model, and the page says so with nca eval's figures.
+    expect(['failed', 'short']).toContain(await page.locator('[data-testid=verdict]').getAttribute('data-status'));
+    expect(await page.locator('[data-testid=verdict]').textContent()).toMatch(/^It (does not grow|grows, short of some goals):/);
+    expect(await page.locator('[data-testid=figures]').textContent()).toMatch(/^growth IoU \d\.\d\d, MSE /);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('trains for a number of minutes: the time field ends the run in its budget and records where the rate fell', async () => {
+    const { page, errors } = await openPage(browser, `${base}?tab=train&kernel=simd&threads=1`);
+    await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
+    await page.click('[data-testid=emoji-1f98e]');
+    await page.waitForSelector('[data-testid=target-size]');
+    expect(await page.locator('[data-testid=minutes]').inputValue()).toBe('30');
+    expect(await page.locator('[data-testid=iterations]').isDisabled()).toBe(true);
+    await page.fill('[data-testid=target-size-input]', '8');
+    await page.locator('[data-testid=target-size-input]').dispatchEvent('change');
+    await page.fill('[data-testid=minutes]', '0.1');
+    await page.click('[data-testid=start]');
+    await page.waitForFunction(() => /left/.test(document.querySelector('[data-testid=train-status]')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 90_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download]')]);
+    const model = readModel(await readFile(await download.path()));
+    const settings = model.training?.['settings'] as { budget: unknown; lrDecayAt: number; iterations: number };
+    expect(settings.budget).toEqual({ minutes: 0.1, decayAt: 0.7 });
+    expect(settings.lrDecayAt).toBeGreaterThan(0);
+    expect(settings.iterations).toBe(model.training?.['iterations']);
+    expect(model.training?.['seconds']).toBeGreaterThan(0.7 * 6);
+    expect(model.training?.['seconds']).toBeLessThan(3 * 6);
     expect(errors).toEqual([]);
     await page.close();
   });

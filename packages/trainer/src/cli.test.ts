@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nca } from './testing/cli.ts';
+import { nca, ranToEnd } from './testing/cli.ts';
 import { hugePng, opaquePng } from './testing/images.ts';
 
 let dir: string;
@@ -63,7 +63,7 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
       '--out',
       run,
     );
-    expect(trained.code).toBe(0);
+    expect(ranToEnd(trained)).toBe(true);
     const checkpoint = join(run, 'checkpoint.safetensors');
     return { run, checkpoint, bytes: await readFile(checkpoint) };
   }
@@ -79,9 +79,11 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
 
   it('applies --iterations, --lr and --checkpoint-every, and records them in run.json and the checkpoint', async () => {
     const { run } = await finishedRun('resume-applied');
-    const { code, out } = await nca('train', '--resume', run, '--iterations', '3', '--lr', '0.0005', '--checkpoint-every', '7', '--backend', 'wasm');
-    expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/resuming .* at iteration 2 of 3; changed: lr 0.002 -> 0.0005, iterations 2 -> 3, checkpointEvery 100 -> 7/);
+    const resumed = await nca('train', '--resume', run, '--iterations', '3', '--lr', '0.0005', '--checkpoint-every', '7', '--backend', 'wasm');
+    expect(ranToEnd(resumed)).toBe(true);
+    expect(resumed.out.join('\n')).toMatch(
+      /resuming .* at iteration 2, [\d.]+ minutes in, of 3 iterations; changed: lr 0.002 -> 0.0005, iterations 2 -> 3, checkpointEvery 100 -> 7/,
+    );
     const record = JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as { training: { lr: number; iterations: number }; resumptions: unknown[] };
     expect(record.training).toMatchObject({ lr: 0.0005, iterations: 3 });
     expect(record.resumptions).toEqual([
@@ -99,8 +101,8 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
   it.each([
     [
       'a format_version from the future',
-      (b: Buffer) => b.toString('latin1').replace('"format_version":"2"', '"format_version":"9"'),
-      /format_version 9 is newer than this reader supports \(2\)/,
+      (b: Buffer) => b.toString('latin1').replace('"format_version":"3"', '"format_version":"9"'),
+      /format_version 9 is newer than this reader supports \(3\)/,
     ],
     ['a truncated file', (b: Buffer) => b.subarray(0, b.length - 40).toString('latin1'), /truncated/],
     ['a NaN in an Adam moment', (b: Buffer) => nanInAdam(b).toString('latin1'), /tensor 'adam.m.dense1Weight' has a non-finite value \(NaN\)/],
@@ -169,10 +171,13 @@ describe('nca flags', () => {
       '--target-size',
       '--padding',
       '--iterations',
+      '--minutes',
       '--batch',
       '--pool',
       '--damage',
       '--damage-radius',
+      '--overflow-weight',
+      '--outside-weight',
       '--steps',
       '--lr',
       '--lr-decay-at',
@@ -193,13 +198,14 @@ describe('nca flags', () => {
     expect(help).toMatch(/regenerating 8000/);
     expect(help).toMatch(/notebook 64\.\.96/);
     expect(help).toMatch(/quick 800/);
-    expect(help).toMatch(/cpu 4600/);
+    expect(help).toMatch(/--iterations .*cpu by time/);
+    expect(help).toMatch(/--minutes .*cpu 30 minutes/);
     expect(help).toMatch(/--lr-schedule .*regenerating step, .*cpu linear/);
   });
 
   it('without a preset flag on the CPU picks cpu and says why', async () => {
     const dir2 = join(dir, 'auto');
-    const { code, out } = await nca(
+    const { code, out, err } = await nca(
       'train',
       '--emoji',
       '🦎',
@@ -218,7 +224,7 @@ describe('nca flags', () => {
       '--out',
       dir2,
     );
-    expect(code).toBe(0);
+    expect(ranToEnd({ code, err })).toBe(true);
     expect(out.join('\n')).toMatch(/preset: cpu, the article's model and 40 px target .*wasm is no GPU or native TensorFlow backend/);
     expect(out.join('\n')).toMatch(/grid 56x56/);
     expect(out.join('\n')).toMatch(/gradient: core's wasm rollout kernel/);
@@ -259,7 +265,7 @@ describe('nca flags', () => {
       '--out',
       dir3,
     );
-    expect(ok.code).toBe(0);
+    expect(ranToEnd(ok)).toBe(true);
     expect(await readFile(join(dir3, 'run.json'), 'utf8')).toMatch(/"damageRadius":\s*\{\s*"min":\s*0\.2,\s*"max":\s*0\.25\s*\}/);
     for (const bad of ['0.3..0.1', '0.7', '0..0.2', 'big']) {
       const { code, err } = await nca('train', '--emoji', '🦎', '--damage-radius', bad);
@@ -299,7 +305,7 @@ describe('nca flags', () => {
       '--out',
       dir4,
     );
-    expect(ok.code).toBe(0);
+    expect(ranToEnd(ok)).toBe(true);
     const run = JSON.parse(await readFile(join(dir4, 'run.json'), 'utf8')) as { training: Record<string, unknown> };
     expect(run.training).toMatchObject({ lrDecayAt: 1, lrDecayFactor: 0.01, lrSchedule: 'linear' });
     // The log's rate per iteration: the last two iterations are the line's ends, lr and lr x 0.01.
@@ -356,7 +362,7 @@ describe('nca loads only what the command needs', () => {
     expect(loads('inspect', lizard)).toEqual({ code: 0, tfjs: false, sharp: false });
     expect(loads('--help')).toEqual({ code: 0, tfjs: false, sharp: false });
     const run = join(dir, 'inspect-run');
-    const { code } = await nca(
+    const trained = await nca(
       'train',
       '--emoji',
       '🦎',
@@ -375,7 +381,7 @@ describe('nca loads only what the command needs', () => {
       '--out',
       run,
     );
-    expect(code).toBe(0);
+    expect(ranToEnd(trained)).toBe(true);
     expect(loads('inspect', run)).toEqual({ code: 0, tfjs: false, sharp: false });
   });
 

@@ -27,6 +27,7 @@ export type NcaErrorCode =
   | 'RUN_EXISTS'
   | 'RUN_BUSY'
   | 'DIVERGED'
+  | 'NOT_GROWING'
   | 'WORKER_FAILED'
   | 'IO';
 
@@ -51,6 +52,7 @@ export const EXIT_CODES: Readonly<Record<NcaErrorCode, number>> = {
   BACKEND_UNAVAILABLE: EXIT_FAILURE,
   NON_FINITE_LOSS: EXIT_FAILURE,
   DIVERGED: EXIT_FAILURE,
+  NOT_GROWING: EXIT_FAILURE,
   WORKER_FAILED: EXIT_FAILURE,
   IO: EXIT_FAILURE,
 };

@@ -19,7 +19,8 @@ export {
   configOverrides,
   SETTING_FLAGS,
 } from './training/plan.ts';
-export { evaluate, evalCommand, formatEval, trainingStepRange } from './commands/evaluate.ts';
+export { evaluate, evalCommand, formatEval } from './commands/evaluate.ts';
+export { trainingStepRange } from '@nca-studio/core';
 export { inspect, inspectCommand, inspectionJson, loadModel, formatInspection } from './commands/inspect.ts';
 export {
   convert,

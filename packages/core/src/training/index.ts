@@ -10,7 +10,8 @@ export { SamplePool, prepareBatch } from './samplePool.ts';
 export { sampleLosses } from './sampleLoss.ts';
 export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
-export { finalLoss, trainedModelFile } from './modelFile.ts';
+export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
+export { detailError, evaluateModel, figuresLine, GROWTH_GOALS, judgeModel, runModel, SOLID_ALPHA, trainingStepRange } from './evaluation.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile, sharedKernel } from '../wasm/rolloutKernel.ts';
 export { kernelRun } from '../wasm/kernelRun.ts';
 export { WebgpuRollout, WebgpuRolloutError, webgpuGradient } from '../webgpu/webgpuRollout.ts';
@@ -29,6 +30,7 @@ export type { GradientFunction, GradientResult, GradientTask } from './gradientT
 export type { GradientPort, GradientReply, GradientScope, WorkerLoad } from './gradientPool.ts';
 export type { DriveHooks, IterationInfo, TrainingErrorCode, TrainingRecipe, TrainingState } from './trainingRun.ts';
 export type { TrainedBy } from './modelFile.ts';
+export type { ErrorSplit, EvalOptions, EvalReport, EvaluatedModel, Verdict } from './evaluation.ts';
 export type { ForwardResult, ForwardTask, RolloutKernelErrorCode, RolloutProfile, RolloutVariant } from '../wasm/rolloutKernel.ts';
 export type { KernelRunResult } from '../wasm/kernelRun.ts';
 export type { WebgpuRolloutErrorCode } from '../webgpu/webgpuRollout.ts';

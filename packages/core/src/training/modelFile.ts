@@ -16,6 +16,13 @@ export function finalLoss(losses: readonly number[]): number {
   return tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length);
 }
 
+/** A run's target as the model file stores it: premultiplied RGBA bytes from the padded values in [0, 1]. */
+export function targetBytes(target: Float32Array): Uint8Array<ArrayBuffer> {
+  const rgba8 = new Uint8Array(target.length);
+  target.forEach((v, i) => (rgba8[i] = Math.round(Math.min(1, Math.max(0, v)) * 255)));
+  return rgba8;
+}
+
 /**
  * A run's model.safetensors (docs/design.md §2 and §4): the weights, the target as bytes, and the
  * training metadata, from its checkpoint. The CLI and the page write it here, so `nca
@@ -23,8 +30,7 @@ export function finalLoss(losses: readonly number[]): number {
  */
 export function trainedModelFile(end: TrainingState & { plan: RunPlan }, by: TrainedBy): Uint8Array<ArrayBuffer> {
   const { plan } = end;
-  const rgba8 = new Uint8Array(end.target.length);
-  end.target.forEach((v, i) => (rgba8[i] = Math.round(Math.min(1, Math.max(0, v)) * 255)));
+  const rgba8 = targetBytes(end.target);
   const training = {
     preset: plan.preset,
     iterations: end.iteration,

@@ -7,7 +7,7 @@ import { writeModel, type NcaModel } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli.ts';
 import { NcaError } from '../errors.ts';
-import { detailError, evaluate } from './evaluate.ts';
+import { evaluate } from './evaluate.ts';
 
 const config: NcaConfig = { ...DEFAULT_CONFIG, hidden: 8, gridWidth: 12, gridHeight: 12 };
 
@@ -63,38 +63,6 @@ describe('evaluate', () => {
     const empty = await evaluate(untrained(), { seeds: 2, persistenceSteps: 10 });
     expect(empty.growthSplit).toMatchObject({ inside: 0, edge: 0, grownOnly: 1, targetOnly: 0 });
     expect(empty.growthSplit.outside).toBeCloseTo(empty.growth, 7);
-  });
-
-  it('judges interior detail: 0 for the picture itself, 1 for a flat blob, none for a flat target; the silhouette edge is left out', () => {
-    // A 6x6 target: an opaque 4x4 square whose left half is red and right half blue, a ring of empty cells around it.
-    const width = 6;
-    const target = new Uint8Array(width * width * 4);
-    const channels = 5;
-    const states = new Float32Array(width * width * channels);
-    const blob = new Float32Array(width * width * channels);
-    for (let y = 1; y < 5; y++) {
-      for (let x = 1; x < 5; x++) {
-        const cell = y * width + x;
-        const red = x < 3;
-        target.set([red ? 255 : 0, 0, red ? 0 : 255, 255], cell * 4);
-        states.set([red ? 1 : 0, 0, red ? 0 : 1, 1, 0.3], cell * channels);
-        blob.set([0.5, 0, 0.5, 1, 0], cell * channels);
-      }
-    }
-    expect(detailError(states, target, 1, channels, width)).toBe(0);
-    expect(detailError(blob, target, 1, channels, width)).toBeCloseTo(1, 12);
-    // Values beyond [0, 1] are judged as shown: clipped.
-    const bright = states.map((v, i) => (i % channels === 0 && v === 1 ? 3 : v));
-    expect(detailError(bright, target, 1, channels, width)).toBe(0);
-    // Two seeds, one right and one flat: the mean.
-    expect(detailError(Float32Array.from([...states, ...blob]), target, 2, channels, width)).toBeCloseTo(0.5, 12);
-    // Growth outside the target does not count here (the haze is counted apart).
-    const hazy = states.slice();
-    hazy.set([1, 1, 1, 1, 0], 0);
-    expect(detailError(hazy, target, 1, channels, width)).toBe(0);
-    // One colour inside: no detail to judge.
-    const flat = target.map((v, i) => (target[i - (i % 4) + 3]! > 0 ? 255 : v));
-    expect(detailError(states, flat, 1, channels, width)).toBeNull();
   });
 
   it('refuses a model without a stored target', async () => {

@@ -1,4 +1,4 @@
-import { createRng, eraseDisc, inferenceMemory, kernelRun, randomCentre, seedArray, sharedKernel, type Disc, type RolloutKernel } from '@nca-studio/core';
+import { evaluateModel, inferenceMemory, sharedKernel, SOLID_ALPHA, type EvalOptions, type EvalReport, type RolloutKernel } from '@nca-studio/core';
 import { MATURE_ALPHA, type NcaModel } from '@nca-studio/weights-format';
 import { guardInference } from '../backends/budget.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
@@ -6,234 +6,23 @@ import { loadTarget, targetFromFlags } from '../images/target.ts';
 import type { CommandIo } from './io.ts';
 import { loadModel } from './inspect.ts';
 
-export interface EvalOptions {
-  /** Independent runs averaged (one batch sample each). */
-  seeds?: number;
-  /** Steps for the persistence figure. */
-  persistenceSteps?: number;
-  /** First RNG seed. */
-  seed?: number;
-}
-
-/** `nca eval` figures: RGBA MSE against the model's stored target (docs/design.md §4's loss). */
-export interface EvalReport {
-  seeds: number;
-  steps: { min: number; max: number };
-  gridWidth: number;
-  gridHeight: number;
-  /** After growing from a seed for a step count drawn from the training range. */
-  growth: number;
-  /** After `persistenceSteps` steps from a seed. */
-  persistence: number;
-  persistenceSteps: number;
-  /** Grown, a disc of radius 0.25 x grid size erased at the centre, the same steps again. */
-  regrowth: number;
-  /** The same with the disc at a random place in the middle half of the grid. */
-  regrowthOffCentre: number;
-  /** Alpha-mask IoU of the grown pattern against the target (alpha > MATURE_ALPHA in both / in either). */
-  growthIou: number;
-  /** Where the growth error lies, by the target's alpha. */
-  growthSplit: ErrorSplit;
-  /**
-   * How much of the picture's interior detail the grown pattern misses or gets wrong: the
-   * squared error of the RGB image gradient between neighbours inside the target, over the
-   * target's own (0: every edge and pattern inside, 1: a flat blob); null when the target's
-   * inside is one flat colour.
-   */
-  detail: number | null;
-  damageRadius: number;
-  /** regrowth / growth: near 1 means the damage heals completely. */
-  ratio: number;
-  /** A figure is NaN or infinite: the state blew up. */
-  diverged: boolean;
-}
-
-/** Target alpha above which a cell counts as inside the pattern (below MATURE_ALPHA: outside). */
-const SOLID_ALPHA = 0.9;
+export type { EvalOptions, EvalReport };
 
 /**
- * The growth error split by the target's alpha: inside (> SOLID_ALPHA), edge, outside (<=
- * MATURE_ALPHA), each the region's part of the RGBA MSE (the three add up to it), and the
- * cells where the two alpha masks of the IoU disagree; all averaged over the seeds.
- */
-export interface ErrorSplit {
-  inside: number;
-  edge: number;
-  outside: number;
-  /** Cells mature in the grown pattern only: growth where the target has none (the haze). */
-  grownOnly: number;
-  /** Cells mature in the target only: what did not grow. */
-  targetOnly: number;
-}
-
-/** The step range the model was trained with, from its metadata; the Distill range otherwise. */
-export function trainingStepRange(model: NcaModel): { min: number; max: number } {
-  const settings = (model.training?.settings ?? {}) as { stepsMin?: unknown; stepsMax?: unknown };
-  if (typeof settings.stepsMin === 'number' && typeof settings.stepsMax === 'number') {
-    return { min: settings.stepsMin, max: settings.stepsMax };
-  }
-  return { min: 64, max: 96 };
-}
-
-/**
- * Growth, persistence and regrowth of a model, each averaged over `seeds` runs batched
- * together, on the rollout kernel's forward pass (tested equal to `step`): a bundled model's
- * figures in seconds.
+ * Core's evaluateModel with the CLI's checks: a stored target on the model's grid, and the
+ * memory of the batches held at once (the grown one and the two damaged ones).
  */
 export async function evaluate(model: NcaModel, options: EvalOptions = {}, kernel?: RolloutKernel): Promise<EvalReport> {
   if (model.target === undefined) {
     throw new NcaError('BAD_MODEL', 'this model file stores no target image, so there is nothing to compare with (train it with nca train, which stores one)');
   }
-  const config = model.config;
+  const { config } = model;
   const { width, height } = model.target;
   if (width !== config.gridWidth || height !== config.gridHeight) {
     throw new NcaError('BAD_MODEL', `the stored target is ${width}x${height} but the model's grid is ${config.gridWidth}x${config.gridHeight}`);
   }
-  const seeds = options.seeds ?? 8;
-  const persistenceSteps = options.persistenceSteps ?? 1000;
-  // Held at once: the grown batch, and the centre and off-centre damaged batches.
-  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * seeds, '--seeds (or run the model on a smaller grid)'), 'kernel');
-  const runner = kernel ?? (await sharedKernel());
-  const range = trainingStepRange(model);
-  const rng = createRng(options.seed ?? 1);
-  // Training puts the loss after a step count drawn from its range; the upper end is where
-  // every sample of training had to be right, so growth and regrowth are measured there.
-  const steps = Math.round(range.max);
-  const grid = { height, width, channels: config.channels };
-  const cells = width * height;
-  const sampleSize = cells * config.channels;
-  const target = Float32Array.from(model.target.data, (v) => v / 255);
-  const radius = 0.25 * Math.min(width, height);
-  const advance = (states: Float32Array, count: number, n: number) => kernelRun(runner, model, states, count, n, rng, target);
-
-  const grown = advance(seedArray(grid, seeds), seeds, steps);
-  const growth = mean(grown.losses);
-  const growthIou = alphaIou(grown.states, model.target.data, seeds, config.channels);
-  const growthSplit = errorSplit(grown.states, model.target.data, seeds, config.channels);
-  const detail = detailError(grown.states, model.target.data, seeds, config.channels, width);
-
-  const centre: Disc[] = Array.from({ length: seeds }, () => ({ x: width / 2, y: height / 2, radius }));
-  const offCentre: Disc[] = Array.from({ length: seeds }, () => ({ ...randomCentre(grid, rng), radius }));
-  const damaged = new Float32Array(2 * seeds * sampleSize);
-  damaged.set(grown.states, 0);
-  damaged.set(grown.states, seeds * sampleSize);
-  [...centre, ...offCentre].forEach((disc, n) => eraseDisc(damaged.subarray(n * sampleSize, (n + 1) * sampleSize), grid, disc));
-  const regrown = advance(damaged, 2 * seeds, steps);
-  const regrowth = mean(regrown.losses.subarray(0, seeds));
-  const regrowthOffCentre = mean(regrown.losses.subarray(seeds));
-
-  const persisted = persistenceSteps > steps ? advance(grown.states, seeds, persistenceSteps - steps).losses : grown.losses;
-  const persistence = mean(persisted);
-  return {
-    seeds,
-    steps: range,
-    gridWidth: width,
-    gridHeight: height,
-    growth,
-    growthIou,
-    growthSplit,
-    detail,
-    persistence,
-    persistenceSteps,
-    regrowth,
-    regrowthOffCentre,
-    damageRadius: radius,
-    ratio: regrowth / growth,
-    diverged: ![growth, persistence, regrowth, regrowthOffCentre].every(Number.isFinite),
-  };
-}
-
-/**
- * The alpha-mask IoU of grown states [seeds, H, W, C] against the target's RGBA bytes: cells
- * with alpha > MATURE_ALPHA in both over cells with it in either, averaged over the seeds (1 where
- * both masks are empty).
- */
-function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
-  const cells = target.length / 4;
-  let sum = 0;
-  for (let s = 0; s < seeds; s++) {
-    let both = 0;
-    let either = 0;
-    for (let cell = 0; cell < cells; cell++) {
-      const grown = states[(s * cells + cell) * channels + 3]! > MATURE_ALPHA;
-      const wanted = target[cell * 4 + 3]! / 255 > MATURE_ALPHA;
-      both += grown && wanted ? 1 : 0;
-      either += grown || wanted ? 1 : 0;
-    }
-    sum += either === 0 ? 1 : both / either;
-  }
-  return sum / seeds;
-}
-
-/** ErrorSplit of grown states [seeds, H, W, C] against the target's RGBA bytes. */
-function errorSplit(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): ErrorSplit {
-  const cells = target.length / 4;
-  const split: ErrorSplit = { inside: 0, edge: 0, outside: 0, grownOnly: 0, targetOnly: 0 };
-  for (let s = 0; s < seeds; s++) {
-    for (let cell = 0; cell < cells; cell++) {
-      const at = (s * cells + cell) * channels;
-      const alpha = target[cell * 4 + 3]! / 255;
-      let squared = 0;
-      for (let ch = 0; ch < 4; ch++) {
-        squared += (states[at + ch]! - target[cell * 4 + ch]! / 255) ** 2;
-      }
-      const region = alpha > SOLID_ALPHA ? 'inside' : alpha > MATURE_ALPHA ? 'edge' : 'outside';
-      split[region] += squared;
-      const grown = states[at + 3]! > MATURE_ALPHA;
-      const wanted = alpha > MATURE_ALPHA;
-      split.grownOnly += grown && !wanted ? 1 : 0;
-      split.targetOnly += wanted && !grown ? 1 : 0;
-    }
-  }
-  const values = cells * 4 * seeds;
-  return {
-    inside: split.inside / values,
-    edge: split.edge / values,
-    outside: split.outside / values,
-    grownOnly: split.grownOnly / seeds,
-    targetOnly: split.targetOnly / seeds,
-  };
-}
-
-/**
- * EvalReport.detail: over every pair of horizontal and vertical neighbours both inside the
- * target (alpha > SOLID_ALPHA), the squared difference between the grown pattern's RGB step
- * (clipped to [0, 1], as it is shown) and the target's, summed, over the target's own squared
- * steps; averaged over the seeds. The silhouette's edge is left out: IoU and the split judge it.
- */
-export function detailError(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number, width: number): number | null {
-  const cells = target.length / 4;
-  const inside = (cell: number): boolean => target[cell * 4 + 3]! / 255 > SOLID_ALPHA;
-  const shown = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
-  let wanted = 0;
-  let wrong = 0;
-  for (let cell = 0; cell < cells; cell++) {
-    if (!inside(cell)) {
-      continue;
-    }
-    for (const next of [cell % width < width - 1 ? cell + 1 : -1, cell + width < cells ? cell + width : -1]) {
-      if (next < 0 || !inside(next)) {
-        continue;
-      }
-      for (let ch = 0; ch < 3; ch++) {
-        const goal = (target[next * 4 + ch]! - target[cell * 4 + ch]!) / 255;
-        wanted += seeds * goal * goal;
-        for (let s = 0; s < seeds; s++) {
-          const step = shown(states[(s * cells + next) * channels + ch]!) - shown(states[(s * cells + cell) * channels + ch]!);
-          wrong += (step - goal) ** 2;
-        }
-      }
-    }
-  }
-  return wanted === 0 ? null : wrong / wanted;
-}
-
-function mean(xs: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) {
-    sum += xs[i]!;
-  }
-  return sum / xs.length;
+  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * (options.seeds ?? 8), '--seeds (or run the model on a smaller grid)'), 'kernel');
+  return evaluateModel({ ...model, target: model.target }, options, kernel ?? (await sharedKernel()));
 }
 
 export function formatEval(path: string, r: EvalReport): string {

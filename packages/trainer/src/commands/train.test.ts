@@ -11,6 +11,7 @@ import { NcaError } from '../errors.ts';
 import { formatLoad, train } from './train.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { discPng } from '../testing/images.ts';
+import { nca } from '../testing/cli.ts';
 
 let dir: string;
 let targetPath: string;
@@ -218,6 +219,62 @@ describe('train', () => {
     await expect(train({ resume: out, minutes: 0.01, backend: 'wasm' }, quiet)).rejects.toThrow(
       /--minutes 0\.01: the run in .* has already trained [\d.]+ minutes; give a budget longer than that/,
     );
+  });
+
+  it('a run whose model does not grow says so while it trains and at its end: a warning, run.json "failed" with the reasons, exit 1, its files kept', async () => {
+    const out = join(dir, 'not-growing');
+    const {
+      code,
+      out: lines,
+      err,
+    } = await nca(
+      'train',
+      '--target',
+      targetPath,
+      '--preset',
+      'regenerating',
+      '--target-size',
+      '8',
+      '--padding',
+      '2',
+      '--batch',
+      '3',
+      '--pool',
+      '8',
+      '--damage',
+      '1',
+      '--steps',
+      '6..10',
+      '--iterations',
+      '8',
+      '--hidden',
+      '16',
+      '--checkpoint-every',
+      '2',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    );
+    expect(code).toBe(1);
+    // Past a quarter of the run, at a checkpoint: the quick look at the seed.
+    expect(
+      lines.some((l) =>
+        /^warning: at iteration [2468] \(\d+% of the run\) the seed does not grow into the picture \(growth IoU 0\.\d\d, \d+ of \d+ cells\)$/.test(l),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => l.startsWith('eval: growth IoU '))).toBe(true);
+    expect(err).toHaveLength(1);
+    // An 8-iteration model: its seed dies, grows wrong, or blows up over eval's 1000 steps.
+    expect(err[0]).toMatch(
+      /^nca: the model does not grow: (the seed dies|the seed grows into something else|the state blew up).*Its files are in .*not-growing \(growth\.png shows what it does; run\.json says "failed"\)$/,
+    );
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { status: string; problems: string[]; eval: { growthIou: number } };
+    expect(run.status).toBe('failed');
+    expect(run.problems[0]).toMatch(/^(the seed |the state blew up)/);
+    for (const file of ['model.safetensors', 'growth.png', CHECKPOINT_FILE]) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
   });
 
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {

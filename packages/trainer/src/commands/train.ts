@@ -1,6 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bestVariant, budgetUnsettled, finalLoss, trainedModelFile } from '@nca-studio/core/training';
+import {
+  bestVariant,
+  budgetUnsettled,
+  evaluateModel,
+  figuresLine,
+  finalLoss,
+  judgeModel,
+  runModel,
+  sharedKernel,
+  trainedModelFile,
+  type EvalReport,
+  type Verdict,
+} from '@nca-studio/core/training';
 import type { Checkpoint, TrainingSettings } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
@@ -40,6 +52,8 @@ export interface TrainSummary {
   losses: number[];
   /** This process's gradient time and how busy each worker kept its core. */
   load: WorkerLoad;
+  /** The final model's figures (nca eval's) and the verdict on them; null for an interrupted run. */
+  evaluation: { report: EvalReport; verdict: Verdict } | null;
 }
 
 function timestamp(): string {
@@ -179,12 +193,14 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   );
   const startedAt = start.seconds;
   const startIteration = start.iteration;
+  const watch = growthWatch(io.log);
   let result;
   try {
     result = await trainLoop(dir, start, {
       ...(io.signal === undefined ? {} : { signal: io.signal }),
       workers,
       onIteration: (info) => progress?.update(info),
+      onSave: (checkpoint) => watch(checkpoint),
     });
   } finally {
     progress?.stop();
@@ -202,6 +218,7 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
     interrupted: result.interrupted,
     losses: end.losses,
     load: workers.load(),
+    evaluation: result.interrupted ? null : await judgeRun(end),
   };
   await writeOutputs(dir, end, summary, route);
   io.log(
@@ -212,7 +229,47 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   if (ranSeconds > 0) {
     io.log(formatLoad(summary.load, ranSeconds));
   }
+  if (summary.evaluation !== null) {
+    const { report, verdict } = summary.evaluation;
+    io.log(`eval: ${figuresLine(report)} (8 seeds; nca eval for more)`);
+    if (verdict.status === 'short') {
+      verdict.problems.forEach((problem) => io.log(`warning: ${problem}`));
+    }
+  }
   return summary;
+}
+
+/** The final model's figures on the kernel (nca eval's 8 seeds and 1000 steps) and the verdict on them. */
+async function judgeRun(end: Checkpoint): Promise<{ report: EvalReport; verdict: Verdict }> {
+  const report = await evaluateModel(runModel(end), {}, await sharedKernel());
+  return { report, verdict: judgeModel(report, { damaged: end.plan.training.damaged > 0 }) };
+}
+
+/**
+ * While a run trains: at each checkpoint past a quarter of it, a quick look at whether the seed
+ * grows into the picture (2 seeds, on the kernel); a warning when it does not, and again when
+ * that changes, so that a failing run says so long before its end.
+ */
+function growthWatch(log: (line: string) => void): (checkpoint: Checkpoint) => Promise<void> {
+  let warned = false;
+  return async (checkpoint) => {
+    const { training } = checkpoint.plan;
+    const progress = training.budget !== null ? checkpoint.seconds / (training.budget.minutes * 60) : checkpoint.iteration / training.iterations;
+    if (progress < 0.25) {
+      return;
+    }
+    const report = await evaluateModel(runModel(checkpoint), { seeds: 2, persistenceSteps: 0 }, await sharedKernel());
+    const failed = judgeModel(report, { damaged: false }).status === 'failed';
+    const at = `iteration ${checkpoint.iteration} (${Math.round(progress * 100)}% of the run)`;
+    if (failed && !warned) {
+      log(
+        `warning: at ${at} the seed does not grow into the picture (growth IoU ${report.growthIou.toFixed(2)}, ${report.grownCells.toFixed(0)} of ${report.targetCells} cells)`,
+      );
+    } else if (!failed && warned) {
+      log(`at ${at} the seed grows into the picture again (growth IoU ${report.growthIou.toFixed(2)})`);
+    }
+    warned = failed;
+  };
 }
 
 /** How long a run trains, for the log: its iterations, or its budget and where that stands. */
@@ -262,8 +319,12 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary,
   await writeFileAtomic(join(dir, 'loss.svg'), lossSvg(end.losses, `${plan.targetName}: ${plan.preset}, ${end.iteration} iterations`));
   const regrow = plan.training.damaged > 0;
   await writeFileAtomic(join(dir, 'growth.png'), await growthStrip(end.params, plan.config, { regrow, seed: plan.seed + 1 }));
+  const verdict = summary.evaluation?.verdict ?? null;
   const run = {
-    status: summary.interrupted ? 'interrupted' : 'finished',
+    // finished: it grows (meeting the goals, or short of some: `problems` names them); failed: it does not.
+    status: summary.interrupted ? 'interrupted' : verdict?.status === 'failed' ? 'failed' : 'finished',
+    problems: verdict?.problems ?? [],
+    eval: summary.evaluation?.report ?? null,
     target: plan.targetName,
     preset: plan.preset,
     config: plan.config,
@@ -303,6 +364,13 @@ export async function trainCommand(flags: TrainFlags, io: CommandIo): Promise<nu
       stream: process.stderr,
       signal: controller.signal,
     });
+    if (summary.evaluation?.verdict.status === 'failed') {
+      // The run's files stay: growth.png shows what the model does, run.json says why it failed.
+      throw new NcaError(
+        'NOT_GROWING',
+        `the model does not grow: ${summary.evaluation.verdict.problems.join('; ')}. Its files are in ${summary.dir} (growth.png shows what it does; run.json says "failed")`,
+      );
+    }
     return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
   } finally {
     process.off('SIGINT', onSigint);

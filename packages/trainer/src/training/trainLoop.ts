@@ -8,6 +8,8 @@ export interface LoopHooks {
   /** Gradient workers (data-parallel shards of the batch); default: the kernel on the calling thread. */
   workers?: GradientWorkers;
   onIteration?(info: IterationInfo): void;
+  /** After each periodic checkpoint, with it (inside the run's time: keep it short). */
+  onSave?(checkpoint: Checkpoint): void | Promise<void>;
   /** Checked between iterations: when aborted, the loop writes a checkpoint and returns. */
   signal?: AbortSignal;
 }
@@ -46,7 +48,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
     after: async (info) => {
       hooks.onIteration?.(info);
       if (info.iteration % plan.checkpointEvery === 0 || run.done) {
-        await save();
+        await hooks.onSave?.(await save());
       }
     },
   }).catch((error: unknown) => {

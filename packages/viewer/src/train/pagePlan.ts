@@ -20,7 +20,7 @@ export interface PageSettings {
 
 export const TARGET_SIZES = { min: 8, max: 64 } as const;
 export const ITERATIONS = { min: 1, max: 20_000 } as const;
-export const MINUTES = { min: 0.5, max: 600 } as const;
+export const MINUTES = { min: 0.05, max: 600 } as const;
 /** The count offered when a preset by time is switched to a count. */
 const COUNT_OFFERED = 5000;
 

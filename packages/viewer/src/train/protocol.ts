@@ -1,4 +1,4 @@
-import type { GradientRoute, RolloutVariant } from '@nca-studio/core/training';
+import type { EvalReport, GradientRoute, RolloutVariant, Verdict } from '@nca-studio/core/training';
 import type { NcaConfig, NcaParams, RunPlan } from '@nca-studio/weights-format';
 
 /** How the worker computes each batch's gradient: core's route names (`tfjs` runs on WebGL here). */
@@ -64,5 +64,12 @@ export type FromWorker =
   | { type: 'saved'; iteration: number; bytes: number }
   | { type: 'storage'; message: string }
   | { type: 'paused'; iteration: number }
-  | { type: 'finished'; iteration: number; status: 'stopped' | 'done'; model: Uint8Array }
+  | {
+      type: 'finished';
+      iteration: number;
+      status: 'stopped' | 'done';
+      model: Uint8Array;
+      /** The model's figures (nca eval's) and the verdict nca train would give. */
+      evaluation: { report: EvalReport; verdict: Verdict };
+    }
   | { type: 'failed'; message: string };

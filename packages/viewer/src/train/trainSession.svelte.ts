@@ -1,7 +1,7 @@
 // The Train view's run: the training worker it starts and talks to, and what the page shows of
 // it (phase, progress, saves, the finished model). The view keeps the picture and the form;
 // everything between a Start and a finished model lives here.
-import type { RolloutVariant } from '@nca-studio/core/training';
+import type { EvalReport, RolloutVariant, Verdict } from '@nca-studio/core/training';
 import type { RunPlan } from '@nca-studio/weights-format';
 import { GrowthPreview } from './growthPreview.ts';
 import type { FromWorker, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
@@ -37,6 +37,8 @@ export class TrainSession {
   total = $state(0);
   losses = $state<number[]>([]);
   perSecond = $state(0);
+  /** The finished model's figures and verdict (as nca train ends with them). */
+  evaluation = $state<{ report: EvalReport; verdict: Verdict } | null>(null);
   /** Seconds left in a time budget, null for a run by count (or before the first progress). */
   timeLeft = $state<number | null>(null);
   memory = $state<WorkerMemory | null>(null);
@@ -151,6 +153,7 @@ export class TrainSession {
     this.storageNote = null;
     this.previewProblem = null;
     this.result = null;
+    this.evaluation = null;
     this.savedAt = null;
     this.preview?.dispose();
     this.preview = new GrowthPreview(
@@ -219,6 +222,7 @@ export class TrainSession {
           bytes: message.model,
           status: message.status,
         };
+        this.evaluation = message.evaluation;
         this.worker?.terminate();
         this.worker = null;
         break;

@@ -6,8 +6,11 @@
 import {
   bestVariant,
   driveTraining,
+  evaluateModel,
   freshTrainingState,
+  judgeModel,
   RolloutKernel,
+  runModel,
   sampleBySample,
   trainedModelFile,
   TrainingError,
@@ -183,15 +186,16 @@ async function train(start: StartMessage): Promise<void> {
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
-    const model = trainedModelFile(
-      { plan, ...run.snapshot() },
-      {
-        backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl',
-        backendDetail: `${detail}, in a browser worker`,
-        toolVersion: VIEWER_VERSION,
-      },
-    );
-    post({ type: 'finished', iteration: run.iteration, status, model }, [model.buffer]);
+    const end = { plan: { ...plan, training: run.recipe.training }, ...run.snapshot() };
+    // The figures nca eval gives and the verdict nca train ends with, on this worker's kernel.
+    const report = await evaluateModel(runModel(end));
+    const verdict = judgeModel(report, { damaged: plan.training.damaged > 0 });
+    const model = trainedModelFile(end, {
+      backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl',
+      backendDetail: `${detail}, in a browser worker`,
+      toolVersion: VIEWER_VERSION,
+    });
+    post({ type: 'finished', iteration: run.iteration, status, model, evaluation: { report, verdict } }, [model.buffer]);
   } catch (error) {
     const message =
       error instanceof TrainingError && error.code === 'NON_FINITE_LOSS'
