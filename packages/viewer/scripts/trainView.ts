@@ -31,6 +31,8 @@ try {
   await page.getByTestId('target-size').waitFor({ timeout: 60_000 });
   await page.selectOption('[data-testid=preset]', values.preset);
   const total = Number(values.iterations);
+  // By count, not by the preset's time budget: the Minutes field emptied.
+  await page.fill('[data-testid=minutes]', '');
   await page.fill('[data-testid=iterations]', String(total));
   await page.click('[data-testid=start]');
   const reached = (n: number): Promise<unknown> =>
