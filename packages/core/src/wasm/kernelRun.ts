@@ -3,7 +3,7 @@ import { drawFire } from '../fireDraw.ts';
 import type { Rng } from '../rng.ts';
 import type { RolloutKernel } from './rolloutKernel.ts';
 
-/** Fire bytes drawn and handed to the kernel at once: a long run goes in segments of this many. */
+/** Fire bytes drawn and handed to the kernel at once: a long run goes in segments of this many (the result is the same). */
 const SEGMENT_FIRE_BYTES = 8 * 2 ** 20;
 
 export interface KernelRunResult {
@@ -27,11 +27,12 @@ export function kernelRun(
   steps: number,
   rng: Rng,
   target?: Float32Array,
+  segmentBytes = SEGMENT_FIRE_BYTES,
 ): KernelRunResult {
   const { config, params } = model;
   const cells = config.gridHeight * config.gridWidth;
   const perStep = count * cells;
-  const segment = Math.max(1, Math.floor(SEGMENT_FIRE_BYTES / perStep));
+  const segment = Math.max(1, Math.floor(segmentBytes / perStep));
   const against = target ?? new Float32Array(cells * 4);
   let current: Float32Array = states;
   let losses: Float32Array = new Float32Array(count).fill(Number.NaN);
