@@ -65,3 +65,5 @@ export type { BackendInfo } from './backends/backend.ts';
 export type { WebgpuAdapter } from './backends/webgpu.ts';
 export type { Target, TargetSource, TargetOptions } from './images/target.ts';
 export type { Frame } from './images/picture.ts';
+// Whether an in-process `nca train` ran to its end (exit 0, or judged not to grow): for scripts and tests.
+export { ranToEnd } from './testing/cli.ts';
