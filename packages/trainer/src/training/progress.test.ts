@@ -31,4 +31,10 @@ describe('progressLines', () => {
     expect(lines[0]).toMatch(/^iteration 1 {2}loss .* ETA 1m58s$/);
     expect(lines[1]).toMatch(/^iteration 2\/40 {2}loss .* ETA 1m56s$/);
   });
+
+  it('rounds the time left once: 179.6 s is 3m00s, not 2m60s', () => {
+    const lines: string[] = [];
+    progressLines((l) => lines.push(l), 1, { iteration: 0, seconds: 0 }).update({ ...info(1, 2), timeLeft: 179.6 });
+    expect(lines[0]).toMatch(/ETA 3m00s$/);
+  });
 });
