@@ -79,6 +79,27 @@ export function inferenceMemory(config: Pick<NcaConfig, 'channels' | 'hidden'>, 
   ]);
 }
 
+/**
+ * A forward run on the rollout kernel (kernelRun: `nca eval`, `nca render`): `held` states on
+ * the host at once, and a batch of `batch` in the kernel's memory, in and out, beside its two
+ * state buffers and one segment's fire draws (8 MiB). It works on 64 cells at a time, so the
+ * hidden layer costs nothing here.
+ */
+export function kernelRunMemory(
+  config: Pick<NcaConfig, 'channels'>,
+  grid: GridSize,
+  shape: { held: number; batch: number },
+  setting = '--size',
+): MemoryEstimate {
+  const state = grid.width * grid.height * config.channels * FLOAT;
+  const dims = `${grid.width}x${grid.height} cells x ${config.channels} channels`;
+  return estimate([
+    { what: `states held: ${shape.held} x ${dims}`, bytes: shape.held * state, setting },
+    { what: `the kernel's batch: ${shape.batch} x ${dims}, in and out, and its two state buffers`, bytes: (2 * shape.batch + 2) * state, setting },
+    { what: 'fire draws of one segment', bytes: 8 * 2 ** 20, setting },
+  ]);
+}
+
 export interface TrainingShape {
   batch: number;
   pool: number;

@@ -20,6 +20,7 @@ export {
   formatBytes,
   IMAGE_BYTES,
   KERNEL_ARENA_BYTES,
+  kernelRunMemory,
   inferenceMemory,
   MACHINE_SHARE,
   PAGE_GPU_BYTES,

@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, MAX_ITERATIONS, NOTEBOOK_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
-import { budgetedSettings } from './training/timeBudget.ts';
+import { budgetedSettings, DEFAULT_DECAY_AT, rebudget } from './training/timeBudget.ts';
 
 export type { DamageRadius, LrSchedule, TimeBudget, TrainingSettings } from '@nca-studio/weights-format';
 
@@ -73,7 +73,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       normalizeGradients: true,
       overflowWeight: 1,
       outsideWeight: 0,
-      budget: { minutes: 30, decayAt: 0.7 },
+      budget: { minutes: 30, decayAt: DEFAULT_DECAY_AT },
     },
   },
   // Designed for 2 CPU cores (docs/design.md §4 `quick`): a 32x32 grid (24 px target), hidden 64, batch 4
@@ -165,14 +165,17 @@ export function changedSettings(before: TrainingSettings, after: TrainingSetting
   return changed;
 }
 
-/** Where the rate starts to fall in a run by time, as a fraction of its budget (the cpu preset's 70%). */
-export const DEFAULT_DECAY_AT = 0.7;
+export { DEFAULT_DECAY_AT };
 
 /** How long a run was asked to train: an iteration count, a decay point, a time budget in minutes (each where given). */
 export interface RunLength {
   iterations?: number;
   lrDecayAt?: number | null;
+  /** Given with the budget: what the rate falls to (otherwise a recipe that never decays falls by a tenth). */
+  lrDecayFactor?: number;
   minutes?: number;
+  /** Where a resumed run stands: a new budget keeps a decay already begun (timeBudget.ts `rebudget`). */
+  from?: { iteration: number; seconds: number };
 }
 
 /**
@@ -195,13 +198,18 @@ export function settleRunLength(
     if (length.lrDecayAt !== undefined) {
       return `${say('lrDecayAt')} needs ${say('iterations')}: with ${say('budget')} the rate falls from ${Math.round(decayAt * 100)}% of the time`;
     }
-    return budgetedSettings(merged, { minutes: length.minutes, decayAt });
+    // A recipe that never decays (the notebook's) falls by a tenth, as overrideSettings does for a decay point.
+    const falling = merged.lrDecayFactor === 1 && length.lrDecayFactor === undefined ? { ...merged, lrDecayFactor: 0.1 } : merged;
+    const { from } = length;
+    return from === undefined
+      ? budgetedSettings(falling, { minutes: length.minutes, decayAt })
+      : rebudget(falling, length.minutes, from.iteration, from.seconds, from.seconds / Math.max(1, from.iteration));
   }
   if (length.iterations !== undefined) {
     // A budget already settled (a resumed run) keeps its decay point; one not yet, takes its fraction of the count.
     const lrDecayAt =
       length.lrDecayAt !== undefined || merged.budget === null || merged.lrDecayAt !== null ? merged.lrDecayAt : Math.round(decayAt * length.iterations);
-    return { ...merged, budget: null, lrDecayAt };
+    return { ...merged, iterations: length.iterations, budget: null, lrDecayAt };
   }
   if (merged.budget !== null && length.lrDecayAt !== undefined) {
     return `${say('lrDecayAt')} needs ${say('iterations')}: this recipe trains for ${merged.budget.minutes} minutes, its rate falling from ${Math.round(decayAt * 100)}% of them`;

@@ -4,7 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DamageRadius, TrainingSettings } from '@nca-studio/weights-format';
 import { DEFAULT_DECAY_AT, PRESETS } from '@nca-studio/core/presets';
-import { GRID_SIDE, MAX_BUDGET_MINUTES, MAX_ITERATIONS, MAX_STEPS, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
+import { GRID_SIDE, MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, MAX_ITERATIONS, MAX_STEPS, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
 import { BACKEND_NAMES, GRADIENT_ROUTES, type GradientRoute } from './backends/names.ts';
 import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEFAULTS, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
@@ -91,7 +91,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option(
       '--minutes <m>',
       `train for M minutes of this machine's time: the rate falls from ${Math.round(DEFAULT_DECAY_AT * 100)}% of them, and the last iteration is projected from the pace to end in time (${perPreset((t) => (t.budget === null ? 'by iterations' : `${t.budget.minutes} minutes`))})`,
-      number(0.01, MAX_BUDGET_MINUTES),
+      number(MIN_BUDGET_MINUTES, MAX_BUDGET_MINUTES),
     )
     .option('--batch <n>', `samples per iteration (${perPreset((t) => t.batch)})`, integer(1, 1024))
     .option('--pool <n>', `sample pool size, 0 for none (${perPreset((t) => t.pool)})`, integer(0, 1 << 20))

@@ -5,7 +5,16 @@ export { DEFAULT_CONFIG, GRID_SIDE, MATURE_ALPHA, configToJson, parseConfig, par
 export { isCount, isPlainObject } from './json.ts';
 export { MIGRATIONS } from './migrations.ts';
 export { CHECKPOINT_FORMAT, CHECKPOINT_MIGRATIONS, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, isCheckpointFile } from './checkpoint.ts';
-export { MAX_BUDGET_MINUTES, MAX_ITERATIONS, MAX_STEPS, parseRunPlan, recipeProblem, trainingSettingsProblem, TRAINING_SETTING_NAMES } from './runPlan.ts';
+export {
+  MAX_BUDGET_MINUTES,
+  MIN_BUDGET_MINUTES,
+  MAX_ITERATIONS,
+  MAX_STEPS,
+  parseRunPlan,
+  recipeProblem,
+  trainingSettingsProblem,
+  TRAINING_SETTING_NAMES,
+} from './runPlan.ts';
 export { importDistill, DistillFormatError, DISTILL_CONFIG, DISTILL_CREDIT } from './distill.ts';
 export { readStateDict, writeStateDictSafetensors, writeTorchArchive, MAX_ARCHIVE_ENTRY_BYTES } from './torch/archive.ts';
 export { readPickle } from './torch/pickle.ts';

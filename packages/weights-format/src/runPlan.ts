@@ -104,20 +104,21 @@ const integerIn = (min: number, max: number): [Check, string] => [(v) => isCount
 const positive: [Check, string] = [(v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a finite number > 0'];
 const fraction: [Check, string] = [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number from 0 to 1'];
 const weight: [Check, string] = [(v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a finite number >= 0'];
-/** The longest budget a plan may ask for: a week. */
+/** The longest budget a plan may ask for (a week), and the shortest (under a second is no run). */
 export const MAX_BUDGET_MINUTES = 7 * 24 * 60;
+export const MIN_BUDGET_MINUTES = 0.01;
 const budget: [Check, string] = [
   (v) =>
     v === null ||
     (isPlainObject(v) &&
       Object.keys(v).length === 2 &&
       typeof v.minutes === 'number' &&
-      v.minutes > 0 &&
+      v.minutes >= MIN_BUDGET_MINUTES &&
       v.minutes <= MAX_BUDGET_MINUTES &&
       typeof v.decayAt === 'number' &&
       v.decayAt >= 0 &&
       v.decayAt <= 1),
-  `null or {"minutes", "decayAt"} with 0 < minutes <= ${MAX_BUDGET_MINUTES} and 0 <= decayAt <= 1`,
+  `null or {"minutes", "decayAt"} with ${MIN_BUDGET_MINUTES} <= minutes <= ${MAX_BUDGET_MINUTES} and 0 <= decayAt <= 1`,
 ];
 const radius: [Check, string] = [
   (v) =>

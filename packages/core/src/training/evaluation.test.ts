@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detailError, judgeModel, type EvalReport } from './evaluation.ts';
+import { detailError, judgedEarly, judgeModel, type EvalReport } from './evaluation.ts';
 
 describe('detailError', () => {
   it('judges interior detail: 0 for the picture itself, 1 for a flat blob, none for a flat target; the silhouette edge is left out', () => {
@@ -64,11 +64,23 @@ describe('judgeModel', () => {
   it('fails a seed that dies, one that grows into something else, and a blow-up, saying what to try', () => {
     const dies = judgeModel(report({ grownCells: 0, growthIou: 0 }), { damaged: true });
     expect(dies.status).toBe('failed');
-    expect(dies.problems[0]).toMatch(/^the seed dies: after 96 steps 0 cells live where the picture has 1000; train longer/);
+    expect(dies.problems[0]).toMatch(/^the seed does not grow: after 96 steps 0 cells live where the picture has 1000; train longer/);
     const elsewhere = judgeModel(report({ growthIou: 0.3 }), { damaged: true });
     expect(elsewhere.status).toBe('failed');
     expect(elsewhere.problems[0]).toMatch(/^the seed grows into something else: IoU 0\.30/);
     expect(judgeModel(report({ diverged: true }), { damaged: true }).status).toBe('failed');
+    // The same after a short run: said, not called a failure.
+    const early = judgeModel(report({ grownCells: 0, growthIou: 0 }), { damaged: true, early: true });
+    expect(early.status).toBe('early');
+    expect(early.problems[0]).toMatch(/^a short run, not judged a failure: the seed does not grow/);
+    expect(judgeModel(report({}), { damaged: true, early: true }).status).toBe('grows');
+  });
+
+  it('calls a run early under a quarter of its preset: its time for a preset by time, its iterations for one by count', () => {
+    expect(judgedEarly({ plan: { preset: 'cpu' }, iteration: 5000, seconds: 7 * 60 })).toBe(true);
+    expect(judgedEarly({ plan: { preset: 'cpu' }, iteration: 500, seconds: 8 * 60 })).toBe(false);
+    expect(judgedEarly({ plan: { preset: 'quick' }, iteration: 199, seconds: 9999 })).toBe(true);
+    expect(judgedEarly({ plan: { preset: 'quick' }, iteration: 200, seconds: 1 })).toBe(false);
   });
 
   it('names each goal a growing model misses; regrowth only where it was trained to regrow', () => {

@@ -4,6 +4,7 @@
 // and the judgement a run's end gives from them: the model grows, it falls short of the goals,
 // or it failed, with what to try.
 import { MATURE_ALPHA, type NcaModel, type NcaParams, type RunPlan } from '@nca-studio/weights-format';
+import { isPresetName, PRESETS } from '../presets.ts';
 import { targetBytes } from './modelFile.ts';
 import { eraseDisc, randomCentre, type Disc } from '../damageDisc.ts';
 import { createRng } from '../rng.ts';
@@ -276,22 +277,40 @@ const FAILED_IOU = 0.5;
  * something else), each problem with what to try.
  */
 export interface Verdict {
-  status: 'grows' | 'short' | 'failed';
+  /** 'early': it would have failed, but the run was too short to call that a failure (judgedEarly). */
+  status: 'grows' | 'short' | 'failed' | 'early';
   /** One line each: the figure, its goal and what to try. */
   problems: string[];
 }
 
-/** The verdict on a model's figures; `damaged` says whether it was trained to regrow. */
-export function judgeModel(report: EvalReport, options: { damaged: boolean }): Verdict {
+/**
+ * Whether a run is too short for a model that does not grow to be called a failure: it trained
+ * under a quarter of its preset's length (its time for a preset by time, its iterations for one
+ * by count). A smoke test of 50 iterations is not a failed run; a full run that grows nothing is.
+ */
+export function judgedEarly(run: { plan: Pick<RunPlan, 'preset'>; iteration: number; seconds: number }): boolean {
+  const preset = isPresetName(run.plan.preset) ? PRESETS[run.plan.preset].training : null;
+  if (preset === null) {
+    return false;
+  }
+  return preset.budget !== null ? run.seconds < 0.25 * preset.budget.minutes * 60 : run.iteration < 0.25 * preset.iterations;
+}
+
+/**
+ * The verdict on a model's figures; `damaged` says whether it was trained to regrow, `early`
+ * whether the run was too short to call a model that does not grow a failure (judgedEarly).
+ */
+export function judgeModel(report: EvalReport, options: { damaged: boolean; early?: boolean }): Verdict {
   const g = GROWTH_GOALS;
   const e = (v: number): string => v.toExponential(1);
   if (report.diverged) {
-    return { status: 'failed', problems: ['the state blew up (a figure is not finite): train again with a lower --lr'] };
+    const problem = 'the state blew up (a figure is not finite): train again with a lower --lr';
+    return options.early ? { status: 'early', problems: [`a short run, not judged a failure: ${problem}`] } : { status: 'failed', problems: [problem] };
   }
   const failed: string[] = [];
   if (report.grownCells < 0.1 * report.targetCells) {
     failed.push(
-      `the seed dies: after ${report.steps.max} steps ${report.grownCells.toFixed(0)} cells live where the picture has ${report.targetCells}; train longer (--minutes), or from a checkpoint before the loss rose`,
+      `the seed does not grow: after ${report.steps.max} steps ${report.grownCells.toFixed(0)} cells live where the picture has ${report.targetCells}; train longer (--minutes)`,
     );
   } else if (report.growthIou < FAILED_IOU) {
     failed.push(
@@ -299,7 +318,9 @@ export function judgeModel(report: EvalReport, options: { damaged: boolean }): V
     );
   }
   if (failed.length > 0) {
-    return { status: 'failed', problems: failed };
+    return options.early
+      ? { status: 'early', problems: failed.map((problem) => `a short run, not judged a failure: ${problem}`) }
+      : { status: 'failed', problems: failed };
   }
   const short: string[] = [];
   if (report.growthIou < g.iou) {

@@ -4,14 +4,14 @@
 export { TrainingRun, TrainingError, driveTraining, freshTrainingState, gridOf } from './trainingRun.ts';
 export { Adam, normalizeGradient } from './adam.ts';
 export { learningRate } from './learningRate.ts';
-export { budgetedSettings, budgetUnsettled, rebudget, settleBudget } from './timeBudget.ts';
+export { budgetedSettings, budgetUnsettled, DEFAULT_DECAY_AT, rebudget, settleBudget } from './timeBudget.ts';
 export { GRADIENT_ROUTES, adapterName, isSoftwareAdapter } from './routes.ts';
 export { SamplePool, prepareBatch } from './samplePool.ts';
 export { sampleLosses } from './sampleLoss.ts';
 export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
-export { detailError, evaluateModel, figuresLine, GROWTH_GOALS, judgeModel, runModel, SOLID_ALPHA, trainingStepRange } from './evaluation.ts';
+export { detailError, evaluateModel, figuresLine, GROWTH_GOALS, judgedEarly, judgeModel, runModel, SOLID_ALPHA, trainingStepRange } from './evaluation.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile, sharedKernel } from '../wasm/rolloutKernel.ts';
 export { kernelRun } from '../wasm/kernelRun.ts';
 export { WebgpuRollout, WebgpuRolloutError, webgpuGradient } from '../webgpu/webgpuRollout.ts';

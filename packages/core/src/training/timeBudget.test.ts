@@ -30,8 +30,10 @@ describe('a time budget', () => {
     const settled = settleBudget(timed, 500, 420, 0.9)!;
     expect(rebudget(settled, 20, 600, 500, 1)).toMatchObject({ budget: { minutes: 20, decayAt: 0.7 }, lrDecayAt: null, iterations: MAX_ITERATIONS });
     expect(rebudget(settled, 12, 600, 540, 1)).toMatchObject({ budget: { minutes: 12, decayAt: 0.7 }, lrDecayAt: 500, iterations: 780 });
-    // A run by count given a budget waits for it like a new one.
+    // A run by count given a budget waits for it like a new one, even past the new decay time
+    // when its own decay point is still ahead (else its rate would never fall).
     expect(rebudget({ ...base, budget: null }, 12, 600, 100, 1)).toMatchObject({ budget: { minutes: 12, decayAt: 0.7 }, lrDecayAt: null });
+    expect(rebudget({ ...base, budget: null, lrDecayAt: 2000 }, 10, 500, 480, 1)).toMatchObject({ lrDecayAt: null, iterations: MAX_ITERATIONS });
   });
 });
 
@@ -41,6 +43,12 @@ describe('settleRunLength: a run trains by time or by count, never both', () => 
     expect(settleRunLength({ ...timed, iterations: 1000 }, { iterations: 1000 }, say)).toMatchObject({ budget: null, iterations: 1000, lrDecayAt: 700 });
     expect(settleRunLength({ ...timed, iterations: 1000, lrDecayAt: 900 }, { iterations: 1000, lrDecayAt: 900 }, say)).toMatchObject({ lrDecayAt: 900 });
   });
+  it('a budget on a recipe that never decays falls by a tenth, unless a factor is given', () => {
+    const notebook = PRESETS.notebook.training;
+    expect(settleRunLength(notebook, { minutes: 5 }, say)).toMatchObject({ lrDecayFactor: 0.1, budget: { minutes: 5, decayAt: 0.7 } });
+    expect(settleRunLength({ ...notebook, lrDecayFactor: 0.5 }, { minutes: 5, lrDecayFactor: 0.5 }, say)).toMatchObject({ lrDecayFactor: 0.5 });
+  });
+
   it('refuses both, or a decay point with a budget', () => {
     expect(settleRunLength(timed, { iterations: 10, minutes: 1 }, say)).toBe('budget and iterations both set how long the run trains: give one');
     expect(settleRunLength(timed, { lrDecayAt: 10 }, say)).toMatch(/^lrDecayAt needs iterations/);

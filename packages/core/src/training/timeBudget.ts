@@ -2,6 +2,9 @@ import { MAX_ITERATIONS, type TimeBudget, type TrainingSettings } from '@nca-stu
 
 export type { TimeBudget };
 
+/** Where the rate starts to fall in a run by time, as a fraction of its budget (the cpu preset's 70%). */
+export const DEFAULT_DECAY_AT = 0.7;
+
 /**
  * A recipe trained by time (docs/design.md, "A time budget"): the rate stays at `lr` with no
  * decay point and the iteration count at its cap until the budget settles them.
@@ -33,13 +36,14 @@ export function settleBudget(training: TrainingSettings, iteration: number, seco
 }
 
 /**
- * A settled budget run given a new length of `minutes` (a resume with a new budget): before
- * its new decay point it waits again; past it, the decay keeps its start and the last
- * iteration moves to fit the new end at `pace` (the rate's line stretches or shrinks).
+ * A run given a new length of `minutes` on resume: before its new decay point, or with no decay
+ * begun yet, it waits again; past it with its decay begun, the decay keeps its start and the
+ * last iteration moves to fit the new end at `pace` (the rate's line stretches or shrinks).
  */
 export function rebudget(training: TrainingSettings, minutes: number, iteration: number, seconds: number, pace: number): TrainingSettings {
-  const budget = { minutes, decayAt: training.budget?.decayAt ?? 0.7 };
-  if (seconds < budget.decayAt * minutes * 60 || training.lrDecayAt === null) {
+  const budget = { minutes, decayAt: training.budget?.decayAt ?? DEFAULT_DECAY_AT };
+  // A decay not yet begun (none, or a count's decay point still ahead) waits for the new budget's.
+  if (seconds < budget.decayAt * minutes * 60 || training.lrDecayAt === null || training.lrDecayAt > iteration) {
     return budgetedSettings(training, budget);
   }
   const more = pace > 0 ? Math.floor(Math.max(0, minutes * 60 - seconds) / pace) : 0;

@@ -125,7 +125,13 @@ export class TrainingRun {
   }
 
   get done(): boolean {
+    this.settle();
     return this.current >= this.training.iterations;
+  }
+
+  /** `plan` with the recipe as it stands (a budget's settled decay point and end): what a checkpoint stores. */
+  planNow<P extends { training: TrainingSettings }>(plan: P): P {
+    return { ...plan, training: this.training };
   }
 
   /**
@@ -146,13 +152,9 @@ export class TrainingRun {
   }
 
   /**
-   * One iteration. A loss that is not finite throws NON_FINITE_LOSS: the weights are then
-   * spoilt, and the caller goes back to its last snapshot.
-   */
-  /**
    * Once the run's time reaches its budget's decay fraction, fixes the decay point (here) and
-   * the last iteration (from the recent pace); true when it did. The driver asks before each
-   * iteration.
+   * the last iteration (from the recent pace); true when it did. `done` asks first, so every
+   * driver that loops until done settles it.
    */
   settle(): boolean {
     const settled = settleBudget(this.training, this.current, this.seconds, this.pace());
@@ -162,6 +164,10 @@ export class TrainingRun {
     return settled !== null;
   }
 
+  /**
+   * One iteration. A loss that is not finite throws NON_FINITE_LOSS: the weights are then
+   * spoilt, and the caller goes back to its last snapshot.
+   */
   async iterate(): Promise<IterationInfo> {
     const { config, training } = this;
     const grid = gridOf(config);
@@ -264,7 +270,6 @@ export interface DriveHooks {
  */
 export async function driveTraining(run: TrainingRun, hooks: DriveHooks = {}): Promise<{ stopped: boolean }> {
   for (;;) {
-    run.settle();
     if (run.done) {
       return { stopped: false };
     }

@@ -43,5 +43,7 @@ describe('kernelRun', () => {
     expect(losses[0]).toBeCloseTo(sum / (13 * 15 * 4), 6);
     expect(start).toEqual(copy);
     expect(kernelRun(kernel, model(), start, 1, 4, createRng(1)).losses[0]).toBeNaN();
+    // No steps: the start's own loss.
+    expect(kernelRun(kernel, model(), start, 1, 0, createRng(1), target).losses[0]).toBeCloseTo(1 / (13 * 15 * 4), 7);
   });
 });

@@ -1,5 +1,6 @@
 import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
 import { drawFire } from '../fireDraw.ts';
+import { sampleLosses } from '../training/sampleLoss.ts';
 import type { Rng } from '../rng.ts';
 import type { RolloutKernel } from './rolloutKernel.ts';
 
@@ -46,6 +47,7 @@ export function kernelRun(
   }
   if (steps === 0) {
     current = states.slice();
+    losses = target === undefined ? losses : sampleLosses(current, target, count, cells, config.channels);
   }
   return { states: current, losses };
 }

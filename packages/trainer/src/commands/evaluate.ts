@@ -1,4 +1,4 @@
-import { evaluateModel, inferenceMemory, sharedKernel, SOLID_ALPHA, type EvalOptions, type EvalReport, type RolloutKernel } from '@nca-studio/core';
+import { evaluateModel, kernelRunMemory, sharedKernel, SOLID_ALPHA, type EvalOptions, type EvalReport, type RolloutKernel } from '@nca-studio/core';
 import { MATURE_ALPHA, type NcaModel } from '@nca-studio/weights-format';
 import { guardInference } from '../backends/budget.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
@@ -21,7 +21,13 @@ export async function evaluate(model: NcaModel, options: EvalOptions = {}, kerne
   if (width !== config.gridWidth || height !== config.gridHeight) {
     throw new NcaError('BAD_MODEL', `the stored target is ${width}x${height} but the model's grid is ${config.gridWidth}x${config.gridHeight}`);
   }
-  guardInference('evaluating', inferenceMemory(config, { width, height }, 3 * (options.seeds ?? 8), '--seeds (or run the model on a smaller grid)'), 'kernel');
+  const seeds = options.seeds ?? 8;
+  // Held at once: the grown batch and the two damaged ones; in the kernel, the two damaged.
+  guardInference(
+    'evaluating',
+    kernelRunMemory(config, { width, height }, { held: 3 * seeds, batch: 2 * seeds }, '--seeds (or run the model on a smaller grid)'),
+    'kernel',
+  );
   return evaluateModel({ ...model, target: model.target }, options, kernel ?? (await sharedKernel()));
 }
 

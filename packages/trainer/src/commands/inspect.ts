@@ -5,6 +5,7 @@ import { decodeCheckpoint, isCheckpointFile, type Checkpoint } from '@nca-studio
 import { CHECKPOINT_FILE } from '../training/checkpoint.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
 import type { CommandIo } from './io.ts';
+import { describeLength } from '../training/length.ts';
 
 export interface Inspection {
   path: string;
@@ -86,7 +87,7 @@ function formatCheckpoint(info: CheckpointInspection): string {
   const t = plan.training;
   return [
     `${info.path}`,
-    `  checkpoint  iteration ${iteration} of ${t.iterations}, ${seconds.toFixed(0)} s of training, last loss ${losses.length > 0 ? losses.at(-1)!.toExponential(3) : '-'}`,
+    `  checkpoint  iteration ${iteration} of ${describeLength(t)}, ${seconds.toFixed(0)} s of training, last loss ${losses.length > 0 ? losses.at(-1)!.toExponential(3) : '-'}`,
     `  run         ${plan.targetName}, preset ${plan.preset}, seed ${plan.seed}`,
     `  resumed     ${info.checkpoint.resumptions.length === 0 ? 'never' : info.checkpoint.resumptions.map((r) => `at ${r.iteration}${Object.keys(r.changed).length > 0 ? ` (${Object.keys(r.changed).join(', ')})` : ''}`).join('; ')}`,
     `  pool        ${pool === null ? 'none' : `${t.pool} samples of ${plan.config.gridWidth}x${plan.config.gridHeight}`}`,

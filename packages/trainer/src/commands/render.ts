@@ -4,8 +4,8 @@ import {
   createRng,
   eraseDisc,
   IMAGE_BYTES,
-  inferenceMemory,
   kernelRun,
+  kernelRunMemory,
   seedArray,
   sharedKernel,
   type MemoryEstimate,
@@ -184,7 +184,7 @@ export function defaultFrameEvery(steps: number): number {
 /** The resource budget of a render, before any work: the CA on its backend, and the pictures. */
 function guardRender(config: NcaConfig, request: RenderRequest, scale: number, frameEvery: number): void {
   const grid = { width: request.width ?? config.gridWidth, height: request.height ?? config.gridHeight };
-  guardInference('rendering', inferenceMemory(config, grid), 'kernel');
+  guardInference('rendering', kernelRunMemory(config, grid, { held: 1, batch: 1 }), 'kernel');
   const pixels = grid.width * scale * grid.height * scale;
   const picture = (what: string, bytes: number): MemoryEstimate => ({ bytes, parts: [{ what, bytes, setting: '--scale or --size' }] });
   if (request.png !== undefined) {

@@ -208,12 +208,17 @@ describe('train', () => {
     const ended = await readCheckpoint(out);
     expect(ended.plan.training.lrDecayAt).toBeGreaterThan(paused.iteration);
     expect(ended.seconds).toBeGreaterThan(0.7 * 3);
-    // Twice the budget: its decay point (70% of 6 s) is still ahead, so the rate waits for it again.
+    // Twice the budget: a decay point (70% of 6 s) still ahead waits again; one already passed
+    // (a slow machine) keeps its start and the end moves out.
     const longer = await train({ resume: out, minutes: 0.1, backend: 'wasm' }, quiet);
     const extended = await readCheckpoint(out);
     expect(extended.plan.training.budget).toEqual({ minutes: 0.1, decayAt: 0.7 });
-    expect(extended.plan.training.lrDecayAt).toBeGreaterThan(rest.iterations);
-    expect(longer.iterations).toBeGreaterThan(extended.plan.training.lrDecayAt!);
+    if (ended.seconds < 0.7 * 6) {
+      expect(extended.plan.training.lrDecayAt).toBeGreaterThan(rest.iterations);
+    } else {
+      expect(extended.plan.training.lrDecayAt).toBe(ended.plan.training.lrDecayAt);
+    }
+    expect(longer.iterations).toBeGreaterThan(rest.iterations);
     expect(extended.seconds).toBeGreaterThan(0.7 * 6);
     expect(extended.resumptions.at(-1)?.changed).toMatchObject({ budget: { from: { minutes: 0.05, decayAt: 0.7 }, to: { minutes: 0.1, decayAt: 0.7 } } });
     await expect(train({ resume: out, minutes: 0.01, backend: 'wasm' }, quiet)).rejects.toThrow(
@@ -223,58 +228,36 @@ describe('train', () => {
 
   it('a run whose model does not grow says so while it trains and at its end: a warning, run.json "failed" with the reasons, exit 1, its files kept', async () => {
     const out = join(dir, 'not-growing');
-    const {
-      code,
-      out: lines,
-      err,
-    } = await nca(
-      'train',
-      '--target',
-      targetPath,
-      '--preset',
-      'regenerating',
-      '--target-size',
-      '8',
-      '--padding',
-      '2',
-      '--batch',
-      '3',
-      '--pool',
-      '8',
-      '--damage',
-      '1',
-      '--steps',
-      '6..10',
-      '--iterations',
-      '8',
-      '--hidden',
-      '16',
-      '--checkpoint-every',
-      '2',
-      '--backend',
-      'wasm',
-      '--out',
-      out,
-    );
+    // A quarter of the quick preset's 800 iterations (less would be a short run, not a failure),
+    // at a rate too small to move the weights: the seed stays one cell.
+    const flags = ['--target', targetPath, '--preset', 'quick', '--target-size', '8', '--padding', '2', '--batch', '2', '--pool', '4', '--damage', '1'];
+    const tiny = ['--steps', '4..6', '--hidden', '8', '--lr', '1e-9', '--checkpoint-every', '50', '--backend', 'wasm'];
+    const { code, out: lines, err } = await nca('train', ...flags, ...tiny, '--iterations', '200', '--out', out);
     expect(code).toBe(1);
     // Past a quarter of the run, at a checkpoint: the quick look at the seed.
     expect(
       lines.some((l) =>
-        /^warning: at iteration [2468] \(\d+% of the run\) the seed does not grow into the picture \(growth IoU 0\.\d\d, \d+ of \d+ cells\)$/.test(l),
+        /^warning: at iteration (100|150|200) \(\d+% of the run\) the seed does not grow into the picture \(growth IoU 0\.\d\d, 1 of \d+ cells\)$/.test(l),
       ),
     ).toBe(true);
     expect(lines.some((l) => l.startsWith('eval: growth IoU '))).toBe(true);
-    expect(err).toHaveLength(1);
-    // An 8-iteration model: its seed dies, grows wrong, or blows up over eval's 1000 steps.
-    expect(err[0]).toMatch(
-      /^nca: the model does not grow: (the seed dies|the seed grows into something else|the state blew up).*Its files are in .*not-growing \(growth\.png shows what it does; run\.json says "failed"\)$/,
-    );
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^nca: the model does not grow: the seed does not grow: after 6 steps 1 cells live where the picture has \d+; train longer \(--minutes\)\. Its files are in .*not-growing \(growth\.png shows what it does; run\.json says "failed"\)$/,
+      ),
+    ]);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { status: string; problems: string[]; eval: { growthIou: number } };
     expect(run.status).toBe('failed');
-    expect(run.problems[0]).toMatch(/^(the seed |the state blew up)/);
+    expect(run.problems[0]).toMatch(/^the seed does not grow/);
+    expect(run.eval.growthIou).toBeLessThan(0.5);
     for (const file of ['model.safetensors', 'growth.png', CHECKPOINT_FILE]) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
+    // The same after 20 iterations is a short run: said, exit 0.
+    const short = await nca('train', ...flags, ...tiny, '--iterations', '20', '--out', join(dir, 'not-growing-short'));
+    expect(short.code).toBe(0);
+    expect(short.out).toContainEqual(expect.stringMatching(/^warning: a short run, not judged a failure: the seed does not grow/));
+    expect(JSON.parse(await readFile(join(dir, 'not-growing-short', 'run.json'), 'utf8'))).toMatchObject({ status: 'finished' });
   });
 
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {

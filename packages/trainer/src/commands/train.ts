@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bestVariant,
-  budgetUnsettled,
   evaluateModel,
   figuresLine,
   finalLoss,
+  judgedEarly,
   judgeModel,
   runModel,
   sharedKernel,
@@ -13,7 +13,7 @@ import {
   type EvalReport,
   type Verdict,
 } from '@nca-studio/core/training';
-import type { Checkpoint, TrainingSettings } from '@nca-studio/weights-format';
+import type { Checkpoint } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
 import { guardTraining } from '../backends/budget.ts';
@@ -23,6 +23,7 @@ import { loadTarget, type TargetSource } from '../images/target.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../training/checkpoint.ts';
 import { GradientWorkers, type WorkerLoad } from '../training/gradientWorkers.ts';
 import { TRAIN_DEFAULTS } from './choices.ts';
+import { describeLength } from '../training/length.ts';
 import { checkTrainFlags, resumedPlan, settleTrainPlan, type Execution, type NewRun, type Resume, type TrainFlags } from '../training/plan.ts';
 import { progressBar, progressLines, type Progress } from '../training/progress.ts';
 import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
@@ -123,7 +124,7 @@ async function prepareResume(settled: Resume): Promise<Ready> {
     );
     const changes = Object.entries(resumption.changed).map(([key, { from, to }]) => `${key} ${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
     const notes = [
-      `resuming ${settled.dir} at iteration ${checkpoint.iteration}, ${(checkpoint.seconds / 60).toFixed(1)} minutes in, of ${runLength(plan.training)}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`,
+      `resuming ${settled.dir} at iteration ${checkpoint.iteration}, ${(checkpoint.seconds / 60).toFixed(1)} minutes in, of ${describeLength(plan.training)}${changes.length > 0 ? `; changed: ${changes.join(', ')}` : ''}`,
     ];
     const workers = await GradientWorkers.start(execution.workers, execution.backend.name as BackendName, execution.route);
     return {
@@ -179,7 +180,7 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   notes.forEach((line) => io.log(line));
   io.log(
     `preset ${plan.preset}: grid ${plan.config.gridWidth}x${plan.config.gridHeight}, batch ${plan.training.batch}, pool ${plan.training.pool}, ` +
-      `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${runLength(plan.training)} -> ${dir}`,
+      `steps ${plan.training.stepsMin}..${plan.training.stepsMax}, ${describeLength(plan.training)} -> ${dir}`,
   );
   const budgetSeconds = plan.training.budget === null ? null : plan.training.budget.minutes * 60;
   let progress: Progress | null = null;
@@ -218,7 +219,7 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
     interrupted: result.interrupted,
     losses: end.losses,
     load: workers.load(),
-    evaluation: result.interrupted ? null : await judgeRun(end),
+    evaluation: result.interrupted ? null : await judgeRun(end, io.log),
   };
   await writeOutputs(dir, end, summary, route);
   io.log(
@@ -232,17 +233,25 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   if (summary.evaluation !== null) {
     const { report, verdict } = summary.evaluation;
     io.log(`eval: ${figuresLine(report)} (8 seeds; nca eval for more)`);
-    if (verdict.status === 'short') {
+    if (verdict.status === 'short' || verdict.status === 'early') {
       verdict.problems.forEach((problem) => io.log(`warning: ${problem}`));
     }
   }
   return summary;
 }
 
-/** The final model's figures on the kernel (nca eval's 8 seeds and 1000 steps) and the verdict on them. */
-async function judgeRun(end: Checkpoint): Promise<{ report: EvalReport; verdict: Verdict }> {
-  const report = await evaluateModel(runModel(end), {}, await sharedKernel());
-  return { report, verdict: judgeModel(report, { damaged: end.plan.training.damaged > 0 }) };
+/**
+ * The final model's figures on the kernel (nca eval's 8 seeds and 1000 steps) and the verdict on
+ * them; null, with a warning, when the evaluation itself fails: the run's files come first.
+ */
+async function judgeRun(end: Checkpoint, log: (line: string) => void): Promise<{ report: EvalReport; verdict: Verdict } | null> {
+  try {
+    const report = await evaluateModel(runModel(end), {}, await sharedKernel());
+    return { report, verdict: judgeModel(report, { damaged: end.plan.training.damaged > 0, early: judgedEarly(end) }) };
+  } catch (error) {
+    log(`warning: the model could not be evaluated (${error instanceof Error ? error.message : String(error)}); nca eval MODEL tries again`);
+    return null;
+  }
 }
 
 /**
@@ -258,7 +267,13 @@ function growthWatch(log: (line: string) => void): (checkpoint: Checkpoint) => P
     if (progress < 0.25) {
       return;
     }
-    const report = await evaluateModel(runModel(checkpoint), { seeds: 2, persistenceSteps: 0 }, await sharedKernel());
+    let report;
+    try {
+      report = await evaluateModel(runModel(checkpoint), { seeds: 2, persistenceSteps: 0 }, await sharedKernel());
+    } catch {
+      // A look that cannot be taken (memory) never stops the training; the end's eval says why.
+      return;
+    }
     const failed = judgeModel(report, { damaged: false }).status === 'failed';
     const at = `iteration ${checkpoint.iteration} (${Math.round(progress * 100)}% of the run)`;
     if (failed && !warned) {
@@ -270,18 +285,6 @@ function growthWatch(log: (line: string) => void): (checkpoint: Checkpoint) => P
     }
     warned = failed;
   };
-}
-
-/** How long a run trains, for the log: its iterations, or its budget and where that stands. */
-export function runLength(training: TrainingSettings): string {
-  const { budget } = training;
-  if (budget === null) {
-    return `${training.iterations} iterations`;
-  }
-  const decay = `the rate falling from ${Math.round(budget.decayAt * 100)}% of them`;
-  return budgetUnsettled(training)
-    ? `${budget.minutes} minutes (${decay}; the last iteration projected when it starts to)`
-    : `${budget.minutes} minutes (${decay}: from iteration ${training.lrDecayAt} to ${training.iterations})`;
 }
 
 /** Where the training time went: gradients (rollouts) against the rest, and each worker's share. */

@@ -16,7 +16,6 @@ import {
   type TrainingSettings,
 } from '@nca-studio/core/presets';
 import { GRADIENT_ROUTES, type GradientRoute } from '@nca-studio/core/routes';
-import { rebudget } from '@nca-studio/core/training';
 import { trainingSettingsProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
 import { TRAIN_DEFAULTS } from '../commands/choices.ts';
@@ -159,6 +158,13 @@ export function settingOverrides(flags: TrainFlags): Partial<TrainingSettings> {
   return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
 }
 
+/** How long the given settings and `--minutes` ask a run to train (only what is given), and where a resumed one stands. */
+function runLength(training: Partial<TrainingSettings>, minutes: number | undefined, from?: RunLength['from']): RunLength {
+  const { iterations, lrDecayAt, lrDecayFactor } = training;
+  const given: RunLength = { iterations, lrDecayAt, lrDecayFactor, minutes, from };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+}
+
 /** The model's config the flags override. */
 export function configOverrides(flags: TrainFlags): Partial<NcaConfig> {
   const overrides: Partial<NcaConfig> = { hidden: flags.hidden, channels: flags.channels, fireRate: flags.fireRate };
@@ -277,13 +283,11 @@ export interface PlanRequest {
  */
 export function planFromPreset(request: PlanRequest): RunPlan {
   const preset = PRESETS[request.preset];
-  const { iterations, lrDecayAt } = request.training;
-  const length: RunLength = {
-    ...(iterations === undefined ? {} : { iterations }),
-    ...(lrDecayAt === undefined ? {} : { lrDecayAt }),
-    ...(request.minutes === undefined ? {} : { minutes: request.minutes }),
-  };
-  const training = settleRunLength(overrideSettings(preset.training, request.training), length, (setting) => SETTING_FLAGS[setting]);
+  const training = settleRunLength(
+    overrideSettings(preset.training, request.training),
+    runLength(request.training, request.minutes),
+    (setting) => SETTING_FLAGS[setting],
+  );
   if (typeof training === 'string') {
     refuse(training);
   }
@@ -379,25 +383,16 @@ export function checkTrainFlags(flags: TrainFlags): void {
  */
 export function resumedPlan(checkpoint: Checkpoint, resume: Resume): { plan: RunPlan; resumption: Resumption; execution: Execution } {
   const before = checkpoint.plan;
-  const merged = overrideSettings(before.training, resume.training);
-  const { iterations, lrDecayAt } = resume.training;
-  const length = settleRunLength(
-    merged,
-    {
-      ...(iterations === undefined ? {} : { iterations }),
-      ...(lrDecayAt === undefined ? {} : { lrDecayAt }),
-      ...(resume.minutes === undefined ? {} : { minutes: resume.minutes }),
-    },
+  // A new budget keeps a decay that has begun, and projects the new end at the run's mean pace.
+  const from = { iteration: checkpoint.iteration, seconds: checkpoint.seconds };
+  const training = settleRunLength(
+    overrideSettings(before.training, resume.training),
+    runLength(resume.training, resume.minutes, from),
     (setting) => SETTING_FLAGS[setting],
   );
-  if (typeof length === 'string') {
-    refuse(length);
+  if (typeof training === 'string') {
+    refuse(training);
   }
-  // A new budget keeps a decay that has begun, and projects the new end at the run's mean pace.
-  const training =
-    resume.minutes === undefined
-      ? length
-      : rebudget(merged, resume.minutes, checkpoint.iteration, checkpoint.seconds, checkpoint.seconds / Math.max(1, checkpoint.iteration));
   if (resume.minutes !== undefined && training.budget !== null && checkpoint.seconds >= training.budget.minutes * 60) {
     refuse(
       `--minutes ${resume.minutes}: the run in ${resume.dir} has already trained ${(checkpoint.seconds / 60).toFixed(1)} minutes; give a budget longer than that`,

@@ -37,7 +37,7 @@ export async function trainLoop(dir: string, start: Checkpoint, hooks: LoopHooks
   const run = new TrainingRun(plan, start, (task) => workers.gradient(task));
   let lastSaved = start;
   // The plan as it stands: a time budget settles its decay point and last iteration mid-run.
-  const current = (): Checkpoint => ({ plan: { ...plan, training: run.recipe.training }, ...run.snapshot(), resumptions, route });
+  const current = (): Checkpoint => ({ plan: run.planNow(plan), ...run.snapshot(), resumptions, route });
   const save = async (): Promise<Checkpoint> => {
     lastSaved = current();
     await writeCheckpoint(dir, lastSaved);

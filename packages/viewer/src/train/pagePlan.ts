@@ -1,6 +1,6 @@
 import { overrideSettings, PRESETS, settleRunLength, type PresetName } from '@nca-studio/core/presets';
 import type { Target } from '@nca-studio/core/target';
-import type { RunPlan } from '@nca-studio/weights-format';
+import { MIN_BUDGET_MINUTES, type RunPlan } from '@nca-studio/weights-format';
 
 /** The presets the Train view offers: the kernel's half hour, a few minutes' sketch, the article's. */
 export const PAGE_PRESETS = ['cpu', 'quick', 'regenerating'] as const satisfies readonly PresetName[];
@@ -20,7 +20,7 @@ export interface PageSettings {
 
 export const TARGET_SIZES = { min: 8, max: 64 } as const;
 export const ITERATIONS = { min: 1, max: 20_000 } as const;
-export const MINUTES = { min: 0.05, max: 600 } as const;
+export const MINUTES = { min: MIN_BUDGET_MINUTES, max: 600 } as const;
 /** The count offered when a preset by time is switched to a count. */
 const COUNT_OFFERED = 5000;
 
@@ -64,7 +64,6 @@ export function pagePlan(settings: PageSettings, target: Target, source: RunPlan
   const minutes = settings.minutes ?? null;
   const merged = overrideSettings(preset.training, {
     targetSize: settings.targetSize,
-    ...(minutes === null ? { iterations: settings.iterations } : {}),
     damaged: preset.training.pool > 0 ? damaged : 0,
   });
   const training = settleRunLength(merged, minutes === null ? { iterations: settings.iterations } : { minutes }, (s) => s);

@@ -8,6 +8,7 @@ import {
   driveTraining,
   evaluateModel,
   freshTrainingState,
+  judgedEarly,
   judgeModel,
   RolloutKernel,
   runModel,
@@ -119,7 +120,7 @@ async function train(start: StartMessage): Promise<void> {
       return;
     }
     // The plan as it stands: a time budget settles its decay point and last iteration mid-run.
-    const bytes = encodeCheckpoint({ plan: { ...plan, training: run.recipe.training }, ...run.snapshot(), resumptions: checkpoint.resumptions, route });
+    const bytes = encodeCheckpoint({ plan: run.planNow(plan), ...run.snapshot(), resumptions: checkpoint.resumptions, route });
     try {
       await store.save(record(status, bytes.length), bytes);
       post({ type: 'saved', iteration: run.iteration, bytes: bytes.length });
@@ -186,10 +187,10 @@ async function train(start: StartMessage): Promise<void> {
     const status = run.done ? 'done' : 'stopped';
     await save(status);
     await preview();
-    const end = { plan: { ...plan, training: run.recipe.training }, ...run.snapshot() };
+    const end = { plan: run.planNow(plan), ...run.snapshot() };
     // The figures nca eval gives and the verdict nca train ends with, on this worker's kernel.
     const report = await evaluateModel(runModel(end));
-    const verdict = judgeModel(report, { damaged: plan.training.damaged > 0 });
+    const verdict = judgeModel(report, { damaged: plan.training.damaged > 0, early: judgedEarly({ ...end, iteration: run.iteration }) });
     const model = trainedModelFile(end, {
       backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl',
       backendDetail: `${detail}, in a browser worker`,
