@@ -60,7 +60,7 @@ describe('the resource budget', () => {
   it('nca render of a huge grid, and of a huge picture', async () => {
     expectRefused(
       await nca('render', join(dir, 'huge.safetensors'), '--steps', '1'),
-      /^nca: rendering needs about 22 GiB \(one step's work: 2048x2048 cells x \(perception and 1024 hidden units\): 20 GiB\), over the 3\.5 GiB the rollout kernel can hold; lower --size$/,
+      /^nca: rendering needs about 5\.0 GiB \(the kernel's batch: 1 x 2048x2048 cells x 64 channels, in and out, and its two state buffers: 4\.0 GiB\), over the 3\.5 GiB the rollout kernel can hold; lower --size$/,
     );
     const png = join(dir, 'x.png');
     expectRefused(

@@ -237,7 +237,7 @@ describe('train', () => {
     // Past a quarter of the run, at a checkpoint: the quick look at the seed.
     expect(
       lines.some((l) =>
-        /^warning: at iteration (100|150|200) \(\d+% of the run\) the seed does not grow into the picture \(growth IoU 0\.\d\d, 1 of \d+ cells\)$/.test(l),
+        /^warning: at iteration (50|100|150|200) \(\d+% of the run\) the seed does not grow into the picture \(growth IoU 0\.\d\d, 1 of \d+ cells\)$/.test(l),
       ),
     ).toBe(true);
     expect(lines.some((l) => l.startsWith('eval: growth IoU '))).toBe(true);
