@@ -24,6 +24,23 @@ beforeAll(async () => {
 
 const quiet = { log: () => {}, progress: 'none' as const };
 
+/** Train's io for a run stopped as Ctrl-C would, once it has logged `lines` lines. */
+function interruptedAt(lines: number): Parameters<typeof train>[1] {
+  const controller = new AbortController();
+  let seen = 0;
+  return {
+    ...quiet,
+    progress: 'lines',
+    signal: controller.signal,
+    log: () => {
+      seen += 1;
+      if (seen === lines) {
+        controller.abort();
+      }
+    },
+  };
+}
+
 /** A tiny regenerating run: 8 px target + 2 px padding = 12x12 grid. */
 function tiny(out: string, iterations: number, extra: Partial<TrainFlags> = {}): TrainFlags {
   return {
@@ -130,20 +147,7 @@ describe('train', () => {
 
   it('an interrupted run writes a checkpoint and can be resumed', async () => {
     const out = join(dir, 'interrupted');
-    const controller = new AbortController();
-    let seen = 0;
-    const request = tiny(out, 50, { logEvery: 1 });
-    const summary = await train(request, {
-      ...quiet,
-      progress: 'lines',
-      signal: controller.signal,
-      log: () => {
-        seen += 1;
-        if (seen === 4) {
-          controller.abort();
-        }
-      },
-    });
+    const summary = await train(tiny(out, 50, { logEvery: 1 }), interruptedAt(4));
     expect(summary.interrupted).toBe(true);
     expect(summary.iterations).toBeLessThan(50);
     expect((await readCheckpoint(out)).iteration).toBe(summary.iterations);
@@ -184,22 +188,7 @@ describe('train', () => {
   it('a run by time, interrupted, resumes with the time it has left or a new budget', async () => {
     const out = join(dir, 'budget-resumed');
     const { iterations: _, ...flags } = tiny(out, 1);
-    const controller = new AbortController();
-    let seen = 0;
-    const first = await train(
-      { ...flags, minutes: 0.05, logEvery: 1 },
-      {
-        ...quiet,
-        progress: 'lines',
-        signal: controller.signal,
-        log: () => {
-          seen += 1;
-          if (seen === 6) {
-            controller.abort();
-          }
-        },
-      },
-    );
+    const first = await train({ ...flags, minutes: 0.05, logEvery: 1 }, interruptedAt(6));
     expect(first.interrupted).toBe(true);
     const paused = await readCheckpoint(out);
     expect(paused.plan.training.lrDecayAt).toBeNull();
