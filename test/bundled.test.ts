@@ -4,7 +4,7 @@
 // 8 seeds and 1.60 over 16).
 import { readFile } from 'node:fs/promises';
 import { evaluate } from '@nca-studio/trainer';
-import { readModel } from '@nca-studio/weights-format';
+import { decodeSafetensors, readModel } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
 
 interface Entry {
@@ -13,6 +13,7 @@ interface Entry {
   gridWidth: number;
   gridHeight: number;
   command: string;
+  form: 'u8' | 'f16' | 'f32';
   eval: { seeds: number; ratio: number; growth: number; persistence: number };
 }
 
@@ -28,6 +29,14 @@ describe('bundled models', () => {
       // The viewer runs them for ever: none may explode or fade (an exploded model scores
       // 0.2 and more; these hold near their growth loss).
       expect(m.eval.persistence).toBeLessThan(0.1);
+    }
+  });
+
+  it("each file is stored in its manifest's form (the smallest that keeps its eval goals)", async () => {
+    const dtypes = { u8: 'U8', f16: 'F16', f32: 'F32' } as const;
+    for (const m of manifest.models) {
+      const { tensors } = decodeSafetensors(await readFile(new URL(m.file, folder)));
+      expect(tensors['dense1.weight']?.dtype, m.id).toBe(dtypes[m.form]);
     }
   });
 

@@ -4,12 +4,16 @@
 //   pnpm exec tsx packages/trainer/scripts/train-bundled.ts [id ...]
 // `id=DIR` bundles a finished run folder instead of training anew, once its plan is checked to
 // be exactly what the bundled command trains (same preset, settings, model, target and seed).
+// Each model ships in the smallest form (u8, f16, else f32: `nca convert --quantize`) that keeps
+// every eval goal its float32 weights meet and its growth error within a tenth; the manifest
+// records the form and the shipped file's figures. `id=FILE.safetensors` re-forms a float32
+// model already bundled, keeping its trained record.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/files/atomicWrite.ts';
 import { readCheckpoint } from '../src/training/checkpoint.ts';
-import { PRESETS, type PresetName } from '@nca-studio/core';
+import { GROWTH_GOALS, PRESETS, type PresetName } from '@nca-studio/core';
 import { main } from '../src/cli.ts';
 
 interface Bundled {
@@ -90,12 +94,85 @@ function planOf(run: RunJson): string {
   return JSON.stringify({ preset: run.preset, seed: run.seed, target: run.target, config: run.config, training: run.training }, sorted);
 }
 
+type Figures = Record<string, number>;
+
+/** The eval figures the manifest keeps (of the shipped file). */
+function manifestFigures(report: Figures): Record<string, number | undefined> {
+  return {
+    seeds: report.seeds,
+    growth: report.growth,
+    growth_iou: report.growthIou,
+    persistence: report.persistence,
+    regrowth: report.regrowth,
+    regrowth_off_centre: report.regrowthOffCentre,
+    ratio: report.ratio,
+  };
+}
+
+async function evaluate(file: string): Promise<Figures> {
+  const [json] = await nca(['eval', file, '--json']);
+  return JSON.parse(json!) as Figures;
+}
+
+/** The goals a model's figures meet, by name. */
+function goalsMet(r: Figures): Set<string> {
+  const met = new Set<string>();
+  const checks: Array<[string, boolean]> = [
+    ['iou', r.growthIou! >= GROWTH_GOALS.iou],
+    ['growth', r.growth! <= GROWTH_GOALS.growth],
+    ['ratio', r.ratio! <= GROWTH_GOALS.regrowthRatio],
+    ['persistence', r.persistence! <= GROWTH_GOALS.persistenceRatio * r.growth!],
+  ];
+  checks.filter(([, ok]) => ok).forEach(([name]) => met.add(name));
+  return met;
+}
+
+/** Writes `models/<id>.safetensors` in the smallest form that keeps the float32 model's goals; its form and figures. */
+async function shipSmallest(id: string, float32: string): Promise<{ form: string; report: Figures }> {
+  const reference = await evaluate(float32);
+  const kept = goalsMet(reference);
+  await mkdir(models, { recursive: true });
+  const shipped = join(models, `${id}.safetensors`);
+  for (const form of ['u8', 'f16']) {
+    const candidate = join('runs', 'bundled', `${id}-${form}.safetensors`);
+    await nca(['convert', float32, candidate, '--quantize', form]);
+    const report = await evaluate(candidate);
+    const met = goalsMet(report);
+    if ([...kept].every((goal) => met.has(goal)) && report.growth! <= 1.1 * reference.growth!) {
+      await copyFile(candidate, shipped);
+      return { form, report };
+    }
+  }
+  if (float32 !== shipped) {
+    await copyFile(float32, shipped);
+  }
+  return { form: 'f32', report: reference };
+}
+
 process.chdir(repo);
 const wanted = new Map(process.argv.slice(2).map((arg) => [arg.split('=')[0]!, arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : null]));
 for (const model of BUNDLED.filter((m) => wanted.size === 0 || wanted.has(m.id))) {
   const out = join('runs', 'bundled', model.id);
   const args = ['train', ...model.args, '--out', out];
   const reuse = wanted.get(model.id) ?? null;
+  if (reuse !== null && reuse.endsWith('.safetensors')) {
+    const current = await manifest();
+    const entry = current.models.find((m) => m.id === model.id);
+    if (entry === undefined || (entry.form ?? 'f32') !== 'f32') {
+      throw new Error(`${model.id}=${reuse}: re-forms a float32 model already in the manifest`);
+    }
+    await mkdir(join('runs', 'bundled'), { recursive: true });
+    const float32 = join('runs', 'bundled', `${model.id}-f32.safetensors`);
+    await copyFile(reuse, float32);
+    const { form, report } = await shipSmallest(model.id, float32);
+    const others = current.models.filter((m) => m.id !== model.id);
+    const all = [...others, { ...entry, form, eval: manifestFigures(report) }].sort(
+      (a, b) => BUNDLED.findIndex((m) => m.id === a.id) - BUNDLED.findIndex((m) => m.id === b.id),
+    );
+    await writeFileAtomic(manifestPath, JSON.stringify({ title: 'Bundled models', models: all }, null, 2) + '\n');
+    console.log(`${model.id}: shipped as ${form}`);
+    continue;
+  }
   if (reuse === null) {
     await nca(args);
   } else {
@@ -117,10 +194,7 @@ for (const model of BUNDLED.filter((m) => wanted.size === 0 || wanted.has(m.id))
   }
   const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as RunJson;
   const seconds = Math.round(run.seconds);
-  const [json] = await nca(['eval', join(out, 'model.safetensors'), '--json']);
-  const report = JSON.parse(json!) as Record<string, number>;
-  await mkdir(models, { recursive: true });
-  await copyFile(join(out, 'model.safetensors'), join(models, `${model.id}.safetensors`));
+  const { form, report } = await shipSmallest(model.id, join(out, 'model.safetensors'));
   await mkdir(join(repo, 'docs/models'), { recursive: true });
   await copyFile(join(out, 'growth.png'), join(repo, 'docs/models', `${model.id}-growth.png`));
   const current = await manifest();
@@ -132,15 +206,8 @@ for (const model of BUNDLED.filter((m) => wanted.size === 0 || wanted.has(m.id))
     gridHeight: report.gridHeight,
     command: `pnpm nca ${args.join(' ')}`,
     trained: { seconds, iterations: run.iterations, final_loss: run.final_loss, backend: run.backend.name, workers: run.workers },
-    eval: {
-      seeds: report.seeds,
-      growth: report.growth,
-      growth_iou: report.growthIou,
-      persistence: report.persistence,
-      regrowth: report.regrowth,
-      regrowth_off_centre: report.regrowthOffCentre,
-      ratio: report.ratio,
-    },
+    form,
+    eval: manifestFigures(report),
   };
   const others = current.models.filter((m) => m.id !== model.id);
   const order = BUNDLED.map((m) => m.id);

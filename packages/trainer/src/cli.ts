@@ -148,7 +148,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   program
     .command('convert')
-    .description('convert a model between formats: --from distill|torch into an NCA weights file, or --to torch from one')
+    .description('convert a model between formats: --from distill|torch into an NCA weights file, --to torch from one, or --quantize u8|f16 into a smaller one')
     .argument('<input>', 'the model to convert (with --all: a folder of them)')
     .argument('<output>', 'the file to write: .safetensors, or with --to torch .pt or .safetensors (with --all: a folder)')
     .addOption(
@@ -156,7 +156,13 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     )
     .addOption(new Option('--to <format>', "write an NCA weights file as the PyTorch notebook's state dict").choices([...EXPORT_FORMATS]).conflicts('from'))
     .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest (--from distill)')
-    .addOption(new Option('--dtype <type>', 'storage type of the weights').choices(['float32', 'float16', 'uint8']).default('float32'))
+    .addOption(
+      new Option('--quantize <form>', 'write the weights smaller: u8 (8 bits, a scale and offset per tensor), f16 (half floats) or f32 (the default)').choices([
+        'u8',
+        'f16',
+        'f32',
+      ]),
+    )
     .action(async (input: string, output: string, flags) => exit(await (await import('./commands/convert.ts')).convertCommand(input, output, flags, io)));
 
   program

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readModel } from '@nca-studio/weights-format';
+import { decodeSafetensors, readModel, writeModel } from '@nca-studio/weights-format';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nca } from '../testing/cli.ts';
-import { convert, convertFolder, distillEntry } from './convert.ts';
+import { convert, convertFolder, distillEntry, QUANTIZE_CHECK_STEPS } from './convert.ts';
 
 /** Bytes 0..255 repeating: weights (q / 255 - 0.5) * scale are known for every index. */
 function layer(inCh: number, outCh: number, scale: number): Record<string, unknown> {
@@ -128,7 +128,7 @@ describe('convert --from distill', () => {
     expect(unknown.err.join('\n')).toMatch(/'pytorch' is invalid.*distill/);
     const missing = await nca('convert', input, join(dir, 'x.safetensors'));
     expect(missing.code).toBe(2);
-    expect(missing.err.join('\n')).toMatch(/give --from distill\|torch \(import into our format\) or --to torch/);
+    expect(missing.err.join('\n')).toMatch(/give --from distill\|torch \(import into our format\), --to torch \(export from it\) or --quantize u8\|f16/);
   });
 });
 
@@ -153,5 +153,51 @@ describe('convert --all', () => {
   it('fails on a folder without models, and on a missing folder', async () => {
     await expect(convertFolder({ from: 'distill', inputDir: join(dir, 'out'), outputDir: join(dir, 'none') })).rejects.toThrow(/no \*\.json files in/);
     await expect(convertFolder({ from: 'distill', inputDir: join(dir, 'nowhere'), outputDir: join(dir, 'none') })).rejects.toThrow(/input folder not found/);
+  });
+});
+
+describe('convert --quantize', () => {
+  it('writes our model in 8 bits and in half floats, smaller, and says what that changes after 200 steps', async () => {
+    await convert({ from: 'distill', input: join(dir, 'mine.json'), output: join(dir, 'float32.safetensors') });
+    const float32 = readModel(await readFile(join(dir, 'float32.safetensors')));
+    const sizes: Record<string, number> = {};
+    for (const [form, dtype] of [
+      ['u8', 'U8'],
+      ['f16', 'F16'],
+    ] as const) {
+      const output = join(dir, `small-${form}.safetensors`);
+      const { code, out } = await nca('convert', join(dir, 'float32.safetensors'), output, '--quantize', form);
+      expect(code).toBe(0);
+      expect(out.join('\n')).toMatch(
+        new RegExp(`wrote .*small-${form}.safetensors \\(${form}\\): [\\d,]+ -> [\\d,]+ bytes; after ${QUANTIZE_CHECK_STEPS} steps`),
+      );
+      const bytes = await readFile(output);
+      sizes[form] = bytes.length;
+      expect(decodeSafetensors(bytes).tensors['dense1.weight']?.dtype).toBe(dtype);
+      const small = readModel(bytes);
+      // Each weight within half a step of its tensor's 8-bit grid (or float16's rounding) of the float32 value.
+      const dense1 = float32.params.dense1Weight;
+      const range = Math.max(...dense1) - Math.min(...dense1);
+      const tolerance = form === 'u8' ? range / 255 / 2 + 1e-6 : 1e-3;
+      small.params.dense1Weight.forEach((w, i) => expect(Math.abs(w - dense1[i]!)).toBeLessThanOrEqual(tolerance));
+      expect(small.config).toEqual(float32.config);
+    }
+    const f32Bytes = (await readFile(join(dir, 'float32.safetensors'))).length;
+    expect(sizes['u8']).toBeLessThan(sizes['f16']!);
+    expect(sizes['f16']).toBeLessThan(f32Bytes);
+    // Our writer's u8 equals what --quantize wrote: one encoder.
+    expect(Buffer.compare(await readFile(join(dir, 'small-u8.safetensors')), Buffer.from(writeModel(float32, { dtype: 'uint8' })))).toBe(0);
+  });
+
+  it('refuses --quantize with --to torch, and a form it does not know, writing nothing', async () => {
+    const model = join(dir, 'float32.safetensors');
+    const torch = await nca('convert', model, join(dir, 'q.pt'), '--to', 'torch', '--quantize', 'u8');
+    expect(torch.code).toBe(2);
+    expect(torch.err.join('\n')).toMatch(/--quantize writes our weights file; --to torch writes the notebook's float32 state dict/);
+    const unknown = await nca('convert', model, join(dir, 'q.safetensors'), '--quantize', 'u4');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err.join('\n')).toMatch(/'u4' is invalid.*u8, f16, f32/);
+    await expect(readFile(join(dir, 'q.safetensors'))).rejects.toThrow(/ENOENT/);
+    await expect(readFile(join(dir, 'q.pt'))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -6,6 +6,7 @@ import {
   importDistill,
   importNotebook,
   parameterCount,
+  readModel,
   readStateDict,
   writeModel,
   writeStateDictSafetensors,
@@ -17,6 +18,7 @@ import { EXIT_OK, NcaError } from '../errors.ts';
 import { CONVERT_FORMATS, type ConvertFormat, type ExportFormat } from './choices.ts';
 import type { CommandIo } from './io.ts';
 import { loadModel } from './inspect.ts';
+import { renderModel } from './render.ts';
 
 /** A state dict of the notebook's model is about 33 KB; larger files are not read whole. */
 const MAX_TORCH_BYTES = 64 << 20;
@@ -258,28 +260,106 @@ export async function convertFolder(
   return manifest;
 }
 
+/** The forms `--quantize` names (docs/design.md §5): 8-bit with a scale and offset per tensor, half floats, or float32. */
+export const QUANTIZE_FORMS = { u8: 'uint8', f16: 'float16', f32: 'float32' } as const satisfies Record<string, WeightsDType>;
+export type QuantizeForm = keyof typeof QUANTIZE_FORMS;
+
+/** Steps from the seed after which a smaller form's state is compared with float32's (the Distill demo runs 8-bit weights). */
+export const QUANTIZE_CHECK_STEPS = 200;
+
+export interface Quantization {
+  input: string;
+  output: string;
+  form: QuantizeForm;
+  bytesBefore: number;
+  bytesAfter: number;
+  /** After QUANTIZE_CHECK_STEPS steps from the seed (same fire draws): the largest and the mean absolute difference of the state, and of RGBA alone. */
+  maxDifference: number;
+  meanDifference: number;
+  maxRgbaDifference: number;
+}
+
+/**
+ * `nca convert MODEL OUT --quantize u8|f16`: the same model in a smaller form, checked by running
+ * both from the seed on the kernel with the same fire draws: what the smaller weights change in
+ * what a viewer shows is printed, not guessed.
+ */
+export async function quantize(request: { input: string; output: string; form: QuantizeForm }): Promise<Quantization> {
+  const { model, bytes: bytesBefore } = await loadModel(request.input);
+  const bytes = writeModel(model, { dtype: QUANTIZE_FORMS[request.form] });
+  const smaller = readModel(bytes, { source: request.output });
+  const options = { steps: QUANTIZE_CHECK_STEPS, seed: 1 };
+  const [reference, candidate] = [await renderModel(model, options), await renderModel(smaller, options)];
+  let maxDifference = 0;
+  let sum = 0;
+  let maxRgbaDifference = 0;
+  const channels = model.config.channels;
+  reference.state.forEach((value, i) => {
+    const difference = Math.abs(value - candidate.state[i]!);
+    maxDifference = Math.max(maxDifference, difference);
+    sum += difference;
+    if (i % channels < 4) {
+      maxRgbaDifference = Math.max(maxRgbaDifference, difference);
+    }
+  });
+  await writeFileAtomic(request.output, bytes);
+  return {
+    input: request.input,
+    output: request.output,
+    form: request.form,
+    bytesBefore,
+    bytesAfter: bytes.length,
+    maxDifference,
+    meanDifference: sum / reference.state.length,
+    maxRgbaDifference,
+  };
+}
+
+export function formatQuantization(q: Quantization): string {
+  const n = (value: number): string => value.toLocaleString('en-US');
+  return (
+    `wrote ${q.output} (${q.form}): ${n(q.bytesBefore)} -> ${n(q.bytesAfter)} bytes; after ${QUANTIZE_CHECK_STEPS} steps from the seed ` +
+    `its state differs from ${q.input}'s by at most ${q.maxDifference.toExponential(1)} (RGBA ${q.maxRgbaDifference.toExponential(1)}, ` +
+    `mean ${q.meanDifference.toExponential(1)})`
+  );
+}
+
 /** `nca convert`'s flags, as the CLI parses them. */
 export interface ConvertFlags {
   from?: ConvertFormat;
   to?: ExportFormat;
   all?: boolean;
-  dtype: WeightsDType;
+  /** The written weights' form; default f32 (an import's values exactly). */
+  quantize?: QuantizeForm;
 }
 
 /** `nca convert IN OUT`: --from distill|torch into our format (--all: a folder), or --to torch out of it. */
 export async function convertCommand(input: string, output: string, flags: ConvertFlags, io: CommandIo): Promise<number> {
+  const dtype = QUANTIZE_FORMS[flags.quantize ?? 'f32'];
   if (flags.to !== undefined) {
+    if (flags.quantize !== undefined) {
+      throw new NcaError('BAD_FLAG', "--quantize writes our weights file; --to torch writes the notebook's float32 state dict");
+    }
     const written = await exportModel({ to: flags.to, model: input, output });
     io.log(`exported ${input} -> ${written.output}: the notebook's state dict, ${written.bytes.toLocaleString('en-US')} bytes`);
   } else if (flags.from === undefined) {
-    throw new NcaError('BAD_FLAG', 'give --from distill|torch (import into our format) or --to torch (export from it)');
+    if (flags.quantize === undefined) {
+      throw new NcaError(
+        'BAD_FLAG',
+        'give --from distill|torch (import into our format), --to torch (export from it) or --quantize u8|f16 (a smaller form of our model)',
+      );
+    }
+    if (flags.all) {
+      throw new NcaError('BAD_FLAG', '--all converts a folder of Distill models (--from distill)');
+    }
+    io.log(formatQuantization(await quantize({ input, output, form: flags.quantize })));
   } else if (flags.all) {
     if (flags.from !== 'distill') {
       throw new NcaError('BAD_FLAG', '--all converts a folder of Distill models (--from distill)');
     }
-    await convertFolder({ from: flags.from, dtype: flags.dtype, inputDir: input, outputDir: output }, io);
+    await convertFolder({ from: flags.from, dtype, inputDir: input, outputDir: output }, io);
   } else {
-    io.log(formatConversion(await convert({ from: flags.from, dtype: flags.dtype, input, output })));
+    io.log(formatConversion(await convert({ from: flags.from, dtype, input, output })));
   }
   return EXIT_OK;
 }
