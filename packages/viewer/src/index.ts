@@ -1,4 +1,4 @@
-export { createViewer, WHITE } from './viewer.ts';
+export { createViewer, viewerGpuBytes, WHITE } from './viewer.ts';
 export { getGpu, onContextChange, tensorMemory, ViewerError } from './engine/gpu.ts';
 export { createSession } from './ui/session.ts';
 export { createPlayer, watchVisibility, SPEEDS, adaptStepsPerFrame, parseSpeed } from './ui/player.ts';

@@ -101,6 +101,14 @@ function guardPage(model: EngineModel, width: number, height: number): void {
   );
 }
 
+/** GPU bytes held by the page's live viewers, each counted as its page budget counts it (core's viewerMemory). */
+let liveBytes = 0;
+
+/** What the page's live viewers hold on the GPU, by the same estimate the page budget uses; 0 once all are disposed. */
+export function viewerGpuBytes(): number {
+  return liveBytes;
+}
+
 function chooseEngine(gpu: Gpu, model: EngineModel, width: number, height: number, options: ViewerOptions): { engine: Engine; reason: string | null } {
   const wanted = options.engine ?? 'auto';
   const seed = options.seed ?? 1;
@@ -195,9 +203,13 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     lost = false;
   });
 
+  let held = 0;
   const sizeCanvas = (): void => {
     canvas.width = width;
     canvas.height = height;
+    liveBytes -= held;
+    held = viewerMemory(current.config, { width, height }).bytes;
+    liveBytes += held;
   };
   sizeCanvas();
 
@@ -272,8 +284,8 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
       if (followModelGrid) {
         width = next.config.gridWidth;
         height = next.config.gridHeight;
-        sizeCanvas();
       }
+      sizeCanvas();
       if (view.kind === 'channels' && view.first + 3 > next.config.channels) {
         view = { kind: 'colour' };
       }
@@ -334,6 +346,8 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
     dispose() {
       if (!disposed) {
         disposed = true;
+        liveBytes -= held;
+        held = 0;
         stopListening();
         if (!lost) {
           engine.dispose();

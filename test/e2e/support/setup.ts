@@ -28,7 +28,7 @@ const widgetPage = (models: TestModels): string => `<!doctype html>
 <body style="margin: 8px; background: white">
   <button id="plain" onclick="this.dataset.clicks = Number(this.dataset.clicks || 0) + 1">plain button</button>
   <div>
-    <nca-viewer id="good" src="${models.primary.url}" interactive steps-per-frame="max" background="transparent" brush-radius="10"></nca-viewer>
+    <nca-viewer id="good" src="${models.primary.url}" start="seed" interactive steps-per-frame="max" background="transparent" brush-radius="10"></nca-viewer>
     <nca-viewer id="big" src="${models.secondary.url}" grid-size="96" autoplay steps-per-frame="2"></nca-viewer>
   </div>
   <nca-viewer id="missing" src="/models/distill/nope.safetensors" autoplay></nca-viewer>

@@ -173,7 +173,7 @@ export async function evaluateModel(model: EvaluatedModel, options: EvalOptions 
  * with alpha > MATURE_ALPHA in both over cells with it in either, averaged over the seeds (1 where
  * both masks are empty).
  */
-function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
+export function alphaIou(states: ArrayLike<number>, target: Uint8Array, seeds: number, channels: number): number {
   const cells = target.length / 4;
   let sum = 0;
   for (let s = 0; s < seeds; s++) {

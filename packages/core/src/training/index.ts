@@ -11,7 +11,18 @@ export { sampleLosses } from './sampleLoss.ts';
 export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
-export { detailError, evaluateModel, figuresLine, GROWTH_GOALS, judgedEarly, judgeModel, runModel, SOLID_ALPHA, trainingStepRange } from './evaluation.ts';
+export {
+  alphaIou,
+  detailError,
+  evaluateModel,
+  figuresLine,
+  GROWTH_GOALS,
+  judgedEarly,
+  judgeModel,
+  runModel,
+  SOLID_ALPHA,
+  trainingStepRange,
+} from './evaluation.ts';
 export { RolloutKernel, RolloutKernelError, bestVariant, kernelBatchGradient, kernelMemoryBytes, rolloutProfile, sharedKernel } from '../wasm/rolloutKernel.ts';
 export { kernelRun } from '../wasm/kernelRun.ts';
 export { WebgpuRollout, WebgpuRolloutError, webgpuGradient } from '../webgpu/webgpuRollout.ts';

@@ -16,6 +16,10 @@ export interface SessionOptions extends PlayerOptions {
   brushRadius(): number;
   /** Whether gestures and keys act now (the widget's `interactive`); default always. */
   interactive?(): boolean;
+  /** After a disc is erased by the brush (the widget's `damaged` event). */
+  onDamage?(x: number, y: number, radius: number): void;
+  /** After the state is back to the seed (the `r` key, or `reset()`). */
+  onReset?(): void;
 }
 
 export interface Session {
@@ -32,6 +36,7 @@ export function createSession(viewer: Viewer, options: SessionOptions): Session 
   const reset = (): void => {
     viewer.reset();
     player.redraw();
+    options.onReset?.();
   };
   const onKey = (event: Event): void => {
     if (interactive()) {
@@ -47,6 +52,7 @@ export function createSession(viewer: Viewer, options: SessionOptions): Session 
         if (interactive()) {
           viewer.damage(x, y, r);
           player.redraw();
+          options.onDamage?.(x, y, r);
         }
       },
       plant: (x, y) => {

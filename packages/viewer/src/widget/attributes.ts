@@ -9,3 +9,26 @@ export function parsePositive(text: string | null, fallback: number): number {
 export function parseFlag(text: string | null): boolean {
   return text !== null && text.trim().toLowerCase() !== 'false';
 }
+
+/** One of `choices`, case-insensitive, else the first (the default), as <img loading> reads an unknown value. */
+function parseChoice<T extends string>(text: string | null, choices: readonly [T, ...T[]]): T {
+  const value = text?.trim().toLowerCase();
+  return choices.find((choice) => choice === value) ?? choices[0];
+}
+
+/** `start`: the grown pattern at first paint (default), or the seed. */
+export const parseStart = (text: string | null): 'grown' | 'seed' => parseChoice(text, ['grown', 'seed']);
+
+/** `loading`: as on <img>, eager by default. */
+export const parseLoading = (text: string | null): 'eager' | 'lazy' => parseChoice(text, ['eager', 'lazy']);
+
+/** `render`: crisp cells (default) or a smooth upscale. */
+export const parseRender = (text: string | null): 'pixelated' | 'smooth' => parseChoice(text, ['pixelated', 'smooth']);
+
+/** `autoplay`: off, on (held still under prefers-reduced-motion), or "always" (plays whatever the visitor asked). */
+export function parseAutoplay(text: string | null): 'off' | 'on' | 'always' {
+  if (!parseFlag(text)) {
+    return 'off';
+  }
+  return text?.trim().toLowerCase() === 'always' ? 'always' : 'on';
+}
