@@ -3,7 +3,10 @@
 // drop, hidden-tab pause, half floats and a 360 px wide screen.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { countForeground, launchBrowser, openPage } from './support/browser.ts';
+import { readWebm } from './support/webm.ts';
 
 const base = inject('baseUrl');
 const models = inject('models');
@@ -190,6 +193,37 @@ describe('viewer app', () => {
     const grown = await countForeground(page.getByTestId('canvas'));
     expect(grown.count / grown.total).toBeGreaterThan(0.03);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('records the canvas: Record, then Stop, downloads a WebM and a GIF named after the model that decode', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1000 }, acceptDownloads: true });
+    await page.goto(`${base}?model=${models.primary.id}&autoplay=1&speed=max`);
+    await ready(page);
+    await page.getByTestId('record').click();
+    await expect.poll(() => page.getByTestId('record').textContent()).toContain('Stop');
+    await page.waitForTimeout(2500);
+    const downloads: Array<{ name: string; path: string }> = [];
+    page.on('download', (download) => {
+      void download.path().then((path) => downloads.push({ name: download.suggestedFilename(), path }));
+    });
+    await page.getByTestId('record').click();
+    await expect.poll(() => downloads.length, { timeout: 60_000 }).toBe(2);
+    const byExtension = Object.fromEntries(downloads.map((d) => [d.name.split('.').pop(), d]));
+    // Named after the model ("🦎 lizard", or the Distill import's "🦎 lizard (regenerating)").
+    const stem = byExtension['gif']!.name.replace(/\.gif$/, '');
+    expect(stem).toMatch(/^lizard(-regenerating)?$/);
+    expect(downloads.map((d) => d.name).sort()).toEqual([`${stem}.gif`, `${stem}.webm`]);
+    // The grid scaled by a whole number to about 320 pixels.
+    const side = grid * Math.max(1, Math.round(320 / grid));
+    const gif = await sharp(byExtension['gif']!.path, { animated: true }).metadata();
+    expect([gif.format, gif.width, gif.pageHeight]).toEqual(['gif', side, side]);
+    // 2.5 s at a frame every 80 ms.
+    expect(gif.pages).toBeGreaterThanOrEqual(15);
+    const webm = readWebm(await readFile(byExtension['webm']!.path));
+    expect([webm.width, webm.height]).toEqual([side, side]);
+    expect(webm.frames).toBeGreaterThanOrEqual(15);
+    console.log(`recorded ${gif.pages} GIF frames and ${webm.frames} WebM frames (${webm.codec}) of ${side}x${side}`);
     await page.close();
   });
 });

@@ -32,7 +32,7 @@ export {
   formatConversion,
   DISTILL_MANIFEST_TITLE,
 } from './commands/convert.ts';
-export { render, renderCommand, renderModel, stateStats, encodeGif, defaultFrameEvery } from './commands/render.ts';
+export { render, renderCommand, renderModel, stateStats, defaultFrameEvery } from './commands/render.ts';
 export { benchTrainer, benchCommand, formatBench, formatProfile, rankKernels, TORCH_BASELINE } from './commands/bench.ts';
 
 // Training on Node: the loop over core's TrainingRun, checkpoints, worker threads

@@ -30,3 +30,5 @@ export type { DamageRadius, LrSchedule, RunPlan, TargetSource, TimeBudget, Train
 export type { NcaModel, NcaParams, NcaTarget, ParamName, WeightsDType } from './model.ts';
 export type { StateDict, StateTensor } from './torch/archive.ts';
 export type { PickleValue, StorageRef, TensorRef } from './torch/pickle.ts';
+export { encodeGif } from './gif.ts';
+export type { GifFrame, GifTiming } from './gif.ts';

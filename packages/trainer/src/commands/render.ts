@@ -11,8 +11,7 @@ import {
   type MemoryEstimate,
   type RolloutKernel,
 } from '@nca-studio/core';
-import { GRID_SIDE, MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
-import sharp from 'sharp';
+import { encodeGif, GRID_SIDE, MATURE_ALPHA, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
 import { guardInference } from '../backends/budget.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
@@ -138,19 +137,7 @@ export function stateStats(state: Float32Array, channels: number): { mature: num
 }
 
 /** Milliseconds each frame of the growth animation is shown; the last one is held longer. */
-const FRAME_MS = 40;
-const LAST_FRAME_MS = 1500;
-
-/** An animated GIF (looping) of equal-size frames, through sharp's multi-page raw input. */
-export async function encodeGif(frames: readonly Frame[]): Promise<Buffer> {
-  const { width, height } = frames[0]!;
-  const pages = new Uint8Array(width * height * 4 * frames.length);
-  frames.forEach((frame, i) => pages.set(frame.rgba, i * width * height * 4));
-  const delay = frames.map((_, i) => (i === frames.length - 1 ? LAST_FRAME_MS : FRAME_MS));
-  return sharp(pages, { raw: { width, height: height * frames.length, channels: 4, pageHeight: height } })
-    .gif({ delay, loop: 0 })
-    .toBuffer();
-}
+const GIF_TIMING = { frameMs: 40, lastFrameMs: 1500 } as const;
 
 export interface RenderRequest extends RenderOptions {
   /** A weights file. */
@@ -192,7 +179,7 @@ function guardRender(config: NcaConfig, request: RenderRequest, scale: number, f
   }
   if (request.gif !== undefined) {
     const frames = Math.floor(request.steps / frameEvery) + 2;
-    // The frames, and sharp's copy of them as one tall page.
+    // The frames, and the encoder's palette indices and output beside them (at most as much again).
     checkBudget(
       'the GIF',
       picture(`${frames} frames of ${grid.width * scale}x${grid.height * scale} pixels x 4 bytes, twice`, 2 * frames * pixels * 4),
@@ -234,7 +221,7 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
   }
   if (request.gif !== undefined) {
     const frames = result.frames.map((frame) => upscale(frame, scale));
-    await writeFileAtomic(request.gif, await encodeGif(frames));
+    await writeFileAtomic(request.gif, encodeGif(frames, GIF_TIMING));
     written.push(request.gif);
     const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
     io.log(`wrote ${request.gif} (${plural(frames.length, 'frame')}, one every ${plural(frameEvery, 'step')})`);

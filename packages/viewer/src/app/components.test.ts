@@ -104,12 +104,16 @@ describe('Controls', () => {
       ontoggle: () => log.push('toggle'),
       onstep: () => log.push('step'),
       onreset: () => log.push('reset'),
+      recording: 'idle',
+      onrecord: () => log.push('record'),
     });
     expect(screen.getByTestId('play').textContent?.trim()).toBe('Pause');
+    expect(screen.getByTestId('record').textContent?.trim()).toBe('Record');
     await fireEvent.click(screen.getByTestId('play'));
     await fireEvent.click(screen.getByTestId('step'));
     await fireEvent.click(screen.getByTestId('reset'));
-    expect(log).toEqual(['toggle', 'step', 'reset']);
+    await fireEvent.click(screen.getByTestId('record'));
+    expect(log).toEqual(['toggle', 'step', 'reset', 'record']);
     expect(screen.getByText('1 step / frame')).toBeTruthy();
   });
 });
