@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- gifenc ships no types: the reference carries ours into every package that compiles this file
 /// <reference path="./gifenc.d.ts" />
 // Animated GIFs of a run (the CLI's `nca render --gif`, the app's Record button): one encoder,
 // gifenc's, in Node and in the page. Each frame gets its own 256-colour palette: a growing
