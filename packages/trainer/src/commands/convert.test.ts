@@ -185,6 +185,10 @@ describe('convert --quantize', () => {
     const f32Bytes = (await readFile(join(dir, 'float32.safetensors'))).length;
     expect(sizes['u8']).toBeLessThan(sizes['f16']!);
     expect(sizes['f16']).toBeLessThan(f32Bytes);
+    // nca render runs the 8-bit file as it runs any.
+    const rendered = await nca('render', join(dir, 'small-u8.safetensors'), '--steps', '20', '--png', join(dir, 'small-u8.png'));
+    expect(rendered.code).toBe(0);
+    expect((await readFile(join(dir, 'small-u8.png'))).subarray(1, 4).toString()).toBe('PNG');
     // Our writer's u8 equals what --quantize wrote: one encoder.
     expect(Buffer.compare(await readFile(join(dir, 'small-u8.safetensors')), Buffer.from(writeModel(float32, { dtype: 'uint8' })))).toBe(0);
   });
