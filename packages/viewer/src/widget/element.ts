@@ -175,7 +175,7 @@ export class NcaViewerElement extends HTMLElement {
   constructor() {
     super();
     this.#internals = this.attachInternals();
-    this.#internals.role = 'img';
+    this.#aria({ role: 'img' });
     const root = this.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
     style.textContent = STYLE;
@@ -404,7 +404,7 @@ export class NcaViewerElement extends HTMLElement {
   #applyInteractive(): void {
     const interactive = parseFlag(this.getAttribute('interactive'));
     this.#canvas.classList.toggle('interactive', interactive);
-    this.#internals.ariaKeyShortcuts = interactive ? 'Space S R' : null;
+    this.#aria({ ariaKeyShortcuts: interactive ? 'Space S R' : null });
     if (interactive && !this.hasAttribute('tabindex')) {
       this.tabIndex = 0;
     }
@@ -419,7 +419,19 @@ export class NcaViewerElement extends HTMLElement {
     this.#poster.hidden = poster === null || this.#drawn;
     this.#canvas.classList.toggle('smooth', parseRender(this.getAttribute('render')) === 'smooth');
     const target = this.#model?.target?.name;
-    this.#internals.ariaLabel = this.getAttribute('alt') ?? (target === undefined ? 'a neural cellular automaton' : `${target}, a neural cellular automaton`);
+    this.#aria({ ariaLabel: this.getAttribute('alt') ?? (target === undefined ? 'a neural cellular automaton' : `${target}, a neural cellular automaton`) });
+  }
+
+  /**
+   * Role and ARIA through ElementInternals, never the page's attributes. A DOM whose reflection
+   * is missing or broken (jsdom's throws) leaves the element working, only unnamed.
+   */
+  #aria(values: Partial<Pick<ElementInternals, 'role' | 'ariaLabel' | 'ariaKeyShortcuts'>>): void {
+    try {
+      Object.assign(this.#internals, values);
+    } catch {
+      // Nothing to repair: the picture and its controls do not depend on the name.
+    }
   }
 
   #setAspect(width: number, height: number): void {
