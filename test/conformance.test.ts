@@ -12,6 +12,7 @@ import {
   run,
   trainingStep,
   paramsToTensors,
+  UnsupportedOptionsError,
   seedState,
   step,
   webgpuGradient,
@@ -24,7 +25,7 @@ import { readDistillFile, webgpuDevice, webgpuForTests } from '@nca-studio/train
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oracleAlive, oraclePerceive, oracleSeed, oracleStep, type OracleGrid } from './oracle/scalarCa.ts';
 import { DISTILL_DIR, HAS_DISTILL, LIZARD, SKIP_REASON } from './support/distillFixtures.ts';
-import { matrixCases, randomFireMasks, randomModel, randomState } from './support/conformanceMatrix.ts';
+import { matrixCases, randomFireMasks, randomModel, randomState, textureMatrixCases } from './support/conformanceMatrix.ts';
 
 const TOLERANCE = 1e-4;
 const GRADIENT_TOLERANCE = 1e-3;
@@ -187,6 +188,94 @@ describe('the conformance matrix: seeded random weights, every option combinatio
     ] as const) {
       expect(maxAbsDifference(final(overrides), reference), JSON.stringify(overrides)).toBeGreaterThan(1e-3);
     }
+  });
+});
+
+describe("the conformance matrix grown by the texture model's options (docs/design.md §3.6), 13x11", () => {
+  const cases = textureMatrixCases();
+
+  it('covers padding x Laplacian x clip x (angle, tanh, clamp) x channels, no alive mask', () => {
+    expect(cases).toHaveLength(3 * 2 * 2 * 2 * 2);
+    expect(new Set(cases.map((c) => c.label)).size).toBe(cases.length);
+  });
+
+  /** core's step over the masks from `start`; the state after each. */
+  function coreSteps(model: NcaModel, config: NcaConfig, start: Float32Array, masks: readonly Uint8Array[]): Float32Array {
+    const shape: [number, number, number, number] = [1, config.gridHeight, config.gridWidth, config.channels];
+    const params = paramsToTensors(model.params, config);
+    let state = tf.tensor4d(start, shape);
+    for (const mask of masks) {
+      const fire = tf.tensor4d(Float32Array.from(mask), [1, config.gridHeight, config.gridWidth, 1]);
+      const next = step(state, params, config, { fire });
+      tf.dispose([fire, state]);
+      state = next;
+    }
+    const out = new Float32Array(state.dataSync());
+    state.dispose();
+    disposeParams(params);
+    return out;
+  }
+
+  it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: step = oracle over 4 steps', (_, { config }, i) => {
+    const model = randomModel(config, 11000 + i);
+    const start = randomState(config, 12000 + i);
+    const masks = fireMasks(config, 4, 13000 + i);
+    const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
+    const oracle = masks.reduce((state, mask) => oracleStep(state, grid, model.params, config, mask), start);
+    expect(maxAbsDifference(coreSteps(model, config, start, masks), oracle)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDifference(oracle, start)).toBeGreaterThan(0.05);
+    if (config.clip !== null) {
+      // The bound is reached, so the clips were exercised, and never passed.
+      const extreme = oracle.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(extreme).toBeCloseTo(config.clip, 6);
+    }
+  });
+
+  it('each texture option changes the result (from the same weights and start)', () => {
+    const base = cases.find((c) => !c.config.laplacian && c.config.clip === null && c.config.angle === 0 && c.config.channels === 16)!.config;
+    const final = (overrides: Partial<NcaConfig>): Float32Array => {
+      const config = { ...base, ...overrides };
+      const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
+      const model = randomModel(config, 21);
+      return fireMasks(config, 4, 23).reduce((state, mask) => oracleStep(state, grid, model.params, config, mask), randomState(config, 22));
+    };
+    const reference = final({});
+    for (const overrides of [{ clip: 0.6 }, { aliveMasking: 'post' }] as const) {
+      expect(maxAbsDifference(final(overrides), reference), JSON.stringify(overrides)).toBeGreaterThan(1e-3);
+    }
+    // The Laplacian adds C inputs: the same first 3C weights with the rest zero give the Sobel model's result.
+    const config = { ...base, laplacian: true };
+    const grid: OracleGrid = { width: config.gridWidth, height: config.gridHeight, channels: config.channels };
+    const sobel = randomModel(base, 21);
+    const padded = new Float32Array(4 * base.channels * base.hidden);
+    padded.set(sobel.params.dense1Weight);
+    const withZeros = { ...sobel.params, dense1Weight: padded };
+    const masks = fireMasks(base, 4, 23);
+    const start = randomState(base, 22);
+    const laplacianZero = masks.reduce((state, mask) => oracleStep(state, grid, withZeros, config, mask), start);
+    expect(maxAbsDifference(coreSteps({ config, params: withZeros }, config, start, masks), laplacianZero)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDifference(laplacianZero, reference)).toBeLessThanOrEqual(TOLERANCE);
+    const laplacianRandom = final({ laplacian: true });
+    expect(maxAbsDifference(laplacianRandom, reference)).toBeGreaterThan(1e-3);
+  });
+
+  it('the routes that do not run the options yet refuse them by name, before any work', async () => {
+    const { config } = cases.find((c) => c.config.laplacian && c.config.clip !== null)!;
+    const model = randomModel(config, 5);
+    const shape: [number, number, number, number] = [1, config.gridHeight, config.gridWidth, config.channels];
+    const params = paramsToTensors(model.params, config);
+    const state = tf.zeros(shape) as tf.Tensor4D;
+    const fire = tf.ones([1, config.gridHeight, config.gridWidth, 1]) as tf.Tensor4D;
+    expect(() => trainingStep(state, params, config, fire)).toThrow(UnsupportedOptionsError);
+    expect(() => trainingStep(state, params, config, fire)).toThrow(
+      /trainingStep .* does not run the texture model's laplacian, clip 0\.6, alive_masking "none" yet/,
+    );
+    tf.dispose([state, fire]);
+    disposeParams(params);
+    const kernel = await RolloutKernel.load('simd');
+    expect(() => kernelRun(kernel, model, new Float32Array(config.gridWidth * config.gridHeight * config.channels), 1, 4, createRng(1))).toThrow(
+      /the rollout kernel \(wasm\) does not run the texture model's laplacian/,
+    );
   });
 });
 

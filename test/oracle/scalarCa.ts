@@ -58,10 +58,18 @@ export function oracleAlive(state: Float32Array, grid: OracleGrid, config: NcaCo
   return alive;
 }
 
-/** docs/design.md §3.1: the 3C perception values of one cell, filter-major [identity, sobel_x, sobel_y]. */
+/**
+ * docs/design.md §3.1: the 3C perception values of one cell, filter-major [identity, sobel_x, sobel_y],
+ * and with §3.6's Laplacian [[1,2,1],[2,-12,2],[1,2,1]] * s a fourth group of C.
+ */
 export function oraclePerceive(state: Float32Array, grid: OracleGrid, x: number, y: number, config: NcaConfig): Float64Array {
   const C = grid.channels;
-  const p = new Float64Array(3 * C);
+  const p = new Float64Array((config.laplacian ? 4 : 3) * C);
+  const laplacian = [
+    [1, 2, 1],
+    [2, -12, 2],
+    [1, 2, 1],
+  ];
   const rowWeight = [1, 2, 1];
   const colWeight = [-1, 0, 1];
   const cos = Math.cos(config.angle);
@@ -69,31 +77,46 @@ export function oraclePerceive(state: Float32Array, grid: OracleGrid, x: number,
   for (let c = 0; c < C; c++) {
     let gx = 0;
     let gy = 0;
+    let lap = 0;
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
         // Row i is y-1..y+1 (y grows downward), column j is x-1..x+1.
         const v = read(state, grid, x + j - 1, y + i - 1, c, config.padding);
         gx += rowWeight[i]! * colWeight[j]! * config.sobelScale * v;
         gy += rowWeight[j]! * colWeight[i]! * config.sobelScale * v;
+        lap += laplacian[i]![j]! * config.sobelScale * v;
       }
     }
     p[c] = read(state, grid, x, y, c, config.padding);
     p[C + c] = cos * gx - sin * gy;
     p[2 * C + c] = sin * gx + cos * gy;
+    if (config.laplacian) {
+      p[3 * C + c] = lap;
+    }
   }
   return p;
 }
 
-/** docs/design.md §3.2: ds = W2 relu(W1 p + b1) + b2 (then tanh if the config says so). W1 is [3C, hidden] row-major. */
-function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConfig): Float64Array {
-  const inputs = 3 * config.channels;
+/** The texture model's clip (§3.6) of a value to [lo, hi]; no bound is no clip. */
+function clipTo(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/**
+ * docs/design.md §3.2: ds = W2 relu(W1 p + b1) + b2 (then tanh if the config says so). W1 is [3C, hidden]
+ * row-major ([4C, hidden] with the Laplacian). §3.6's bound b clips p and ds to [-b, b] and the hidden layer to [0, b].
+ */
+function oracleUpdate(perception: Float64Array, params: NcaParams, config: NcaConfig): Float64Array {
+  const b = config.clip ?? Infinity;
+  const p = perception.map((v) => clipTo(v, -b, b));
+  const inputs = p.length;
   const hidden = new Float64Array(config.hidden);
   for (let h = 0; h < config.hidden; h++) {
     let sum = params.dense1Bias[h]!;
     for (let i = 0; i < inputs; i++) {
       sum += p[i]! * params.dense1Weight[i * config.hidden + h]!;
     }
-    hidden[h] = Math.max(0, sum);
+    hidden[h] = clipTo(sum, 0, b);
   }
   const ds = new Float64Array(config.channels);
   for (let c = 0; c < config.channels; c++) {
@@ -101,7 +124,7 @@ function oracleUpdate(p: Float64Array, params: NcaParams, config: NcaConfig): Fl
     for (let h = 0; h < config.hidden; h++) {
       sum += hidden[h]! * params.dense2Weight[h * config.channels + c]!;
     }
-    ds[c] = config.tanh ? Math.tanh(sum) : sum;
+    ds[c] = clipTo(config.tanh ? Math.tanh(sum) : sum, -b, b);
   }
   return ds;
 }
@@ -127,10 +150,12 @@ export function oracleStep(state: Float32Array, grid: OracleGrid, params: NcaPar
       }
     }
   }
-  const post = oracleAlive(next, grid, config);
+  const post = config.aliveMasking === 'none' ? null : oracleAlive(next, grid, config);
+  const b = config.clip ?? Infinity;
   for (let cell = 0; cell < cells; cell++) {
-    const alive = post[cell] === 1 && (pre === null || pre[cell] === 1);
+    const alive = post === null || (post[cell] === 1 && (pre === null || pre[cell] === 1));
     for (let c = 0; c < C; c++) {
+      next[cell * C + c] = clipTo(next[cell * C + c]!, -b, b);
       if (!alive) {
         next[cell * C + c] = 0;
       } else if (config.clampRgba && c < 4) {

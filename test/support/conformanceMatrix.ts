@@ -3,7 +3,7 @@
 // implementation of the step is tested equal to the reference on all of it (conformance.test.ts
 // in Node, e2e/engine.test.ts in the browser), so it needs nothing beside the repository.
 import { createRng } from '@nca-studio/core';
-import { DEFAULT_CONFIG } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, perceptionFilters } from '@nca-studio/weights-format';
 import type { AliveMasking, NcaConfig, NcaModel, Padding } from '@nca-studio/weights-format';
 
 export interface MatrixCase {
@@ -57,11 +57,53 @@ export function matrixCases(): MatrixCase[] {
   return cases;
 }
 
+/**
+ * The texture model's options (docs/design.md §3.6) crossed with those they meet: the Laplacian on
+ * and off, the bound b (0.6, which the random weights reach, so every clip has work; or none),
+ * no alive mask, every padding, rotation, tanh, the RGBA clamp and both channel counts. Routes
+ * that do not run these yet refuse them (UnsupportedOptionsError), tested beside.
+ */
+export function textureMatrixCases(): MatrixCase[] {
+  const cases: MatrixCase[] = [];
+  for (const padding of PADDINGS) {
+    for (const laplacian of [false, true]) {
+      for (const clip of [null, 0.6]) {
+        for (const [angleName, angle, tanh, clampRgba] of [
+          ['0', 0, false, false],
+          ['0.7rad', 0.7, true, true],
+        ] as const) {
+          for (const channels of CHANNELS) {
+            const config: NcaConfig = {
+              ...DEFAULT_CONFIG,
+              channels,
+              hidden: 24,
+              padding,
+              angle,
+              tanh,
+              aliveMasking: 'none',
+              clampRgba,
+              laplacian,
+              clip,
+              start: 'zeros',
+              display: 'rgb-signed',
+              gridWidth: MATRIX_GRID.width,
+              gridHeight: MATRIX_GRID.height,
+            };
+            const label = `${padding} ${laplacian ? 'laplacian' : 'sobel'} clip=${clip ?? 'none'} angle=${angleName} ${tanh ? 'tanh' : 'linear'} ${clampRgba ? 'clamp' : 'noclamp'} no-mask C=${channels}`;
+            cases.push({ label, config });
+          }
+        }
+      }
+    }
+  }
+  return cases;
+}
+
 /** Seeded random weights, scaled so that one step moves the state by about 0.1..0.5. */
 export function randomModel(config: NcaConfig, seed: number): NcaModel {
   const rng = createRng(seed);
   const uniform = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
-  const inputs = 3 * config.channels;
+  const inputs = perceptionFilters(config) * config.channels;
   return {
     config,
     params: {

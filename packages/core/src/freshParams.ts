@@ -1,12 +1,12 @@
-import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+import { perceptionFilters, type NcaConfig, type NcaParams } from '@nca-studio/weights-format';
 import type { Rng } from './rng.ts';
 
 /**
  * Fresh parameters: glorot-uniform first layer, zero biases, zero last layer (docs/design.md §3.2), so an
  * untrained model leaves every state unchanged.
  */
-export function createParams(config: Pick<NcaConfig, 'channels' | 'hidden'>, rng: Rng): NcaParams {
-  const inputs = 3 * config.channels;
+export function createParams(config: Pick<NcaConfig, 'channels' | 'hidden'> & Partial<Pick<NcaConfig, 'laplacian'>>, rng: Rng): NcaParams {
+  const inputs = perceptionFilters(config) * config.channels;
   const limit = Math.sqrt(6 / (inputs + config.hidden));
   const dense1Weight = new Float32Array(inputs * config.hidden);
   for (let i = 0; i < dense1Weight.length; i++) {

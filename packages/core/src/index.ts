@@ -2,7 +2,7 @@
 // gradient), and everything of `./training/index.ts` (the training algorithm and the fast
 // rollouts, which load no tfjs).
 export * from './training/index.ts';
-export { identityKernel, rotatedKernels, sobelX, sobelY } from './kernels.ts';
+export { identityKernel, laplacianKernel, rotatedKernels, sobelX, sobelY } from './kernels.ts';
 export { padState } from './pad.ts';
 export { perceive } from './perceive.ts';
 export { updateRule } from './updateRule.ts';
@@ -11,6 +11,7 @@ export { aliveMask, countMature } from './aliveMask.ts';
 export { step, run, clampRgba } from './step.ts';
 export { trainingStep } from './trainingStep.ts';
 export { seedState } from './seedState.ts';
+export { refuseTextureOptions, textureOptions, UnsupportedOptionsError } from './stepOptions.ts';
 export { damageDisc } from './damageDiscTensor.ts';
 export { paramsToTensors, tensorsToParams, disposeParams, PARAM_NAMES } from './params.ts';
 export {

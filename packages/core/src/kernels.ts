@@ -22,6 +22,15 @@ export function sobelY(scale: number): Kernel3x3 {
   return [0, 1, 2].map((i) => [0, 1, 2].map((j) => x[j]![i]!)) as unknown as Kernel3x3;
 }
 
+/** The Laplacian of the texture model (docs/design.md §3.6): [[1, 2, 1], [2, -12, 2], [1, 2, 1]] * scale. */
+export function laplacianKernel(scale: number): Kernel3x3 {
+  return [
+    [scale, 2 * scale, scale],
+    [2 * scale, -12 * scale, 2 * scale],
+    [scale, 2 * scale, scale],
+  ];
+}
+
 /**
  * The three filters of docs/design.md §3.1 with the rotation folded in (it is linear in the kernels):
  * [row][column][filter], filters identity, x-gradient, y-gradient.

@@ -3,7 +3,7 @@ import { PARAM_NAMES, paramShapes, type NcaConfig, type NcaParams } from '@nca-s
 
 /** The update rule's weights as tensors (variables while training). */
 export interface CaParams {
-  dense1Weight: tf.Tensor2D; // [3C, hidden]
+  dense1Weight: tf.Tensor2D; // [3C (4C with the Laplacian), hidden]
   dense1Bias: tf.Tensor1D; // [hidden]
   dense2Weight: tf.Tensor2D; // [hidden, C]
   dense2Bias: tf.Tensor1D; // [C]
@@ -12,7 +12,7 @@ export interface CaParams {
 export { PARAM_NAMES };
 
 /** Arrays (as stored in a weights file) to tensors. */
-export function paramsToTensors(params: NcaParams, config: Pick<NcaConfig, 'channels' | 'hidden'>): CaParams {
+export function paramsToTensors(params: NcaParams, config: Pick<NcaConfig, 'channels' | 'hidden'> & Partial<Pick<NcaConfig, 'laplacian'>>): CaParams {
   const shapes = paramShapes(config);
   return Object.fromEntries(PARAM_NAMES.map((name) => [name, tf.tensor(params[name], shapes[name])])) as unknown as CaParams;
 }

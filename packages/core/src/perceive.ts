@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NcaConfig } from '@nca-studio/weights-format';
-import { identityKernel, sobelX, sobelY, type Kernel3x3 } from './kernels.ts';
+import { identityKernel, laplacianKernel, sobelX, sobelY, type Kernel3x3 } from './kernels.ts';
 import { padState } from './pad.ts';
 
 /**
  * docs/design.md §3.1: identity, Sobel-x and Sobel-y cross-correlations of every channel, gradients
- * optionally rotated, concatenated filter-major: [identity c0..C-1, sobel_x c0..C-1, sobel_y c0..C-1].
+ * optionally rotated, concatenated filter-major: [identity c0..C-1, sobel_x c0..C-1, sobel_y c0..C-1],
+ * then the Laplacian's C values where the config has it (§3.6; rotation leaves it unchanged).
  * Built from slices of the padded state (no depthwise conv) so that its gradient exists on
  * every backend, wasm included.
  */
-export function perceive(state: tf.Tensor4D, config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'>): tf.Tensor4D {
+export function perceive(state: tf.Tensor4D, config: Pick<NcaConfig, 'padding' | 'sobelScale' | 'angle'> & Partial<Pick<NcaConfig, 'laplacian'>>): tf.Tensor4D {
   return tf.tidy(() => {
     const padded = padState(state, config.padding);
     const [b, h, w, c] = state.shape;
@@ -21,7 +22,11 @@ export function perceive(state: tf.Tensor4D, config: Pick<NcaConfig, 'padding' |
       const sin = Math.sin(config.angle);
       [gx, gy] = [tf.sub(tf.mul(gx, cos), tf.mul(gy, sin)), tf.add(tf.mul(gx, sin), tf.mul(gy, cos))];
     }
-    return tf.concat([correlate(window, identityKernel()), gx, gy], 3) as tf.Tensor4D;
+    const filters = [correlate(window, identityKernel()), gx, gy];
+    if (config.laplacian) {
+      filters.push(correlate(window, laplacianKernel(config.sobelScale)));
+    }
+    return tf.concat(filters, 3) as tf.Tensor4D;
   });
 }
 

@@ -16,3 +16,11 @@ export function seedArray(grid: GridShape, batch = 1, at?: { x: number; y: numbe
   }
   return data;
 }
+
+/**
+ * The state a run starts from, as the config says (docs/design.md §3.5, §3.6): the seed, or all
+ * zeros for a texture model, whose symmetry only the random fire masks break.
+ */
+export function startArray(config: { start: 'seed' | 'zeros' }, grid: GridShape, batch = 1): Float32Array {
+  return config.start === 'zeros' ? new Float32Array(batch * grid.height * grid.width * grid.channels) : seedArray(grid, batch);
+}

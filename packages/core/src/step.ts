@@ -22,11 +22,18 @@ export function step(state: tf.Tensor4D, params: CaParams, config: NcaConfig, so
     const ds = updateRule(perception, params, config);
     const fire = source.fire ?? fireMask(source.rng, [b, h, w], config.fireRate);
     const updated = stochasticUpdate(state, ds, fire);
-    const post = aliveMask(updated, config);
-    // docs/design.md §3.4: pre- and post-update masks are ANDed.
-    const alive: tf.Tensor4D = pre === null ? post : tf.mul(pre, post);
-    const next = tf.mul(updated, alive);
-    return config.clampRgba ? clampRgba(next as tf.Tensor4D) : (next as tf.Tensor4D);
+    let next: tf.Tensor4D = updated;
+    if (config.aliveMasking !== 'none') {
+      const post = aliveMask(updated, config);
+      // docs/design.md §3.4: pre- and post-update masks are ANDed.
+      const alive: tf.Tensor4D = pre === null ? post : tf.mul(pre, post);
+      next = tf.mul(updated, alive);
+    }
+    // §3.6: the texture model's state stays within its bound.
+    if (config.clip !== null) {
+      next = tf.clipByValue(next, -config.clip, config.clip);
+    }
+    return config.clampRgba ? clampRgba(next) : next;
   });
 }
 

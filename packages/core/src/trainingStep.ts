@@ -5,6 +5,7 @@ import { rotatedKernels } from './kernels.ts';
 import { padState } from './pad.ts';
 import type { CaParams } from './params.ts';
 import { clampRgba } from './step.ts';
+import { refuseTextureOptions } from './stepOptions.ts';
 
 /**
  * The same CA step as `step` with a fixed fire mask, and a hand-written backward pass for
@@ -15,6 +16,7 @@ import { clampRgba } from './step.ts';
  * against autodiff of `step`.
  */
 export function trainingStep(state: tf.Tensor4D, params: CaParams, config: NcaConfig, fire: tf.Tensor4D): tf.Tensor4D {
+  refuseTextureOptions(config, 'trainingStep (the tfjs training route)');
   const c = state.shape[3];
   const order = interleavedOrder(c);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configToJson, DEFAULT_CONFIG, parseConfig, parseGridSize } from './config.ts';
+import { configToJson, DEFAULT_CONFIG, parseConfig, parseGridSize, perceptionFilters, TEXTURE_CONFIG } from './config.ts';
 import type { NcaConfig } from './config.ts';
 import { WeightsFormatError } from './errors.ts';
 
@@ -28,17 +28,45 @@ describe('config', () => {
       aliveThreshold: 0.1,
       aliveMasking: 'pre-post',
       clampRgba: false,
+      laplacian: false,
+      clip: null,
+      start: 'seed',
+      display: 'rgba',
       gridWidth: 72,
       gridHeight: 72,
     });
     expect(Object.isFrozen(DEFAULT_CONFIG)).toBe(true);
   });
 
+  it('has the texture model of the Self-Organising Textures README', () => {
+    expect(TEXTURE_CONFIG).toEqual({
+      channels: 12,
+      hidden: 96,
+      padding: 'wrap',
+      sobelScale: 0.125,
+      angle: 0,
+      tanh: false,
+      fireRate: 0.5,
+      aliveThreshold: 0.1,
+      aliveMasking: 'none',
+      clampRgba: false,
+      laplacian: true,
+      clip: 2,
+      start: 'zeros',
+      display: 'rgb-signed',
+      gridWidth: 128,
+      gridHeight: 128,
+    });
+    expect(parseConfig(configToJson(TEXTURE_CONFIG))).toEqual(TEXTURE_CONFIG);
+    expect(perceptionFilters(TEXTURE_CONFIG)).toBe(4);
+    expect(perceptionFilters(DEFAULT_CONFIG)).toBe(3);
+  });
+
   it('stores snake_case keys in a fixed order', () => {
     expect(JSON.stringify(configToJson(DEFAULT_CONFIG))).toBe(
       '{"channels":16,"hidden":128,"padding":"zero","sobel_scale":0.125,"angle":0,"tanh":false,' +
         '"fire_rate":0.5,"alive_threshold":0.1,"alive_masking":"pre_and_post","clamp_rgba":false,' +
-        '"grid_width":72,"grid_height":72}',
+        '"laplacian":false,"clip":null,"start":"seed","display":"rgba","grid_width":72,"grid_height":72}',
     );
   });
 
@@ -54,6 +82,10 @@ describe('config', () => {
       aliveThreshold: 0,
       aliveMasking: 'post',
       clampRgba: true,
+      laplacian: true,
+      clip: 1.5,
+      start: 'seed',
+      display: 'rgb-signed',
       gridWidth: 64,
       gridHeight: 48,
     };
@@ -79,7 +111,12 @@ describe('config', () => {
     ['fire_rate', 3, /config\.fire_rate must be a number in \[0, 1\], got 3/],
     ['fire_rate', -0.1, /config\.fire_rate/],
     ['alive_threshold', 1.5, /config\.alive_threshold must be a number in \[0, 1\]/],
-    ['alive_masking', 'pre-post', /config\.alive_masking must be one of "pre_and_post", "post"/],
+    ['alive_masking', 'pre-post', /config\.alive_masking must be one of "pre_and_post", "post", "none"/],
+    ['laplacian', 1, /config\.laplacian must be true or false/],
+    ['clip', 0, /config\.clip must be null or a finite number > 0, got 0/],
+    ['clip', 'inf', /config\.clip/],
+    ['start', 'zero', /config\.start must be one of "seed", "zeros", got "zero"/],
+    ['display', 'rgb-signed', /config\.display must be one of "rgba", "rgb_signed"/],
     ['clamp_rgba', 'yes', /config\.clamp_rgba/],
     ['grid_width', 2, /config\.grid_width must be an integer in 3\.\.2048/],
     ['grid_height', 4096, /config\.grid_height/],
@@ -88,6 +125,11 @@ describe('config', () => {
     expect(error.code).toBe('BAD_CONFIG');
     expect(error.message).toMatch(/^m\.safetensors: /);
     expect(error.message).toMatch(message);
+  });
+
+  it('refuses an all-zero start under an alive mask: nothing would ever live', () => {
+    expect(configError({ start: 'zeros' }).message).toMatch(/config\.start "zeros" needs alive_masking "none"/);
+    expect(parseConfig({ start: 'zeros', alive_masking: 'none' }).start).toBe('zeros');
   });
 
   it('refuses unknown keys, so a misspelt field does not silently fall back to its default', () => {

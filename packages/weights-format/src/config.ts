@@ -3,7 +3,14 @@
 import { WeightsFormatError } from './errors.ts';
 
 export type Padding = 'zero' | 'wrap' | 'reflect';
-export type AliveMasking = 'pre-post' | 'post';
+export type AliveMasking = 'pre-post' | 'post' | 'none';
+/** The state a run starts from: one live seed cell in the middle (growing), or all zeros (texture). */
+export type StartState = 'seed' | 'zeros';
+/**
+ * How the state is shown: `rgba`, channels 0..3 as premultiplied colour and alpha (growing);
+ * `rgb-signed`, channels 0..2 as opaque colour `x / 2 + 0.5`, clamped to [0, 1] (texture).
+ */
+export type Display = 'rgba' | 'rgb-signed';
 
 export interface NcaConfig {
   /** C, the state channels per cell: RGBA + hidden. Integer 4..64. */
@@ -22,10 +29,19 @@ export interface NcaConfig {
   fireRate: number;
   /** A cell is alive if the 3x3 max of alpha exceeds this. [0, 1]. */
   aliveThreshold: number;
-  /** Alive mask before and after the update (ANDed), or after only. */
+  /** Alive mask before and after the update (ANDed), after only, or none (every cell lives). */
   aliveMasking: AliveMasking;
   /** Clamp channels 0..3 to [0, 1] after each step. */
   clampRgba: boolean;
+  /** Perception adds the Laplacian [[1,2,1],[2,-12,2],[1,2,1]] x sobelScale: 4C inputs, not 3C. */
+  laplacian: boolean;
+  /**
+   * The texture model's bound b, or null for none: perception and the update clipped to [-b, b],
+   * the hidden layer to [0, b] (a ReLU capped at b), the state to [-b, b] after each step.
+   */
+  clip: number | null;
+  start: StartState;
+  display: Display;
   /** Grid size the model was trained on (and the default to run it on). Integer 3..2048. */
   gridWidth: number;
   gridHeight: number;
@@ -68,12 +84,47 @@ export const DEFAULT_CONFIG: Readonly<NcaConfig> = Object.freeze({
   aliveThreshold: MATURE_ALPHA,
   aliveMasking: 'pre-post',
   clampRgba: false,
+  laplacian: false,
+  clip: null,
+  start: 'seed',
+  display: 'rgba',
   gridWidth: 72,
   gridHeight: 72,
 });
 
-const MASKING_TO_JSON: Record<AliveMasking, string> = { 'pre-post': 'pre_and_post', post: 'post' };
-const MASKING_FROM_JSON: Record<string, AliveMasking> = { pre_and_post: 'pre-post', post: 'post' };
+/**
+ * The texture model of "Self-Organising Textures" (Niklasson et al., Distill 2021), docs/design.md
+ * §3.6: 12 channels, 96 hidden, identity + Sobel + Laplacian perception on a torus, every value
+ * clipped at 2, no alive mask, an all-zero start, RGB shown as x / 2 + 0.5; trained on 128x128.
+ */
+export const TEXTURE_CONFIG: Readonly<NcaConfig> = Object.freeze({
+  channels: 12,
+  hidden: 96,
+  padding: 'wrap',
+  sobelScale: 1 / 8,
+  angle: 0,
+  tanh: false,
+  fireRate: 0.5,
+  aliveThreshold: MATURE_ALPHA,
+  aliveMasking: 'none',
+  clampRgba: false,
+  laplacian: true,
+  clip: 2,
+  start: 'zeros',
+  display: 'rgb-signed',
+  gridWidth: 128,
+  gridHeight: 128,
+});
+
+/** The perception filters a config runs: identity, Sobel x, Sobel y, and the Laplacian if set. */
+export function perceptionFilters(config: Partial<Pick<NcaConfig, 'laplacian'>>): number {
+  return config.laplacian ? 4 : 3;
+}
+
+const MASKING_TO_JSON: Record<AliveMasking, string> = { 'pre-post': 'pre_and_post', post: 'post', none: 'none' };
+const MASKING_FROM_JSON: Record<string, AliveMasking> = { pre_and_post: 'pre-post', post: 'post', none: 'none' };
+const DISPLAY_TO_JSON: Record<Display, string> = { rgba: 'rgba', 'rgb-signed': 'rgb_signed' };
+const DISPLAY_FROM_JSON: Record<string, Display> = { rgba: 'rgba', rgb_signed: 'rgb-signed' };
 
 /** The stored form, snake_case keys in a fixed order (so a file's bytes are reproducible). */
 export function configToJson(config: NcaConfig): Record<string, unknown> {
@@ -88,6 +139,10 @@ export function configToJson(config: NcaConfig): Record<string, unknown> {
     alive_threshold: config.aliveThreshold,
     alive_masking: MASKING_TO_JSON[config.aliveMasking],
     clamp_rgba: config.clampRgba,
+    laplacian: config.laplacian,
+    clip: config.clip,
+    start: config.start,
+    display: DISPLAY_TO_JSON[config.display],
     grid_width: config.gridWidth,
     grid_height: config.gridHeight,
   };
@@ -119,8 +174,12 @@ const FIELDS: { [K in keyof NcaConfig]: [key: string, check: Check, expected: st
   tanh: ['tanh', ...isBoolean],
   fireRate: ['fire_rate', ...numberIn(0, 1)],
   aliveThreshold: ['alive_threshold', ...numberIn(0, 1)],
-  aliveMasking: ['alive_masking', ...oneOf('pre_and_post', 'post')],
+  aliveMasking: ['alive_masking', ...oneOf('pre_and_post', 'post', 'none')],
   clampRgba: ['clamp_rgba', ...isBoolean],
+  laplacian: ['laplacian', ...isBoolean],
+  clip: ['clip', (v) => v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0), 'null or a finite number > 0'],
+  start: ['start', ...oneOf('seed', 'zeros')],
+  display: ['display', ...oneOf('rgba', 'rgb_signed')],
   gridWidth: ['grid_width', ...integerIn(GRID_SIDE.min, GRID_SIDE.max)],
   gridHeight: ['grid_height', ...integerIn(GRID_SIDE.min, GRID_SIDE.max)],
 };
@@ -152,7 +211,11 @@ export function parseConfig(json: unknown, options: { source?: string } = {}): N
     if (!check(value)) {
       throw new WeightsFormatError('BAD_CONFIG', `config.${key} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`, source);
     }
-    config[name] = name === 'aliveMasking' ? MASKING_FROM_JSON[value as string] : value;
+    config[name] = name === 'aliveMasking' ? MASKING_FROM_JSON[value as string] : name === 'display' ? DISPLAY_FROM_JSON[value as string] : value;
+  }
+  // A grid of zeros has no living cell: under an alive mask it stays empty for ever.
+  if (config['start'] === 'zeros' && config['aliveMasking'] !== 'none') {
+    throw new WeightsFormatError('BAD_CONFIG', `config.start "zeros" needs alive_masking "none": an alive mask keeps a grid of zeros empty`, source);
   }
   return config as unknown as NcaConfig;
 }

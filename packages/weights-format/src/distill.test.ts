@@ -127,6 +127,10 @@ describe('importDistill', () => {
       aliveThreshold: 0.1,
       aliveMasking: 'pre-post',
       clampRgba: false,
+      laplacian: false,
+      clip: null,
+      start: 'seed',
+      display: 'rgba',
       gridWidth: 72,
       gridHeight: 72,
     });

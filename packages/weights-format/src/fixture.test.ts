@@ -17,12 +17,14 @@ const node: NodeApis = {
   ...((await import(/* @vite-ignore */ 'node:url' as string)) as Pick<NodeApis, 'fileURLToPath'>),
   env: (globalThis as unknown as { process: { env: NodeApis['env'] } }).process.env,
 };
-const FIXTURE = node.fileURLToPath(
-  new (globalThis as unknown as { URL: new (path: string, base: string) => { href: string } }).URL(
-    './fixtures/tiny.safetensors',
-    (import.meta as unknown as { url: string }).url,
-  ).href,
-);
+const fixturePath = (name: string): string =>
+  node.fileURLToPath(
+    new (globalThis as unknown as { URL: new (path: string, base: string) => { href: string } }).URL(
+      `./fixtures/${name}`,
+      (import.meta as unknown as { url: string }).url,
+    ).href,
+  );
+const FIXTURE = fixturePath('tiny.safetensors');
 
 /** 4 channels, 1 hidden unit, a 2 x 1 target: every value a short binary fraction. */
 function tinyModel(): NcaModel {
@@ -48,6 +50,12 @@ describe('fixtures/tiny.safetensors', () => {
 
   it('reads back as the model it was written from', () => {
     expect(readModel(committed, { source: 'tiny.safetensors' })).toEqual(tinyModel());
+  });
+
+  it('reads the same model from its format_version 1 file (written before the texture model)', () => {
+    const v1 = node.readFileSync(fixturePath('tiny-v1.safetensors'));
+    expect(decodeSafetensors(v1).metadata['format_version']).toBe('1');
+    expect(readModel(v1, { source: 'tiny-v1.safetensors' })).toEqual(tinyModel());
   });
 
   it('has the safetensors layout: 8-byte aligned data, header starting with {', () => {

@@ -207,11 +207,11 @@ describe('malformed files', () => {
       expectRejected(rawFile('{}'), 'WRONG_FORMAT', /has no 'format'/);
     });
 
-    it('format_version "2": VERSION_TOO_NEW naming the supported version', () => {
-      expectRejected(withMetadata('format_version', '2'), 'VERSION_TOO_NEW', /format_version 2 is newer than this reader supports \(1\)/);
+    it('format_version "3": VERSION_TOO_NEW naming the supported version', () => {
+      expectRejected(withMetadata('format_version', '3'), 'VERSION_TOO_NEW', /format_version 3 is newer than this reader supports \(2\)/);
       const error = rejection(() => readModel(withMetadata('format_version', '7')));
-      expect(error.message).toBe('format_version 7 is newer than this reader supports (1); upgrade @nca-studio/weights-format');
-      expectRejected(withMetadata('format_version', '123456789012345678901'), 'VERSION_TOO_NEW', /supports \(1\)/);
+      expect(error.message).toBe('format_version 7 is newer than this reader supports (2); upgrade @nca-studio/weights-format');
+      expectRejected(withMetadata('format_version', '123456789012345678901'), 'VERSION_TOO_NEW', /supports \(2\)/);
     });
 
     it('format_version "abc", "1.0", "-1", "01", missing: BAD_VERSION', () => {

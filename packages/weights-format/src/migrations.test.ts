@@ -47,10 +47,37 @@ describe('migrations', () => {
       aliveThreshold: 0.1,
       aliveMasking: 'pre-post',
       clampRgba: false,
+      laplacian: false,
+      clip: null,
+      start: 'seed',
+      display: 'rgba',
       gridWidth: 40,
       gridHeight: 40,
     });
     expect(model.params).toEqual(params);
+  });
+
+  it('reads a format_version "1" file as before the texture model: no Laplacian, no clip, a seed, RGBA', () => {
+    const { file, params } = version0File({ channel_n: 8, hidden_n: 16 });
+    const v1 = migrate(file, 0, 1);
+    const model = readModel(encodeSafetensors(v1));
+    expect(model.config).toMatchObject({ laplacian: false, clip: null, start: 'seed', display: 'rgba', aliveMasking: 'pre-post' });
+    expect(model.params).toEqual(params);
+    expect(migrate(v1, 1, 2).metadata['format_version']).toBe('2');
+  });
+
+  it('refuses a format_version "1" file that names a version 2 field or value', () => {
+    const { file } = version0File({ channel_n: 8, hidden_n: 16 });
+    const v1 = migrate(file, 0, 1);
+    const withConfig = (change: Record<string, unknown>): Uint8Array => {
+      const config = { ...JSON.parse(v1.metadata['config']!), ...change };
+      return encodeSafetensors({ ...v1, metadata: { ...v1.metadata, config: JSON.stringify(config) } });
+    };
+    expect(() => readModel(withConfig({ laplacian: true }), { source: 'old.safetensors' })).toThrow(
+      /^old\.safetensors: config has 'laplacian', a format_version 2 field, in a format_version 1 file$/,
+    );
+    expect(() => readModel(withConfig({ clip: 2 }))).toThrow(/'clip', a format_version 2 field/);
+    expect(() => readModel(withConfig({ alive_masking: 'none' }))).toThrow(/alive_masking "none" is format_version 2/);
   });
 
   it('does not change the file it migrates', () => {

@@ -58,9 +58,40 @@ function v0ToV1(file: SafetensorsFile, source: string | undefined): SafetensorsF
   return { metadata: { ...file.metadata, format_version: '1', config: JSON.stringify(config) }, tensors };
 }
 
+/**
+ * Version 1, before the texture model: the perception had no Laplacian, nothing was clipped, a run
+ * started from one seed, the state was shown as RGBA, and alive_masking had no "none". Its files
+ * read with exactly that behaviour; a version 1 file naming a later field or value is refused.
+ */
+const V1_FIXED = { laplacian: false, clip: null, start: 'seed', display: 'rgba' };
+
+function v1ToV2(file: SafetensorsFile, source: string | undefined): SafetensorsFile {
+  let old: unknown;
+  try {
+    old = JSON.parse(file.metadata['config'] ?? '{}');
+  } catch {
+    // parseConfig's reader names the problem after the migration; nothing to pin here.
+    return { metadata: { ...file.metadata, format_version: '2' }, tensors: file.tensors };
+  }
+  if (typeof old !== 'object' || old === null || Array.isArray(old)) {
+    return { metadata: { ...file.metadata, format_version: '2' }, tensors: file.tensors };
+  }
+  const stored = old as Record<string, unknown>;
+  for (const key of Object.keys(V1_FIXED)) {
+    if (Object.hasOwn(stored, key)) {
+      throw new WeightsFormatError('BAD_CONFIG', `config has '${key}', a format_version 2 field, in a format_version 1 file`, source);
+    }
+  }
+  if (stored['alive_masking'] === 'none') {
+    throw new WeightsFormatError('BAD_CONFIG', `config.alive_masking "none" is format_version 2, in a format_version 1 file`, source);
+  }
+  return { metadata: { ...file.metadata, format_version: '2', config: JSON.stringify({ ...stored, ...V1_FIXED }) }, tensors: file.tensors };
+}
+
 /** MIGRATIONS[v] takes a file from version v to v + 1. */
 export const MIGRATIONS: readonly Migration[] = [
   { from: 0, to: 1, summary: 'v0 config keys (channel_n, hidden_n, grid_size) and tensor names (w1, b1, w2, b2)', migrate: v0ToV1 },
+  { from: 1, to: 2, summary: 'the texture model: laplacian, clip, start, display, alive_masking "none" (v1 files: none of them)', migrate: v1ToV2 },
 ];
 
 /**

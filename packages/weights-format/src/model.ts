@@ -1,7 +1,7 @@
 // The NCA weights file (docs/design.md §5): a safetensors container whose metadata names the
 // format, its version and the config, and whose tensors are the update rule's two dense layers,
 // optionally with the training target.
-import { configToJson, parseConfig, validateConfig } from './config.ts';
+import { configToJson, parseConfig, perceptionFilters, validateConfig } from './config.ts';
 import type { NcaConfig } from './config.ts';
 import { WeightsFormatError } from './errors.ts';
 import { isCount, isPlainObject } from './json.ts';
@@ -13,11 +13,11 @@ import { bytesToFloat32, dequantizeUint8, float16BytesToFloat32, float32ToBytes,
 import type { Quantization } from './tensor-data.ts';
 
 export const FORMAT_NAME = 'nca-weights';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export type WeightsDType = 'float32' | 'float16' | 'uint8';
 
-/** Row-major. dense1.weight [3C, hidden], dense1.bias [hidden], dense2.weight [hidden, C], dense2.bias [C]. */
+/** Row-major. dense1.weight [3C (4C with the Laplacian), hidden], dense1.bias [hidden], dense2.weight [hidden, C], dense2.bias [C]. */
 export interface NcaParams {
   dense1Weight: Float32Array;
   dense1Bias: Float32Array;
@@ -58,10 +58,12 @@ export const PARAM_NAMES = ['dense1Weight', 'dense1Bias', 'dense2Weight', 'dense
 
 export type ParamName = (typeof PARAM_NAMES)[number];
 
-/** Each parameter's shape for a config: the perception (3C) to hidden to the update (C). */
-export function paramShapes(config: Pick<NcaConfig, 'channels' | 'hidden'>): Record<ParamName, [number] | [number, number]> {
+/** Each parameter's shape for a config: the perception (3C, or 4C) to hidden to the update (C). */
+export function paramShapes(
+  config: Pick<NcaConfig, 'channels' | 'hidden'> & Partial<Pick<NcaConfig, 'laplacian'>>,
+): Record<ParamName, [number] | [number, number]> {
   const { channels: c, hidden: h } = config;
-  return { dense1Weight: [3 * c, h], dense1Bias: [h], dense2Weight: [h, c], dense2Bias: [c] };
+  return { dense1Weight: [perceptionFilters(config) * c, h], dense1Bias: [h], dense2Weight: [h, c], dense2Bias: [c] };
 }
 
 const STORED_NAMES: Record<ParamName, string> = {
@@ -72,13 +74,15 @@ const STORED_NAMES: Record<ParamName, string> = {
 };
 
 /** The stored tensor name of each parameter and its shape for a config. */
-function paramTensors(config: Pick<NcaConfig, 'channels' | 'hidden'>): { name: string; key: ParamName; shape: number[] }[] {
+function paramTensors(
+  config: Pick<NcaConfig, 'channels' | 'hidden'> & Partial<Pick<NcaConfig, 'laplacian'>>,
+): { name: string; key: ParamName; shape: number[] }[] {
   const shapes = paramShapes(config);
   return PARAM_NAMES.map((key) => ({ name: STORED_NAMES[key], key, shape: shapes[key] }));
 }
 
 /** 3C * hidden + hidden + hidden * C + C: 8336 for the default 16 channels, 128 hidden. */
-export function parameterCount(config: Pick<NcaConfig, 'channels' | 'hidden'>): number {
+export function parameterCount(config: Pick<NcaConfig, 'channels' | 'hidden'> & Partial<Pick<NcaConfig, 'laplacian'>>): number {
   return paramTensors(config).reduce((sum, { shape }) => sum + shape.reduce((a, b) => a * b, 1), 0);
 }
 

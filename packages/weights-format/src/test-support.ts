@@ -1,3 +1,4 @@
+import { zlibSync } from 'fflate';
 // Shared by the tests only (left out of the build): a seeded PRNG and small models.
 import { DEFAULT_CONFIG } from './config.ts';
 import type { NcaConfig } from './config.ts';
@@ -111,4 +112,60 @@ export function smallCheckpoint(seed = 1): Checkpoint {
     resumptions: [],
     route: 'kernel',
   };
+}
+
+const CRC = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) {
+    c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return c >>> 0;
+});
+
+function chunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, body.length);
+  out.set(
+    [...type].map((ch) => ch.charCodeAt(0)),
+    4,
+  );
+  out.set(body, 8);
+  let c = 0xffffffff;
+  for (const byte of out.subarray(4, 8 + body.length)) {
+    c = CRC[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  }
+  view.setUint32(8 + body.length, (c ^ 0xffffffff) >>> 0);
+  return out;
+}
+
+/** A PNG writer for the tests: row y filtered with filters[y % filters.length] (0 none .. 4 Paeth). */
+export function encodePng(width: number, height: number, data: Uint8Array, filters: number[] = [0], colour = 6): Uint8Array {
+  const stride = width * 4;
+  const raw = new Uint8Array((stride + 1) * height);
+  const at = (x: number, y: number): number => (x < 0 || y < 0 ? 0 : data[y * stride + x]!);
+  for (let y = 0; y < height; y++) {
+    const filter = filters[y % filters.length]!;
+    raw[y * (stride + 1)] = filter;
+    for (let i = 0; i < stride; i++) {
+      const [a, b, c] = [at(i - 4, y), at(i, y - 1), at(i - 4, y - 1)];
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const predictor = [0, a, b, (a + b) >> 1, paeth][filter]!;
+      raw[y * (stride + 1) + 1 + i] = (at(i, y) - predictor) & 0xff;
+    }
+  }
+  const header = new Uint8Array(13);
+  new DataView(header.buffer).setUint32(0, width);
+  new DataView(header.buffer).setUint32(4, height);
+  header.set([8, colour, 0, 0, 0], 8);
+  const parts = [
+    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+    chunk('IHDR', header),
+    chunk('IDAT', zlibSync(raw)),
+    chunk('IEND', new Uint8Array()),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
 }

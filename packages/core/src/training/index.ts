@@ -32,7 +32,7 @@ export { requestRolloutDevice } from '../webgpu/gpu.ts';
 export { createParams } from '../freshParams.ts';
 export { createRng } from '../rng.ts';
 export { drawFire } from '../fireDraw.ts';
-export { seedArray } from '../seed.ts';
+export { seedArray, startArray } from '../seed.ts';
 export { eraseDisc, insideDisc, randomCentre, randomDisc } from '../damageDisc.ts';
 
 export type { AdamState } from './adam.ts';

@@ -4,6 +4,7 @@ import { rotatedKernels } from '../kernels.ts';
 import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { ROLLOUT_RELAXED_WASM_BASE64, ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
+import { refuseTextureOptions } from '../stepOptions.ts';
 
 // The part of the WebAssembly JS API used here: it is a global in Node and in every browser,
 // but core builds against ES2022 alone (no DOM or Node types).
@@ -126,6 +127,7 @@ export class RolloutKernel {
 
   private rollout(task: GradientTask, storeHidden: boolean, forwardOnly: boolean): GradientResult {
     const { config, count, steps } = task;
+    refuseTextureOptions(config, 'the rollout kernel (wasm)');
     const c = config.channels;
     const hidden = config.hidden;
     const cells = config.gridHeight * config.gridWidth;

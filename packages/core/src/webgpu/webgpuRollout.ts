@@ -5,6 +5,7 @@ import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { BUFFER_USAGE, MAP_READ, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from './gpu.ts';
 import { sampleLosses } from '../training/sampleLoss.ts';
 import { CELLS_PER_WORKGROUP, rolloutShader } from './rolloutShader.ts';
+import { refuseTextureOptions } from '../stepOptions.ts';
 
 export type WebgpuRolloutErrorCode = 'WEBGPU_SHADER' | 'WEBGPU_LIMIT' | 'WEBGPU_MEMORY' | 'WEBGPU_LOST';
 
@@ -84,6 +85,7 @@ export class WebgpuRollout {
   }
 
   async gradient(task: GradientTask): Promise<GradientResult> {
+    refuseTextureOptions(task.config, 'the WebGPU rollout');
     const { config, count, steps } = task;
     if (config.channels !== this.channels || config.hidden !== this.hidden) {
       throw new Error(`this WebgpuRollout is compiled for ${this.channels} channels and hidden ${this.hidden}, not ${config.channels} and ${config.hidden}`);
