@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The system packages the tests need, installed when missing (never a browser download):
 # Debian's Chromium for the browser end-to-end tests, Mesa's software Vulkan driver (lavapipe)
-# so the WebGPU tests run for real without a GPU, and PyTorch (python3-torch) so the PyTorch
-# interop test loads our exported models in PyTorch itself. Dawn rejects Debian 12's own
+# so the WebGPU tests run for real without a GPU, PyTorch (python3-torch) so the PyTorch
+# interop test loads our exported models in PyTorch itself, and Pillow (python3-pil), which the
+# texture article's independent NumPy runner (../shared) imports. Dawn rejects Debian 12's own
 # Mesa 22.3, so lavapipe comes from the release's backports, on the mirror this machine's apt
 # sources already use. As root it installs; otherwise it prints the commands and exits 1.
 set -euo pipefail
@@ -17,9 +18,10 @@ if [ -z "$mesa_version" ] || [ "${mesa_version%%.*}" -lt 24 ] || [ -z "$(ldconfi
 fi
 
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing+=(python3-torch)
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || missing+=(python3-pil)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "test setup: chromium, lavapipe and python3-torch are installed"
+  echo "test setup: chromium, lavapipe, python3-torch and python3-pil are installed"
   exit 0
 fi
 
@@ -51,6 +53,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "test setup: missing ${missing[*]}; as root, run:" >&2
   case " ${missing[*]} " in *" chromium "*) echo "  apt-get update && apt-get install -y chromium" >&2 ;; esac
   case " ${missing[*]} " in *" python3-torch "*) echo "  apt-get update && apt-get install -y python3-torch" >&2 ;; esac
+  case " ${missing[*]} " in *" python3-pil "*) echo "  apt-get update && apt-get install -y python3-pil" >&2 ;; esac
   case " ${missing[*]} " in *" lavapipe "*)
     has_backports || echo "  add the ${backports} suite to your Debian apt source, then apt-get update" >&2
     echo "  apt-get install -y -t ${backports} mesa-vulkan-drivers libvulkan1" >&2 ;;
@@ -75,5 +78,6 @@ echo "test setup: installing ${missing[*]}"
 apt-get update -qq
 case " ${missing[*]} " in *" chromium "*) apt-get install -y -qq chromium >/dev/null ;; esac
 case " ${missing[*]} " in *" python3-torch "*) apt-get install -y -qq python3-torch >/dev/null ;; esac
+case " ${missing[*]} " in *" python3-pil "*) apt-get install -y -qq python3-pil >/dev/null ;; esac
 case " ${missing[*]} " in *" lavapipe "*) apt-get install -y -qq -t "$backports" mesa-vulkan-drivers libvulkan1 >/dev/null ;; esac
 echo "test setup: done"

@@ -385,7 +385,11 @@ describe('nca loads only what the command needs', () => {
     expect(loads('inspect', run)).toEqual({ code: 0, tfjs: false, sharp: false });
   });
 
-  it('render loads both (the probe sees them)', () => {
-    expect(loads('render', lizard, '--steps', '2', '--png', join(dir, 'probe.png'))).toEqual({ code: 0, tfjs: true, sharp: true });
+  it('render loads tfjs, not sharp: its PNG and GIF writers need no image library (the probe sees it)', () => {
+    expect(loads('render', lizard, '--steps', '2', '--png', join(dir, 'probe.png'), '--gif', join(dir, 'probe.gif'))).toEqual({
+      code: 0,
+      tfjs: true,
+      sharp: false,
+    });
   });
 });

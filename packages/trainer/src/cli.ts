@@ -148,11 +148,16 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   program
     .command('convert')
-    .description('convert a model between formats: --from distill|torch into an NCA weights file, --to torch from one, or --quantize u8|f16 into a smaller one')
-    .argument('<input>', 'the model to convert (with --all: a folder of them)')
-    .argument('<output>', 'the file to write: .safetensors, or with --to torch .pt or .safetensors (with --all: a folder)')
+    .description(
+      'convert a model between formats: --from distill|distill-textures|torch into NCA weights files, --to torch from one, or --quantize u8|f16 into a smaller one',
+    )
+    .argument('<input>', 'the model to convert (with --all: a folder of them; with --from distill-textures: models.json)')
+    .argument('<output>', 'the file to write: .safetensors, or with --to torch .pt or .safetensors (with --all or --from distill-textures: a folder)')
     .addOption(
-      new Option('--from <format>', 'format of the input (a Distill .json, or a PyTorch notebook state dict .pt / .safetensors)').choices([...CONVERT_FORMATS]),
+      new Option(
+        '--from <format>',
+        "format of the input (a Distill .json, the texture article's models.json, or a PyTorch notebook state dict .pt / .safetensors)",
+      ).choices([...CONVERT_FORMATS]),
     )
     .addOption(new Option('--to <format>', "write an NCA weights file as the PyTorch notebook's state dict").choices([...EXPORT_FORMATS]).conflicts('from'))
     .option('--all', 'convert every *.json of the INPUT folder into the OUTPUT folder, with an index.json manifest (--from distill)')

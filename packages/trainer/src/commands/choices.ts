@@ -1,8 +1,8 @@
 // The values the CLI offers and reads for its flags, apart from the commands that use them,
 // so parsing the flags imports no command.
 
-/** `nca convert --from`: a Distill .json, or the PyTorch notebook's state dict. */
-export const CONVERT_FORMATS = ['distill', 'torch'] as const;
+/** `nca convert --from`: a Distill .json, the texture article's models.json, or the PyTorch notebook's state dict. */
+export const CONVERT_FORMATS = ['distill', 'distill-textures', 'torch'] as const;
 export type ConvertFormat = (typeof CONVERT_FORMATS)[number];
 
 /** `nca convert --to`: the PyTorch notebook's state dict. */

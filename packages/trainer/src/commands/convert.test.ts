@@ -61,6 +61,10 @@ describe('convert --from distill', () => {
       aliveThreshold: 0.1,
       aliveMasking: 'pre-post',
       clampRgba: false,
+      laplacian: false,
+      clip: null,
+      start: 'seed',
+      display: 'rgba',
       gridWidth: 72,
       gridHeight: 72,
     });
@@ -153,6 +157,20 @@ describe('convert --all', () => {
   it('fails on a folder without models, and on a missing folder', async () => {
     await expect(convertFolder({ from: 'distill', inputDir: join(dir, 'out'), outputDir: join(dir, 'none') })).rejects.toThrow(/no \*\.json files in/);
     await expect(convertFolder({ from: 'distill', inputDir: join(dir, 'nowhere'), outputDir: join(dir, 'none') })).rejects.toThrow(/input folder not found/);
+  });
+});
+
+describe('convert --from distill-textures', () => {
+  it('refuses a file that is not the texture models, --all, and a missing file, each with exit 2 and one line', async () => {
+    const notJson = await nca('convert', '--from', 'distill-textures', join(dir, 'broken.json'), join(dir, 'tex'));
+    expect([notJson.code, notJson.err]).toEqual([2, [`nca: ${join(dir, 'broken.json')}: not a Distill texture models file: the file is not JSON`]]);
+    const growing = await nca('convert', '--from', 'distill-textures', join(dir, 'mine.json'), join(dir, 'tex'));
+    expect(growing.code).toBe(2);
+    expect(growing.err.join('\n')).toMatch(/not a Distill texture models file: expected a JSON object with model_names and layers, got an array of 2/);
+    const all = await nca('convert', '--from', 'distill-textures', '--all', join(dir, 'models'), join(dir, 'tex'));
+    expect([all.code, all.err]).toEqual([2, ['nca: --from distill-textures reads one models.json, which holds every model; drop --all']]);
+    const missing = await nca('convert', '--from', 'distill-textures', join(dir, 'nowhere.json'), join(dir, 'tex'));
+    expect(missing.err).toEqual([`nca: input file not found: ${join(dir, 'nowhere.json')}`]);
   });
 });
 

@@ -174,6 +174,9 @@ export async function convert(request: ConvertRequest): Promise<ConvertSummary> 
   if (!CONVERT_FORMATS.includes(request.from)) {
     throw new NcaError('BAD_FLAG', `--from ${JSON.stringify(request.from)}: the formats are ${CONVERT_FORMATS.join(', ')}`);
   }
+  if (request.from === 'distill-textures') {
+    throw new NcaError('BAD_FLAG', '--from distill-textures converts a models.json into a folder (nca convert --from distill-textures models.json DIR)');
+  }
   const { model, entry } = request.from === 'torch' ? { model: await readTorchFile(request.input), entry: null } : await readDistillFile(request.input);
   const bytes = writeModel(model, { dtype: request.dtype ?? 'float32' });
   await writeFileAtomic(request.output, bytes);
@@ -353,6 +356,11 @@ export async function convertCommand(input: string, output: string, flags: Conve
       throw new NcaError('BAD_FLAG', '--all converts a folder of Distill models (--from distill)');
     }
     io.log(formatQuantization(await quantize({ input, output, form: flags.quantize })));
+  } else if (flags.from === 'distill-textures') {
+    if (flags.all) {
+      throw new NcaError('BAD_FLAG', '--from distill-textures reads one models.json, which holds every model; drop --all');
+    }
+    await (await import('./convertTextures.ts')).convertTextures({ input, outputDir: output, dtype }, io);
   } else if (flags.all) {
     if (flags.from !== 'distill') {
       throw new NcaError('BAD_FLAG', '--all converts a folder of Distill models (--from distill)');
