@@ -259,7 +259,7 @@ describe("the conformance matrix grown by the texture model's options (docs/desi
     expect(maxAbsDifference(laplacianRandom, reference)).toBeGreaterThan(1e-3);
   });
 
-  it('the routes that do not run the options yet refuse them by name, before any work', async () => {
+  it('trainingStep, which does not run the options yet, refuses them by name before any work', () => {
     const { config } = cases.find((c) => c.config.laplacian && c.config.clip !== null)!;
     const model = randomModel(config, 5);
     const shape: [number, number, number, number] = [1, config.gridHeight, config.gridWidth, config.channels];
@@ -272,10 +272,60 @@ describe("the conformance matrix grown by the texture model's options (docs/desi
     );
     tf.dispose([state, fire]);
     disposeParams(params);
-    const kernel = await RolloutKernel.load('simd');
-    expect(() => kernelRun(kernel, model, new Float32Array(config.gridWidth * config.gridHeight * config.channels), 1, 4, createRng(1))).toThrow(
-      /the rollout kernel \(wasm\) does not run the texture model's laplacian/,
+  });
+
+  describe('the rollout kernel (wasm, both builds) on the texture cases', () => {
+    let kernels: RolloutKernel[];
+    beforeAll(async () => {
+      kernels = [await RolloutKernel.load('simd'), await RolloutKernel.load('relaxed-simd')];
+    });
+
+    it.each(cases.map((c, i) => [c.label, c, i] as const))(
+      '%s: final states = oracle; gradient of a loss given as d(loss)/d(final) = autodiff through step, over 4 steps',
+      (_, { config }, i) => {
+        const { task, model, starts, masks } = matrixTask(config, 100 + i);
+        const cells = config.gridWidth * config.gridHeight;
+        const rng = createRng(14000 + i);
+        const finalGrad = Float32Array.from({ length: 2 * cells * config.channels }, () => rng.next() * 2 - 1);
+        // Autodiff of sum(final * finalGrad) through core's step, the same fire masks.
+        const reference = tf.tidy(() => {
+          const params = paramsToTensors(model.params, config);
+          const start = tf.tensor4d(task.states, [2, config.gridHeight, config.gridWidth, config.channels]);
+          const weights = tf.tensor4d(finalGrad, start.shape);
+          const fires = [0, 1, 2, 3].map((s) =>
+            tf.tensor4d(Float32Array.from(task.fire.subarray(s * 2 * cells, (s + 1) * 2 * cells)), [2, config.gridHeight, config.gridWidth, 1]),
+          );
+          const loss = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, e: tf.Tensor): tf.Scalar => {
+            const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: d as tf.Tensor2D, dense2Bias: e as tf.Tensor1D };
+            const final = fires.reduce((state, fire) => step(state, p, config, { fire }), start);
+            return tf.sum(tf.mul(final, weights));
+          };
+          return tf
+            .grads(loss)([params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias])
+            .map((g) => new Float32Array(g.dataSync()));
+        });
+        for (const kernel of kernels) {
+          for (const storeHidden of [true, false]) {
+            const result = kernel.gradient({ ...task, finalGrad }, { storeHidden });
+            expectSameRollout(result, { grads: reference, losses: new Float32Array(2), final: result.final }, { config, model, starts, masks });
+          }
+        }
+      },
     );
+
+    it.each(cases.map((c, i) => [c.label, c, i] as const))('%s: the forward pass alone (kernelRun) = core run with step, over 9 steps', (_, { config }, i) => {
+      const model = randomModel(config, 16000 + i);
+      const batch = Float32Array.from([...randomState(config, 17000 + i), ...randomState(config, 18000 + i)]);
+      const params = paramsToTensors(model.params, config);
+      const start = tf.tensor4d(batch, [2, config.gridHeight, config.gridWidth, config.channels]);
+      const reference = run(start, params, config, 9, createRng(19000 + i));
+      const expected = new Float32Array(reference.dataSync());
+      tf.dispose([start, reference]);
+      disposeParams(params);
+      for (const kernel of kernels) {
+        expect(maxAbsDifference(kernelRun(kernel, model, batch, 2, 9, createRng(19000 + i)).states, expected), kernel.variant).toBeLessThanOrEqual(TOLERANCE);
+      }
+    });
   });
 });
 

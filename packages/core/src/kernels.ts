@@ -35,6 +35,15 @@ export function laplacianKernel(scale: number): Kernel3x3 {
  * The three filters of docs/design.md §3.1 with the rotation folded in (it is linear in the kernels):
  * [row][column][filter], filters identity, x-gradient, y-gradient.
  */
+/**
+ * Every perception filter of a config for the rollout kernel: [row][column][filter] with four
+ * filters, the rotated three of `rotatedKernels` and the Laplacian (zeros where the config has none).
+ */
+export function perceptionKernels(config: { sobelScale: number; angle: number; laplacian?: boolean }): number[][][] {
+  const lap = laplacianKernel(config.sobelScale);
+  return rotatedKernels(config).map((row, i) => row.map((taps, j) => [...taps, config.laplacian ? lap[i]![j]! : 0]));
+}
+
 export function rotatedKernels(config: { sobelScale: number; angle: number }): number[][][] {
   const kx = sobelX(config.sobelScale);
   const ky = sobelY(config.sobelScale);

@@ -24,9 +24,9 @@ describe("the rollouts' binary interface", () => {
     );
     const view = new DataView(into);
     expect(view.getInt32(256, true)).toBe(0);
-    expect(view.getFloat32(256 + 4 * 13, true)).toBe(0.25);
+    expect(view.getFloat32(256 + 4 * 15, true)).toBe(0.25);
     expect(view.getUint32(256 + 4 * 28, true)).toBe(28);
-    expect(fieldBytes(TASK_FIELDS)).toBe(124);
+    expect(fieldBytes(TASK_FIELDS)).toBe(140);
   });
 
   it('declares the WGSL struct and the C assertions from the same table', () => {
@@ -35,8 +35,8 @@ describe("the rollouts' binary interface", () => {
     );
     const asserts = cLayoutAsserts('Task', TASK_FIELDS).trim().split('\n');
     expect(asserts).toHaveLength(TASK_FIELDS.length + 1);
-    expect(asserts[12]).toBe('_Static_assert(__builtin_offsetof(Task, threshold) == 48, "Task.threshold is not at byte 48 as rolloutLayout.ts says");');
-    expect(asserts.at(-1)).toContain('sizeof(Task) == 124');
+    expect(asserts[14]).toBe('_Static_assert(__builtin_offsetof(Task, threshold) == 56, "Task.threshold is not at byte 56 as rolloutLayout.ts says");');
+    expect(asserts.at(-1)).toContain('sizeof(Task) == 140');
   });
 
   it('lays a row of work out as [P 1], dH, [H 1], dZ, dP', () => {

@@ -18,6 +18,11 @@ export interface GradientTask {
   overflowWeight: number;
   /** Weight of the outside penalty (0: none): like the overflow penalty, in the gradient only. */
   outsideWeight: number;
+  /**
+   * d(loss)/d(final state) [count, H, W, C] from a loss computed outside the rollout (a texture's):
+   * where given it replaces the target loss and the penalties, and `losses` are 0.
+   */
+  finalGrad?: Float32Array;
 }
 
 export interface GradientResult {

@@ -14,14 +14,18 @@ typedef struct {
   int32_t count, height, width, channels, hidden, steps;
   int32_t padding;  // 0 zero, 1 wrap, 2 reflect
   int32_t tanh, prePost, clamp;
+  int32_t noMask;       // alive_masking "none": every cell lives (the texture model)
+  int32_t filters;      // 3, or 4 with the Laplacian
   int32_t storeHidden;  // keep the forward pass's hidden layer for the backward pass, memory permitting
   int32_t forwardOnly;  // run the steps and the loss only: two state buffers, no history, no gradient
   float threshold;
   float lossScale;      // d(loss)/d(rgba) = lossScale * (x - target)
   float overflowScale;  // d(penalty)/dx = overflowScale * (x - clip(x, -1, 1))
   float outsideScale;   // d(penalty)/dx = outsideScale * x where the target's alpha is 0
-  const float *kernel;  // [3][3][3]: row, column, filter (identity, x-gradient, y-gradient)
-  const float *w1, *b1, *w2, *b2;  // [3C][hidden] (row f*C + c), [hidden], [hidden][C], [C]
+  float bound;          // the texture model's clip b (docs/design.md §3.6), or 0 for none
+  const float *kernel;  // [3][3][4]: row, column, filter (identity, x-gradient, y-gradient, Laplacian)
+  const float *w1, *b1, *w2, *b2;  // [FC][hidden] (row f*C + c), [hidden], [hidden][C], [C]
+  const float *finalGrad;  // [count][cells][C]: d(loss)/d(final state) from the host, or 0 for the built-in loss
   const float *states;  // [count][cells][C] starting states
   const uint8_t *fire;  // [steps][count][cells]
   const float *target;  // [cells][4]
@@ -116,8 +120,8 @@ static uint32_t align16(uint32_t n) { return (n + 15u) & ~15u; }
 
 // Lays out Work in `at` (or only sums its size when `at` is null). A forward-only rollout keeps
 // one step's slots (`steps` 1): it alternates between two state buffers.
-static uint32_t layout(Work *wk, uint8_t *at, int cells, int c, int hidden, int steps) {
-  int kp = round8(3 * c), hp = round8(hidden), cp = round8(c);
+static uint32_t layout(Work *wk, uint8_t *at, int cells, int c, int filters, int hidden, int steps) {
+  int kp = round8(filters * c), hp = round8(hidden), cp = round8(c);
   uint32_t off = 0;
 #define TAKE(field, type, n)                                   \
   do {                                                         \
@@ -167,9 +171,19 @@ static uint32_t layout(Work *wk, uint8_t *at, int cells, int c, int hidden, int 
 // The slots a rollout keeps: every step's for the backward pass, one for a forward-only run.
 static int slots(int steps, int forwardOnly) { return forwardOnly ? 1 : steps; }
 
-__attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int cells, int c, int hidden, int steps, int forwardOnly) {
+__attribute__((export_name("nca_scratch_bytes"))) uint32_t nca_scratch_bytes(int cells, int c, int filters, int hidden, int steps, int forwardOnly) {
   Work wk;
-  return layout(&wk, 0, cells, c, hidden, slots(steps, forwardOnly));
+  return layout(&wk, 0, cells, c, filters, hidden, slots(steps, forwardOnly));
+}
+
+// The texture model's clip to [-b, b]; b = 0 means none.
+static float bounded(float v, float b) {
+  return b > 0.0f ? (v < -b ? -b : v > b ? b : v) : v;
+}
+
+// Whether the clip to [-b, b] lets a gradient through at v (the reference's clipByValue: inclusive).
+static int within(float v, float b) {
+  return b <= 0.0f || (v >= -b && v <= b);
 }
 
 // exp(x) for x <= 88: 2^n e^r with |r| <= ln2 / 2 and a degree-6 polynomial (error ~1e-7).
@@ -268,21 +282,42 @@ static void perceive_rows(const Task *t, const Work *wk, const float *state, int
         continue;
       }
       const float *v = state + nb[k] * c;
-      float k0 = t->kernel[k * 3], k1 = t->kernel[k * 3 + 1], k2 = t->kernel[k * 3 + 2];
+      float k0 = t->kernel[k * 4], k1 = t->kernel[k * 4 + 1], k2 = t->kernel[k * 4 + 2], k3 = t->kernel[k * 4 + 3];
       for (int ch = 0; ch < c; ch++) {
         p[ch] += k0 * v[ch];
         p[c + ch] += k1 * v[ch];
         p[2 * c + ch] += k2 * v[ch];
       }
+      if (t->filters == 4) {
+        for (int ch = 0; ch < c; ch++) {
+          p[3 * c + ch] += k3 * v[ch];
+        }
+      }
+    }
+    if (t->bound > 0.0f) {
+      for (int q = 0; q < t->filters * c; q++) {
+        p[q] = bounded(p[q], t->bound);
+      }
     }
   }
 }
 
-// The update rule on a chunk: wk->h = relu(P W1 + b1), wk->z = H W2 + b2 (before any tanh).
-static void update_rows(const Work *wk, int n) {
+// The update rule on a chunk: wk->h = relu(P W1 + b1) (capped at b), wk->z = H W2 + b2 (before
+// any tanh and clip).
+static void update_rows(const Task *t, const Work *wk, int n) {
   int rows = (n + 3) & ~3;
   matmul(rows, wk->kp, wk->hp, wk->p, wk->w1p, wk->b1p, wk->h, 1);
+  if (t->bound > 0.0f) {
+    for (int i = 0; i < rows * wk->hp; i++) {
+      wk->h[i] = wk->h[i] > t->bound ? t->bound : wk->h[i];
+    }
+  }
   matmul(rows, wk->hp, wk->cp, wk->h, wk->w2p, wk->b2p, wk->z, 0);
+}
+
+// The update a row applies: tanh if the config says so, then the clip.
+static float update_of(const Task *t, float z) {
+  return bounded(t->tanh ? tanh_f(z) : z, t->bound);
 }
 
 // Room for `rows` more stored hidden rows, growing the memory when needed; 0 when it cannot.
@@ -342,12 +377,12 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
         wk->rows[r] = wk->active[first + r];
       }
       TIMED(PASS_PERCEIVE, perceive_rows(t, wk, x, n));
-      TIMED(PASS_UPDATE_FORWARD, update_rows(wk, n));
+      TIMED(PASS_UPDATE_FORWARD, update_rows(t, wk, n));
       for (int r = 0; r < n; r++) {
         float *ur = u + wk->rows[r] * c;
         const float *z = wk->z + r * wk->cp;
         for (int ch = 0; ch < c; ch++) {
-          ur[ch] += t->tanh ? tanh_f(z[ch]) : z[ch];
+          ur[ch] += update_of(t, z[ch]);
         }
         if (store) {
           float *kept = wk->hidden + (uint64_t)wk->hiddenRows * (hp + wk->cp);
@@ -363,7 +398,13 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
       }
     }
     double started = now();
-    alive(t, wk, u, m);
+    if (t->noMask) {
+      for (int cell = 0; cell < cells; cell++) {
+        m[cell] = 1;
+      }
+    } else {
+      alive(t, wk, u, m);
+    }
     for (int cell = 0; cell < cells; cell++) {
       if (t->prePost) {
         m[cell] &= wk->pre[cell];
@@ -372,7 +413,7 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
       float *ur = u + cell * c;
       for (int ch = 0; ch < c; ch++) {
         // Multiplied, not assigned: a NaN stays NaN, as in the reference.
-        ur[ch] *= keep;
+        ur[ch] = bounded(ur[ch] * keep, t->bound);
       }
       if (t->clamp) {
         for (int ch = 0; ch < 4; ch++) {
@@ -400,7 +441,7 @@ static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
     }
     for (int ch = 0; ch < c; ch++) {
       float v = x[cell * c + ch];
-      int pass = !t->clamp || ch >= 4 || (v >= 0.0f && v <= 1.0f);
+      int pass = within(v, t->bound) && (!t->clamp || ch >= 4 || (v >= 0.0f && v <= 1.0f));
       d[cell * c + ch] = pass ? g[cell * c + ch] : 0.0f;
     }
   }
@@ -426,7 +467,7 @@ static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
           }
         }
       } else {
-        update_rows(wk, n);
+        update_rows(t, wk, n);
       }
       for (int r = 0; r < rows; r++) {
         float *dz = wk->dz + r * cp;
@@ -439,20 +480,35 @@ static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
         int at = wk->rows[r] * c;
         const float *z = wk->z + r * cp;
         for (int ch = 0; ch < c; ch++) {
-          float ds = t->tanh ? tanh_f(z[ch]) : z[ch];
-          float u = x[at + ch] + ds;
-          int pass = !t->clamp || ch >= 4 || (u >= 0.0f && u <= 1.0f);
-          float du = pass ? g[at + ch] : 0.0f;
-          d[at + ch] += du;
-          dz[ch] = t->tanh ? du * (1.0f - ds * ds) : du;
+          float raw = t->tanh ? tanh_f(z[ch]) : z[ch];
+          float u = x[at + ch] + bounded(raw, t->bound);
+          int pass = within(u, t->bound) && (!t->clamp || ch >= 4 || (u >= 0.0f && u <= 1.0f));
+          float du = pass && within(raw, t->bound) ? g[at + ch] : 0.0f;
+          d[at + ch] += pass ? g[at + ch] : 0.0f;
+          dz[ch] = t->tanh ? du * (1.0f - raw * raw) : du;
         }
       }
       matmul_at(rows, hp, cp, wk->h, wk->dz, wk->dw2p);
       matmul(rows, cp, hp, wk->dz, wk->w2t, 0, wk->dh, 0);
+      if (t->bound > 0.0f) {
+        // The cap: a unit held at b passes nothing back (h is stored capped, so h == b there).
+        for (int i = 0; i < rows * hp; i++) {
+          wk->dh[i] = wk->h[i] >= t->bound ? 0.0f : wk->dh[i];
+        }
+      }
       relu_backward(rows, hp, wk->h, wk->dh, wk->db1p);
       column_sums(rows, cp, wk->dz, wk->db2p);
       matmul_at(rows, kp, hp, wk->p, wk->dh, wk->dw1p);
       matmul(rows, hp, kp, wk->dh, wk->w1t, 0, wk->dp, 0);
+      if (t->bound > 0.0f) {
+        // The perception clip: p is stored clipped, so |p| == b where it was cut.
+        for (int r = 0; r < n; r++) {
+          for (int q = 0; q < kp; q++) {
+            float v = wk->p[r * kp + q];
+            wk->dp[r * kp + q] = (v >= t->bound || v <= -t->bound) ? 0.0f : wk->dp[r * kp + q];
+          }
+        }
+      }
       passMs[PASS_UPDATE_BACKWARD] += now() - started;
       started = now();
       // The adjoint of perception: each row's dp spread back onto its neighbourhood.
@@ -466,9 +522,14 @@ static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
             continue;
           }
           float *dv = d + nb[k] * c;
-          float k0 = t->kernel[k * 3], k1 = t->kernel[k * 3 + 1], k2 = t->kernel[k * 3 + 2];
+          float k0 = t->kernel[k * 4], k1 = t->kernel[k * 4 + 1], k2 = t->kernel[k * 4 + 2], k3 = t->kernel[k * 4 + 3];
           for (int ch = 0; ch < c; ch++) {
             dv[ch] += k0 * dp[ch] + k1 * dp[c + ch] + k2 * dp[2 * c + ch];
+          }
+          if (t->filters == 4) {
+            for (int ch = 0; ch < c; ch++) {
+              dv[ch] += k3 * dp[3 * c + ch];
+            }
           }
         }
       }
@@ -485,14 +546,15 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
   double started = now();
   int c = t->channels, hidden = t->hidden, cells = t->height * t->width;
   Work wk;
-  layout(&wk, t->scratch, cells, c, hidden, slots(t->steps, t->forwardOnly));
+  int fc = t->filters * c;
+  layout(&wk, t->scratch, cells, c, t->filters, hidden, slots(t->steps, t->forwardOnly));
   int kp = wk.kp, hp = wk.hp, cp = wk.cp;
   // Padded copies of the weights (zero rows and columns change no sum) and their transposes.
   for (int i = 0; i < kp * hp; i++) wk.w1p[i] = 0.0f, wk.w1t[i] = 0.0f, wk.dw1p[i] = 0.0f;
   for (int i = 0; i < hp * cp; i++) wk.w2p[i] = 0.0f, wk.w2t[i] = 0.0f, wk.dw2p[i] = 0.0f;
   for (int i = 0; i < hp; i++) wk.b1p[i] = i < hidden ? t->b1[i] : 0.0f, wk.db1p[i] = 0.0f;
   for (int i = 0; i < cp; i++) wk.b2p[i] = i < c ? t->b2[i] : 0.0f, wk.db2p[i] = 0.0f;
-  for (int q = 0; q < 3 * c; q++) {
+  for (int q = 0; q < fc; q++) {
     for (int j = 0; j < hidden; j++) {
       wk.w1p[q * hp + j] = t->w1[q * hidden + j];
       wk.w1t[j * kp + q] = t->w1[q * hidden + j];
@@ -513,10 +575,16 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
     const float *last = wk.history + (int64_t)(t->forwardOnly ? t->steps & 1 : t->steps) * cells * c;
     float *final = t->final + (int64_t)sample * cells * c;
     double sum = 0.0;
+    const float *given = t->finalGrad ? t->finalGrad + (int64_t)sample * cells * c : 0;
     for (int cell = 0; cell < cells; cell++) {
       for (int ch = 0; ch < c; ch++) {
         float v = last[cell * c + ch];
         final[cell * c + ch] = v;
+        if (given) {
+          // The host's loss (a texture's): its gradient enters the backward pass as it is.
+          wk.g[cell * c + ch] = given[cell * c + ch];
+          continue;
+        }
         float clip = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
         float grad = t->overflowScale * (v - clip);
         if (t->target[cell * 4 + 3] == 0.0f) {
@@ -538,7 +606,7 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
       wk.d = swap;
     }
   }
-  for (int q = 0; q < 3 * c; q++) {
+  for (int q = 0; q < fc; q++) {
     for (int j = 0; j < hidden; j++) {
       t->dw1[q * hidden + j] = wk.dw1p[q * hp + j];
     }

@@ -1,10 +1,10 @@
 import { KERNEL_ARENA_BYTES } from '../budget.ts';
 import { now } from '../clock.ts';
-import { rotatedKernels } from '../kernels.ts';
+import { perceptionKernels } from '../kernels.ts';
+import { perceptionFilters } from '@nca-studio/weights-format';
 import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { ROLLOUT_RELAXED_WASM_BASE64, ROLLOUT_WASM_BASE64 } from './rolloutWasm.ts';
-import { refuseTextureOptions } from '../stepOptions.ts';
 
 // The part of the WebAssembly JS API used here: it is a global in Node and in every browser,
 // but core builds against ES2022 alone (no DOM or Node types).
@@ -14,7 +14,7 @@ interface WasmMemory {
 interface WasmExports {
   memory: WasmMemory;
   nca_arena(bytes: number): number;
-  nca_scratch_bytes(cells: number, channels: number, hidden: number, steps: number, forwardOnly: number): number;
+  nca_scratch_bytes(cells: number, channels: number, filters: number, hidden: number, steps: number, forwardOnly: number): number;
   nca_rollout(task: number): void;
   nca_profile(): number;
   nca_active_cell_steps(): number;
@@ -127,21 +127,22 @@ export class RolloutKernel {
 
   private rollout(task: GradientTask, storeHidden: boolean, forwardOnly: boolean): GradientResult {
     const { config, count, steps } = task;
-    refuseTextureOptions(config, 'the rollout kernel (wasm)');
     const c = config.channels;
     const hidden = config.hidden;
     const cells = config.gridHeight * config.gridWidth;
+    const filters = perceptionFilters(config);
     const sizes = {
       header: fieldBytes(TASK_FIELDS),
-      kernel: 27 * 4,
-      w1: 3 * c * hidden * 4,
+      kernel: 36 * 4,
+      w1: filters * c * hidden * 4,
       b1: hidden * 4,
       w2: hidden * c * 4,
       b2: c * 4,
       states: count * cells * c * 4,
       fire: steps * count * cells,
       target: cells * 4 * 4,
-      dw1: 3 * c * hidden * 4,
+      finalGrad: task.finalGrad === undefined ? 0 : count * cells * c * 4,
+      dw1: filters * c * hidden * 4,
       db1: hidden * 4,
       dw2: hidden * c * 4,
       db2: c * 4,
@@ -155,7 +156,7 @@ export class RolloutKernel {
     if (history > KERNEL_ARENA_BYTES) {
       throw memoryError(task, history);
     }
-    sizes.scratch = this.exports.nca_scratch_bytes(cells, c, hidden, steps, flag(forwardOnly));
+    sizes.scratch = this.exports.nca_scratch_bytes(cells, c, filters, hidden, steps, flag(forwardOnly));
     const offsets: Record<keyof typeof sizes, number> = { ...sizes };
     let total = 0;
     for (const key of Object.keys(sizes) as Array<keyof typeof sizes>) {
@@ -173,14 +174,20 @@ export class RolloutKernel {
     const at = (key: keyof typeof sizes): number => base + offsets[key];
     const floats = (key: keyof typeof sizes, length: number): Float32Array => new Float32Array(buffer, at(key), length);
 
-    floats('kernel', 27).set(rotatedKernels(config).flat(2));
-    floats('w1', 3 * c * hidden).set(task.params.dense1Weight);
+    floats('kernel', 36).set(perceptionKernels(config).flat(2));
+    floats('w1', filters * c * hidden).set(task.params.dense1Weight);
     floats('b1', hidden).set(task.params.dense1Bias);
     floats('w2', hidden * c).set(task.params.dense2Weight);
     floats('b2', c).set(task.params.dense2Bias);
     floats('states', count * cells * c).set(task.states);
     new Uint8Array(buffer, at('fire'), steps * count * cells).set(task.fire);
     floats('target', cells * 4).set(task.target);
+    if (task.finalGrad !== undefined) {
+      if (task.finalGrad.length !== count * cells * c) {
+        throw new RangeError(`finalGrad has ${task.finalGrad.length} values, expected ${count} x ${cells} x ${c}`);
+      }
+      floats('finalGrad', count * cells * c).set(task.finalGrad);
+    }
 
     packFields(
       TASK_FIELDS,
@@ -195,6 +202,9 @@ export class RolloutKernel {
         tanh: flag(config.tanh),
         prePost: flag(config.aliveMasking === 'pre-post'),
         clamp: flag(config.clampRgba),
+        noMask: flag(config.aliveMasking === 'none'),
+        filters,
+        bound: config.clip ?? 0,
         storeHidden: flag(storeHidden),
         forwardOnly: flag(forwardOnly),
         threshold: config.aliveThreshold,
@@ -204,6 +214,7 @@ export class RolloutKernel {
         b1: at('b1'),
         w2: at('w2'),
         b2: at('b2'),
+        finalGrad: task.finalGrad === undefined ? 0 : at('finalGrad'),
         states: at('states'),
         fire: at('fire'),
         target: at('target'),
@@ -225,7 +236,7 @@ export class RolloutKernel {
     const result = (key: keyof typeof sizes, length: number): Float32Array => new Float32Array(grown, at(key), length).slice();
 
     return {
-      grads: [result('dw1', 3 * c * hidden), result('db1', hidden), result('dw2', hidden * c), result('db2', c)],
+      grads: [result('dw1', filters * c * hidden), result('db1', hidden), result('dw2', hidden * c), result('db2', c)],
       losses: result('losses', count),
       final: result('final', count * cells * c),
       activeCellSteps,
