@@ -172,7 +172,9 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
 
   program
     .command('render')
-    .description("run a model from the seed on the CPU (core's rollout kernel) and write the final frame, a growth GIF or the state")
+    .description(
+      "run a model from its start (the seed, a texture's zeros, or --init) on the CPU (core's rollout kernel) and write the final frame, a GIF or the state",
+    )
     .argument('<model>', 'a .safetensors weights file')
     .option('--steps <n>', 'CA steps', integer(0, 1_000_000), 300)
     .option('--size <WxH>', "grid size (default the model's)", size)
@@ -183,6 +185,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--gif <file>', 'write the growth animation')
     .option('--gif-every <n>', 'steps between GIF frames (default: about 100 frames)', integer(1))
     .option('--state <file.npy>', 'write the final state: float32 [H, W, C] in NumPy .npy format')
+    .option('--init <file.npy>', "start from this state (float32 [H, W, C], e.g. one --state wrote) instead of the model's start")
     .option('--scale <n>', 'upscale factor of the PNG and GIF', integer(1, 64), 4)
     .action(async (model: string, flags) => exit(await (await import('./commands/render.ts')).renderCommand(model, flags, io)));
 

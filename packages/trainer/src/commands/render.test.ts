@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, disposeParams, paramsToTensors, run, seedState } from '@nca-studio/core';
-import { DEFAULT_CONFIG, writeModel, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, TEXTURE_CONFIG, writeModel, type NcaConfig, type NcaModel } from '@nca-studio/weights-format';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends/backend.ts';
@@ -235,5 +235,63 @@ describe('nca render', () => {
     expect(out).toEqual([]);
     expect(err.join('\n')).toMatch(message);
     expect(err.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('render of a texture model (docs/design.md §3.6)', () => {
+  /** A small texture model with random weights: zeros start, clips, signed RGB. */
+  function textureModel(): NcaModel {
+    const random = createRng(5);
+    const c: NcaConfig = { ...TEXTURE_CONFIG, channels: 8, hidden: 16, gridWidth: 20, gridHeight: 16 };
+    const fill = (n: number, spread: number): Float32Array => Float32Array.from({ length: n }, () => (random.next() * 2 - 1) * spread);
+    return { config: c, params: { dense1Weight: fill(32 * 16, 0.8), dense1Bias: fill(16, 0.3), dense2Weight: fill(16 * 8, 0.5), dense2Bias: fill(8, 0.2) } };
+  }
+
+  it('starts from zeros, equals core run with step, and writes the signed colours x / 2 + 0.5', async () => {
+    const model = textureModel();
+    const result = await renderModel(model, { steps: 12, seed: 4 });
+    const params = paramsToTensors(model.params, model.config);
+    const zeros = tf.zeros([1, 16, 20, 8]) as tf.Tensor4D;
+    const reference = run(zeros, params, model.config, 12, createRng(4));
+    const expected = reference.dataSync();
+    tf.dispose([zeros, reference]);
+    disposeParams(params);
+    expect(Math.max(...result.state.map((v, i) => Math.abs(v - expected[i]!)))).toBeLessThanOrEqual(1e-4);
+    expect(Math.max(...result.state.map(Math.abs))).toBeLessThanOrEqual(2);
+
+    const file = join(dir, 'texture.safetensors');
+    await writeFile(file, writeModel(model));
+    const png = join(dir, 'texture.png');
+    const { code, out } = await nca('render', file, '--steps', '12', '--seed', '4', '--scale', '1', '--png', png);
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/12 steps on 20x16 .* state in \[-?\d\.\d\d, -?\d\.\d\d\]$/);
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    const cell = 7 * 20 + 5;
+    for (let ch = 0; ch < 3; ch++) {
+      expect(data[cell * info.channels + ch]).toBe(Math.round(Math.min(1, Math.max(0, result.state[cell * 8 + ch]! / 2 + 0.5)) * 255));
+    }
+  });
+
+  it('--init continues from a state --state wrote: 6 + 6 steps = the 6 after the first 6 (same fire draws)', async () => {
+    const file = join(dir, 'texture.safetensors');
+    await writeFile(file, writeModel(textureModel()));
+    const [half, whole, continued] = [join(dir, 'half.npy'), join(dir, 'whole.npy'), join(dir, 'continued.npy')];
+    expect((await nca('render', file, '--steps', '6', '--fire-rate', '1', '--state', half)).code).toBe(0);
+    expect((await nca('render', file, '--steps', '12', '--fire-rate', '1', '--state', whole)).code).toBe(0);
+    expect((await nca('render', file, '--steps', '6', '--fire-rate', '1', '--init', half, '--state', continued)).code).toBe(0);
+    const [a, b] = [decodeNpy(await readFile(whole)).data, decodeNpy(await readFile(continued)).data];
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('refuses an --init of another shape, another size, or no file, before any step (exit 2)', async () => {
+    const file = join(dir, 'texture.safetensors');
+    const half = join(dir, 'half.npy');
+    const size = await nca('render', file, '--steps', '1', '--init', half, '--size', '32x32');
+    expect([size.code, size.err]).toEqual([2, [`nca: --init ${half} is a 20x16 grid, --size says 32x32: give one of them`]]);
+    const other = await nca('render', modelFile, '--steps', '1', '--init', half);
+    expect(other.code).toBe(2);
+    expect(other.err[0]).toMatch(/shape \(16, 20, 8\), expected \(height, width, 4\) for this model/);
+    const missing = await nca('render', file, '--steps', '1', '--init', join(dir, 'nowhere.npy'));
+    expect(missing.err).toEqual([`nca: --init: file not found: ${join(dir, 'nowhere.npy')}`]);
   });
 });

@@ -6,7 +6,7 @@ import {
   IMAGE_BYTES,
   kernelRun,
   kernelRunMemory,
-  seedArray,
+  startArray,
   sharedKernel,
   type MemoryEstimate,
   type RolloutKernel,
@@ -18,7 +18,8 @@ import { EXIT_OK, NcaError } from '../errors.ts';
 import type { DamageSpec } from './choices.ts';
 import type { CommandIo } from './io.ts';
 import { loadModel } from './inspect.ts';
-import { encodeNpy } from '../files/npy.ts';
+import { decodeNpy, encodeNpy } from '../files/npy.ts';
+import { readFile, stat } from 'node:fs/promises';
 import { encodePng, stateToFrame, upscale, type Frame } from '../images/picture.ts';
 
 export interface RenderOptions {
@@ -101,14 +102,14 @@ export async function renderModel(model: NcaModel, options: RenderOptions, kerne
   const damage = options.damage ?? [];
   const framed = (t: number): boolean => frameEvery > 0 && (t % frameEvery === 0 || t === options.steps);
   const frames: Frame[] = [];
-  let state = options.start === undefined ? seedArray(grid) : options.start.slice();
+  let state = options.start === undefined ? startArray(config, grid) : options.start.slice();
   /** What happens after step t: the discs of that step are erased, then a frame is kept. */
   const after = (t: number): void => {
     for (const disc of damage.filter((d) => d.step === t)) {
       eraseDisc(state, grid, disc);
     }
     if (framed(t)) {
-      frames.push(stateToFrame(state, height, width, channels));
+      frames.push(stateToFrame(state, height, width, channels, [1, 1, 1], config.display));
     }
   };
   after(0);
@@ -146,8 +147,55 @@ export interface RenderRequest extends RenderOptions {
   gif?: string;
   /** A .npy file for the final state, float32 [H, W, C]. */
   state?: string;
+  /** A .npy file to start from instead of the model's start (one written by `state`): float32 [H, W, C]. */
+  init?: string;
   /** Integer upscale factor of the PNG and GIF. Default 4. */
   scale?: number;
+}
+
+/**
+ * `--init STATE.npy`: a state [H, W, C] of this model's channel count, finite, whose grid agrees
+ * with --size where both are given. Read and checked before any step runs.
+ */
+async function readInitialState(
+  path: string,
+  channels: number,
+  size: { width?: number; height?: number },
+): Promise<{ data: Float32Array; width: number; height: number }> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(path);
+    // The largest grid (GRID_SIDE.max squared) of this model's channels, and the header.
+    if (info.size > GRID_SIDE.max * GRID_SIDE.max * channels * 4 + 4096) {
+      throw new NcaError('BAD_FLAG', `--init ${path}: ${info.size} bytes is larger than any ${channels}-channel state`);
+    }
+    bytes = await readFile(path);
+  } catch (error) {
+    if (error instanceof NcaError) {
+      throw error;
+    }
+    throw new NcaError('BAD_FLAG', `--init: file not found: ${path}`);
+  }
+  let decoded: { data: Float32Array; shape: number[] };
+  try {
+    decoded = decodeNpy(bytes);
+  } catch (error) {
+    throw new NcaError('BAD_FLAG', `--init ${path}: ${error instanceof Error ? error.message.replace(/^decodeNpy: /, '') : String(error)}`);
+  }
+  const [height, width, depth] = decoded.shape;
+  if (decoded.shape.length !== 3 || depth !== channels || height === undefined || width === undefined) {
+    throw new NcaError('BAD_FLAG', `--init ${path}: shape (${decoded.shape.join(', ')}), expected (height, width, ${channels}) for this model`);
+  }
+  if (height < GRID_SIDE.min || width < GRID_SIDE.min) {
+    throw new NcaError('BAD_FLAG', `--init ${path}: a ${width}x${height} grid is smaller than ${GRID_SIDE.min}x${GRID_SIDE.min}`);
+  }
+  if ((size.width !== undefined && size.width !== width) || (size.height !== undefined && size.height !== height)) {
+    throw new NcaError('BAD_FLAG', `--init ${path} is a ${width}x${height} grid, --size says ${size.width}x${size.height}: give one of them`);
+  }
+  if (!decoded.data.every(Number.isFinite)) {
+    throw new NcaError('BAD_FLAG', `--init ${path}: the state has non-finite values`);
+  }
+  return { data: decoded.data, width, height };
 }
 
 export interface RenderSummary {
@@ -196,6 +244,10 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
     throw new NcaError('BAD_FLAG', `--scale must be an integer from 1 to 64, got ${scale}`);
   }
   const { model } = await loadModel(request.model);
+  if (request.init !== undefined) {
+    const init = await readInitialState(request.init, model.config.channels, request);
+    request = { ...request, start: init.data, width: init.width, height: init.height };
+  }
   const frameEvery = request.gif === undefined ? 0 : (request.frameEvery ?? defaultFrameEvery(request.steps));
   guardRender(model.config, request, scale, frameEvery);
   const kernel = await sharedKernel();
@@ -204,20 +256,26 @@ export async function render(request: RenderRequest, io: { log: (line: string) =
   const result = await renderModel(model, { ...request, frameEvery }, kernel);
   const seconds = (performance.now() - started) / 1000;
   const { mature, nonFinite } = stateStats(result.state, result.channels);
+  // A texture has no alpha: its summary is the range of its state (at +-clip where the clips hold it).
+  let [low, high] = [Infinity, -Infinity];
+  for (const v of result.state) {
+    [low, high] = [Math.min(low, v), Math.max(high, v)];
+  }
+  const shape = result.config.display === 'rgb-signed' ? `state in [${low.toFixed(2)}, ${high.toFixed(2)}]` : `${mature} cells with alpha > ${MATURE_ALPHA}`;
   io.log(
     `rendered ${request.model}: ${result.steps} steps on ${result.width}x${result.height} ` +
-      `(fire rate ${result.config.fireRate}, seed ${request.seed ?? 1}, ${runner}) in ${seconds.toFixed(1)} s; ` +
-      `${mature} cells with alpha > ${MATURE_ALPHA}`,
+      `(fire rate ${result.config.fireRate}, seed ${request.seed ?? 1}${request.init === undefined ? '' : `, from ${request.init}`}, ${runner}) ` +
+      `in ${seconds.toFixed(1)} s; ${shape}`,
   );
   if (nonFinite > 0) {
     io.log(`warning: the final state has ${nonFinite} non-finite values: the model diverged`);
   }
   const written: string[] = [];
   if (request.png !== undefined) {
-    const frame = upscale(stateToFrame(result.state, result.height, result.width, result.channels), scale);
+    const frame = upscale(stateToFrame(result.state, result.height, result.width, result.channels, [1, 1, 1], result.config.display), scale);
     await writeFileAtomic(request.png, await encodePng(frame));
     written.push(request.png);
-    io.log(`wrote ${request.png} (${frame.width}x${frame.height}, final state over white)`);
+    io.log(`wrote ${request.png} (${frame.width}x${frame.height}, final state${result.config.display === 'rgba' ? ' over white' : ''})`);
   }
   if (request.gif !== undefined) {
     const frames = result.frames.map((frame) => upscale(frame, scale));
@@ -245,6 +303,7 @@ export interface RenderFlags {
   gif?: string;
   gifEvery?: number;
   state?: string;
+  init?: string;
   scale: number;
 }
 

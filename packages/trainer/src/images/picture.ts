@@ -1,4 +1,5 @@
 import { crc32, deflateSync } from 'node:zlib';
+import type { Display } from '@nca-studio/weights-format';
 
 /** One rendered frame: RGBA bytes, [H, W, 4]. */
 export interface Frame {
@@ -9,10 +10,27 @@ export interface Frame {
 
 /**
  * docs/design.md §3 display colour: `rgb + (1 - clamp(alpha, 0, 1)) * bg`, from a [H, W, C] state
- * (the first sample of `data`). Opaque output.
+ * (the first sample of `data`); with §3.6's `rgb-signed` display, `clamp(rgb / 2 + 0.5, 0, 1)`.
+ * Opaque output.
  */
-export function stateToFrame(data: Float32Array, height: number, width: number, channels: number, background: [number, number, number] = [1, 1, 1]): Frame {
+export function stateToFrame(
+  data: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+  background: [number, number, number] = [1, 1, 1],
+  display: Display = 'rgba',
+): Frame {
   const rgba = new Uint8Array(height * width * 4);
+  if (display === 'rgb-signed') {
+    for (let i = 0; i < height * width; i++) {
+      for (let c = 0; c < 3; c++) {
+        rgba[i * 4 + c] = Math.round(Math.min(1, Math.max(0, data[i * channels + c]! / 2 + 0.5)) * 255);
+      }
+      rgba[i * 4 + 3] = 255;
+    }
+    return { width, height, rgba };
+  }
   for (let i = 0; i < height * width; i++) {
     const a = Math.min(1, Math.max(0, data[i * channels + 3]!));
     for (let c = 0; c < 3; c++) {
