@@ -101,8 +101,8 @@ describe('nca train --resume: the checkpoint and the flags, settled before any w
   it.each([
     [
       'a format_version from the future',
-      (b: Buffer) => b.toString('latin1').replace('"format_version":"3"', '"format_version":"9"'),
-      /format_version 9 is newer than this reader supports \(3\)/,
+      (b: Buffer) => b.toString('latin1').replace('"format_version":"4"', '"format_version":"9"'),
+      /format_version 9 is newer than this reader supports \(4\)/,
     ],
     ['a truncated file', (b: Buffer) => b.subarray(0, b.length - 40).toString('latin1'), /truncated/],
     ['a NaN in an Adam moment', (b: Buffer) => nanInAdam(b).toString('latin1'), /tensor 'adam.m.dense1Weight' has a non-finite value \(NaN\)/],

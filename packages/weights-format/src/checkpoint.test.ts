@@ -37,6 +37,9 @@ function withState(edit: (state: Json) => void, bytes = valid()): Uint8Array {
   });
 }
 
+/** The plan's config fields that came with checkpoint version 4. */
+const V4_CONFIG_KEYS = ['laplacian', 'clip', 'start', 'display'];
+
 describe('the checkpoint file', () => {
   it('reads back exactly what was written, version ' + CHECKPOINT_VERSION, () => {
     const start = smallCheckpoint();
@@ -62,7 +65,7 @@ describe('the checkpoint file', () => {
       expectRefused(
         rewrite(valid(), (f) => (f.metadata.format_version = '99')),
         'VERSION_TOO_NEW',
-        /format_version 99 is newer than this reader supports \(3\)/,
+        /format_version 99 is newer than this reader supports \(4\)/,
       );
     });
 
@@ -261,6 +264,7 @@ describe('the checkpoint file', () => {
         withState((s) => {
           delete s.plan.training.outsideWeight;
           delete s.plan.training.budget;
+          V4_CONFIG_KEYS.forEach((key) => delete s.plan.config[key]);
           edit(s.plan.training);
         }),
         (f) => (f.metadata.format_version = '2'),
@@ -278,6 +282,61 @@ describe('the checkpoint file', () => {
         'BAD_METADATA',
         /a format_version 2 checkpoint has no training\.budget/,
       );
+    });
+  });
+
+  describe('version 3: before the texture model', () => {
+    const v3 = (edit: (plan: Json) => void = () => {}): Uint8Array =>
+      rewrite(
+        withState((s) => {
+          V4_CONFIG_KEYS.forEach((key) => delete s.plan.config[key]);
+          edit(s.plan);
+        }),
+        (f) => (f.metadata.format_version = '3'),
+      );
+
+    it('reads as the growing model every run of its time trained: no Laplacian, no clip, a seed, RGBA, no exemplar', () => {
+      const back = decodeCheckpoint(v3(), SOURCE);
+      expect(back.plan).toEqual(smallCheckpoint().plan);
+      expect(back.plan.config).toMatchObject({ laplacian: false, clip: null, start: 'seed', display: 'rgba' });
+    });
+
+    it('refuses a v3 file that claims a texture field', () => {
+      expectRefused(
+        v3((plan) => (plan.config.clip = 2)),
+        'BAD_METADATA',
+        /a format_version 3 checkpoint has no config\.clip/,
+      );
+      expectRefused(
+        v3((plan) => (plan.exemplar = { width: 8, height: 8 })),
+        'BAD_METADATA',
+        /a format_version 3 checkpoint has no exemplar/,
+      );
+    });
+  });
+
+  describe('version 4: a texture run holds its exemplar, of its own size', () => {
+    it('round-trips a texture plan and refuses an exemplar that does not match it', () => {
+      const base = smallCheckpoint();
+      const config = { ...base.plan.config, aliveMasking: 'none' as const, laplacian: true, clip: 2, start: 'zeros' as const, display: 'rgb-signed' as const };
+      const params = {
+        ...base.params,
+        dense1Weight: new Float32Array((base.params.dense1Weight.length / 3) * 4),
+      };
+      const zeros = (a: Float32Array[]) => a.map((m, i) => (i === 0 ? new Float32Array(params.dense1Weight.length) : m));
+      const texture = {
+        ...base,
+        params,
+        adam: { ...base.adam, m: zeros(base.adam.m), v: zeros(base.adam.v) },
+        plan: { ...base.plan, config, exemplar: { width: 9, height: 7 } },
+        target: Float32Array.from({ length: 7 * 9 * 4 }, (_, i) => (i % 5) / 4),
+      };
+      const back = decodeCheckpoint(encodeCheckpoint(texture), SOURCE);
+      expect(back.plan.exemplar).toEqual({ width: 9, height: 7 });
+      expect(Array.from(back.target)).toEqual(Array.from(texture.target));
+      expect(() => encodeCheckpoint({ ...texture, plan: { ...texture.plan, exemplar: { width: 8, height: 7 } } })).toThrow(/target' has 252 values/);
+      const noExemplar = { ...texture, plan: { ...base.plan, config } };
+      expect(() => decodeCheckpoint(encodeCheckpoint({ ...noExemplar, target: base.target }), SOURCE)).toThrow(/a texture run \(config start "zeros"\) needs its exemplar size/);
     });
   });
 
@@ -305,6 +364,7 @@ describe('the checkpoint file', () => {
       rewrite(
         withState((s) => {
           [...drop, 'outsideWeight', 'budget'].forEach((key) => delete s.plan.training[key]);
+          V4_CONFIG_KEYS.forEach((key) => delete s.plan.config[key]);
           delete s.resumptions;
           delete s.route;
         }),

@@ -14,7 +14,7 @@ import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsF
 import { bytesToFloat32 } from './tensor-data.ts';
 
 export const CHECKPOINT_FORMAT = 'nca-checkpoint';
-export const CHECKPOINT_VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 
 export interface AdamState {
   /** Updates applied so far. */
@@ -35,7 +35,7 @@ export interface TrainingState {
   adam: AdamState;
   /** [pool, H, W, C], or null for a run without a pool. */
   pool: Float32Array | null;
-  /** The padded premultiplied target, [H, W, 4]. */
+  /** The padded premultiplied target, [H, W, 4]; a texture run's exemplar RGBA in [0, 1], [h, w, 4]. */
   target: Float32Array;
   /** One per iteration so far. */
   losses: number[];
@@ -82,7 +82,8 @@ function expectedTensors(plan: RunPlan): Map<string, number[]> {
     tensors.set(`adam.v.${name}`, shapes[name]);
   }
   const grid = [plan.config.gridHeight, plan.config.gridWidth];
-  tensors.set('target', [...grid, 4]);
+  // A texture run's target is its exemplar, of its own size.
+  tensors.set('target', plan.exemplar === undefined ? [...grid, 4] : [plan.exemplar.height, plan.exemplar.width, 4]);
   if (plan.training.pool > 0) {
     tensors.set('pool', [plan.training.pool, ...grid, plan.config.channels]);
   }
@@ -188,6 +189,28 @@ function v2ToV3(file: SafetensorsFile, source: string | undefined): SafetensorsF
   return { metadata: { ...file.metadata, format_version: '3', state: JSON.stringify(state) }, tensors: file.tensors };
 }
 
+/**
+ * Version 4 comes with the texture model (2026-12-07): the plan's config has the weights file's
+ * version 2 fields, and a texture run's plan its exemplar size. Every earlier run was a growing
+ * model: no Laplacian, no clip, a seed, RGBA.
+ */
+function v3ToV4(file: SafetensorsFile, source: string | undefined): SafetensorsFile {
+  const state = parseState(file.metadata.state, source);
+  const plan = state.plan;
+  if (isPlainObject(plan) && isPlainObject(plan.config)) {
+    for (const [key, value] of Object.entries({ laplacian: false, clip: null, start: 'seed', display: 'rgba' })) {
+      if (Object.hasOwn(plan.config, key)) {
+        throw new WeightsFormatError('BAD_METADATA', `a format_version 3 checkpoint has no config.${key}`, source);
+      }
+      plan.config[key] = value;
+    }
+    if (Object.hasOwn(plan, 'exemplar')) {
+      throw new WeightsFormatError('BAD_METADATA', 'a format_version 3 checkpoint has no exemplar', source);
+    }
+  }
+  return { metadata: { ...file.metadata, format_version: '4', state: JSON.stringify(state) }, tensors: file.tensors };
+}
+
 /** CHECKPOINT_MIGRATIONS[v] takes a checkpoint from version v to v + 1 (there was no version 0). */
 export const CHECKPOINT_MIGRATIONS: readonly Migration[] = [
   {
@@ -200,6 +223,7 @@ export const CHECKPOINT_MIGRATIONS: readonly Migration[] = [
   },
   { from: 1, to: 2, summary: 'v1 settings missing from older files, pinned to the values those runs used; no resumptions', migrate: v1ToV2 },
   { from: 2, to: 3, summary: 'no outside penalty and no time budget, as every run before them trained', migrate: v2ToV3 },
+  { from: 3, to: 4, summary: 'the texture model: the config fields of weights version 2 (none of them set), and no exemplar', migrate: v3ToV4 },
 ];
 
 function parseState(raw: string | undefined, source: string | undefined): Record<string, unknown> {

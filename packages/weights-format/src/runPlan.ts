@@ -91,6 +91,8 @@ export interface RunPlan {
   targetName: string;
   background?: string;
   checkpointEvery: number;
+  /** A texture run's exemplar size in pixels (its target tensor's), absent for a growing run. */
+  exemplar?: { width: number; height: number };
 }
 
 /** The largest iteration count a plan may ask for: a run of 1e9 iterations is a typo. */
@@ -211,12 +213,12 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
   if (!isPlainObject(value)) {
     throw bad('must be a JSON object');
   }
-  const known = ['preset', 'config', 'training', 'seed', 'target', 'targetName', 'background', 'checkpointEvery'];
+  const known = ['preset', 'config', 'training', 'seed', 'target', 'targetName', 'background', 'checkpointEvery', 'exemplar'];
   const unknown = Object.keys(value).find((key) => !known.includes(key));
   if (unknown !== undefined) {
     throw bad(`unknown field '${unknown}'`);
   }
-  const { preset, config, training, seed, target, targetName, background, checkpointEvery } = value;
+  const { preset, config, training, seed, target, targetName, background, checkpointEvery, exemplar } = value;
   if (typeof preset !== 'string' || preset === '') {
     throw bad(`preset must be a name, got ${JSON.stringify(preset)}`);
   }
@@ -248,6 +250,13 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
   if (!isCount(checkpointEvery) || checkpointEvery < 1) {
     throw bad(`checkpointEvery must be an integer >= 1, got ${JSON.stringify(checkpointEvery)}`);
   }
+  const side = (v: unknown): boolean => isCount(v) && v >= 6 && v <= 2048;
+  if (exemplar !== undefined && !(isPlainObject(exemplar) && side(exemplar['width']) && side(exemplar['height']) && Object.keys(exemplar).length === 2)) {
+    throw bad(`exemplar must be {width, height}, each an integer from 6 to 2048, got ${JSON.stringify(exemplar)}`);
+  }
+  if ((exemplar !== undefined) !== (checkedConfig.start === 'zeros')) {
+    throw bad(exemplar === undefined ? 'a texture run (config start "zeros") needs its exemplar size' : 'an exemplar belongs to a texture run (config start "zeros")');
+  }
   return {
     preset,
     config: checkedConfig,
@@ -257,5 +266,6 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
     targetName,
     ...(background === undefined ? {} : { background }),
     checkpointEvery,
+    ...(exemplar === undefined ? {} : { exemplar: exemplar as { width: number; height: number } }),
   };
 }

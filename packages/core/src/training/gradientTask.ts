@@ -23,6 +23,13 @@ export interface GradientTask {
    * where given it replaces the target loss and the penalties, and `losses` are 0.
    */
   finalGrad?: Float32Array;
+  /**
+   * A texture run's loss (docs/design.md §4.9): the exemplar's RGBA bytes [height, width, 4] and
+   * the seed of this iteration's random directions (the same in every shard of a batch). The
+   * route computes the loss on the final states and its gradient enters the backward pass;
+   * `target` and the penalties are then unused.
+   */
+  texture?: { exemplar: Uint8Array; width: number; height: number; seed: number };
 }
 
 export interface GradientResult {

@@ -11,6 +11,7 @@ export { sampleLosses } from './sampleLoss.ts';
 export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
+export { TEXTURE_LOSS_DEFAULTS, textureExemplar, textureLoss } from './textureLoss.ts';
 export {
   alphaIou,
   detailError,
@@ -49,3 +50,4 @@ export type { GpuAdapter, GpuDevice } from '../webgpu/gpu.ts';
 export type { Rng } from '../rng.ts';
 export type { GridShape } from '../seed.ts';
 export type { Disc } from '../damageDisc.ts';
+export type { TextureExemplar, TextureLossResult, TextureLossSettings } from './textureLoss.ts';

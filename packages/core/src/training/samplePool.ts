@@ -28,12 +28,12 @@ export class SamplePool {
     if (states !== undefined && states.length !== size * this.cellsPerSample) {
       throw new RangeError(`SamplePool: ${states.length} values for ${size} samples of ${this.cellsPerSample}`);
     }
-    this.states = states ?? SamplePool.seeded(size, grid);
+    this.states = states ?? SamplePool.filled(size, seedArray(grid));
     this.losses = target === undefined ? new Float32Array(size) : sampleLosses(this.states, target, size, grid.height * grid.width, grid.channels);
   }
 
-  private static seeded(size: number, grid: GridShape): Float32Array {
-    const seed = seedArray(grid);
+  /** `size` copies of one start state (a seed, or a texture's zeros). */
+  static filled(size: number, seed: Float32Array): Float32Array {
     const states = new Float32Array(size * seed.length);
     for (let i = 0; i < size; i++) {
       states.set(seed, i * seed.length);
@@ -78,12 +78,21 @@ export class SamplePool {
 
 /**
  * docs/design.md §4 pool step, on a batch already sorted worst-first: the worst sample is replaced by a
- * fresh seed (when `reseed`), and the `damaged` best ones (the end of the batch) get a random
+ * fresh `start` (the seed; a texture's zeros) when `reseed`, and the `damaged` best ones (the end of the batch) get a random
  * disc. The worst sample is never damaged either way.
  */
-export function prepareBatch(batch: Float32Array, count: number, grid: GridShape, damaged: number, rng: Rng, radius: DamageRadius, reseed = true): Disc[] {
+export function prepareBatch(
+  batch: Float32Array,
+  count: number,
+  grid: GridShape,
+  damaged: number,
+  rng: Rng,
+  radius: DamageRadius,
+  reseed = true,
+  start: Float32Array = seedArray(grid),
+): Disc[] {
   if (reseed) {
-    batch.set(seedArray(grid), 0);
+    batch.set(start, 0);
   }
   const discs: Disc[] = [];
   const size = grid.height * grid.width * grid.channels;

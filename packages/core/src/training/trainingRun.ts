@@ -2,7 +2,7 @@ import { PARAM_NAMES, type NcaConfig, type NcaParams, type TrainingSettings, typ
 import { createParams } from '../freshParams.ts';
 import { now } from '../clock.ts';
 import { createRng } from '../rng.ts';
-import { seedArray, type GridShape } from '../seed.ts';
+import { startArray, type GridShape } from '../seed.ts';
 import { drawFire } from '../fireDraw.ts';
 import { Adam, normalizeGradient } from './adam.ts';
 import type { GradientFunction } from './gradientTask.ts';
@@ -20,6 +20,11 @@ export interface TrainingRecipe {
   config: NcaConfig;
   training: TrainingSettings;
   seed: number;
+  /**
+   * A texture run's exemplar size (docs/design.md §4.9): its target is then the exemplar's RGBA
+   * [height, width, 4] in [0, 1], not a padded picture of the grid's size.
+   */
+  exemplar?: { width: number; height: number };
 }
 
 export interface IterationInfo {
@@ -54,7 +59,8 @@ export function gridOf(config: NcaConfig): GridShape {
 export function freshTrainingState(recipe: TrainingRecipe, target: Float32Array): TrainingState {
   const rng = createRng(recipe.seed);
   const params = createParams(recipe.config, rng);
-  const pool = recipe.training.pool > 0 ? new SamplePool(recipe.training.pool, gridOf(recipe.config)).states : null;
+  const grid = gridOf(recipe.config);
+  const pool = recipe.training.pool > 0 ? SamplePool.filled(recipe.training.pool, startArray(recipe.config, grid)) : null;
   const zeros = (): Float32Array[] => PARAM_NAMES.map((n) => new Float32Array(params[n].length));
   return { iteration: 0, rngState: rng.getState(), params, adam: { t: 0, m: zeros(), v: zeros() }, pool, target, losses: [], seconds: 0 };
 }
@@ -81,7 +87,10 @@ export class TrainingRun {
   private readonly adam: Adam;
   private readonly pool: SamplePool | null;
   private readonly target: Float32Array;
+  /** A texture run's exemplar as bytes for the gradient tasks; null for a growing run. */
+  private readonly exemplar: { exemplar: Uint8Array; width: number; height: number } | null;
   private readonly seeds: Float32Array;
+  private readonly start: Float32Array;
   private readonly losses: number[];
   private current: number;
   private seconds: number;
@@ -94,7 +103,12 @@ export class TrainingRun {
     const { config, training } = recipe;
     const grid = gridOf(config);
     const cells = grid.height * grid.width;
-    if (start.target.length !== cells * 4) {
+    const { exemplar } = recipe;
+    if (exemplar !== undefined) {
+      if (start.target.length !== exemplar.width * exemplar.height * 4) {
+        throw new TrainingError('BAD_STATE', `the exemplar has ${start.target.length} values, ${exemplar.width}x${exemplar.height} RGBA needs ${exemplar.width * exemplar.height * 4}`);
+      }
+    } else if (start.target.length !== cells * 4) {
       throw new TrainingError('BAD_STATE', `the target has ${start.target.length} values, the ${grid.width}x${grid.height} grid needs ${cells * 4}`);
     }
     if (start.pool !== null && start.pool.length !== training.pool * cells * grid.channels) {
@@ -108,8 +122,12 @@ export class TrainingRun {
     this.adam = new Adam(PARAM_NAMES.map((name) => start.params[name].length));
     this.adam.setState(start.adam);
     this.target = start.target;
-    this.pool = start.pool === null ? null : new SamplePool(training.pool, grid, start.pool.slice(), this.target);
-    this.seeds = seedArray(grid, training.batch);
+    this.exemplar =
+      exemplar === undefined ? null : { ...exemplar, exemplar: Uint8Array.from(start.target, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)) };
+    // A texture pool's losses are not the target's: they come from the rollouts (0 until then).
+    this.pool = start.pool === null ? null : new SamplePool(training.pool, grid, start.pool.slice(), exemplar === undefined ? this.target : undefined);
+    this.start = startArray(config, grid);
+    this.seeds = SamplePool.filled(training.batch, this.start);
     this.losses = [...start.losses];
     this.current = start.iteration;
     this.seconds = start.seconds;
@@ -121,7 +139,12 @@ export class TrainingRun {
 
   /** The recipe as it stands: a time budget's run carries its settled decay point and end. */
   get recipe(): TrainingRecipe {
-    return { config: this.config, training: this.training, seed: this.seed };
+    return {
+      config: this.config,
+      training: this.training,
+      seed: this.seed,
+      ...(this.exemplar === null ? {} : { exemplar: { width: this.exemplar.width, height: this.exemplar.height } }),
+    };
   }
 
   get done(): boolean {
@@ -179,13 +202,16 @@ export class TrainingRun {
       // Worst first: the worst is re-seeded, the best are damaged.
       indices = this.pool.worstFirst(this.pool.sample(training.batch, this.rng));
       batch = this.pool.gather(indices);
-      prepareBatch(batch, training.batch, grid, training.damaged, this.rng, training.damageRadius, this.current % training.reseedEvery === 0);
+      prepareBatch(batch, training.batch, grid, training.damaged, this.rng, training.damageRadius, this.current % training.reseedEvery === 0, this.start);
     } else {
       batch = this.seeds.slice();
     }
     const steps = this.rng.int(training.stepsMin, training.stepsMax);
     const fire = drawFire(this.rng, steps * training.batch * grid.height * grid.width, config.fireRate);
+    // A texture's loss draws its random directions from a seed of the run's RNG, after the fire draws.
+    const texture = this.exemplar === null ? {} : { texture: { ...this.exemplar, seed: this.rng.int(0, 2 ** 31 - 1) } };
     const result = await this.gradient({
+      ...texture,
       config,
       params: this.params,
       states: batch,

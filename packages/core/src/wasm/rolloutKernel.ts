@@ -1,6 +1,8 @@
 import { KERNEL_ARENA_BYTES } from '../budget.ts';
 import { now } from '../clock.ts';
 import { perceptionKernels } from '../kernels.ts';
+import { createRng } from '../rng.ts';
+import { textureExemplar, textureLoss } from '../training/textureLoss.ts';
 import { perceptionFilters } from '@nca-studio/weights-format';
 import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
@@ -112,7 +114,18 @@ export class RolloutKernel {
    * the forward pass's (which it does while memory allows): the same result, more work.
    */
   gradient(task: GradientTask, options: { storeHidden?: boolean } = {}): GradientResult {
-    return this.rollout(task, options.storeHidden ?? true, false);
+    const { texture } = task;
+    if (texture === undefined) {
+      return this.rollout(task, options.storeHidden ?? true, false);
+    }
+    // The texture loss needs the final states before the backward pass: a forward rollout, the
+    // loss and its gradient here, then the rollout again with that gradient (the same fire draws).
+    const forward = this.forward(task);
+    const exemplar = textureExemplar(texture.exemplar, texture.width, texture.height);
+    const grid = { width: task.config.gridWidth, height: task.config.gridHeight, channels: task.config.channels };
+    const { losses, grad } = textureLoss(forward.final, task.count, grid, exemplar, createRng(texture.seed), task.batch);
+    const result = this.rollout({ ...task, finalGrad: grad }, options.storeHidden ?? true, false);
+    return { ...result, losses, activeCellSteps: (result.activeCellSteps ?? 0) + forward.activeCellSteps };
   }
 
   /**
