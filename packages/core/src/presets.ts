@@ -1,9 +1,9 @@
-import { DEFAULT_CONFIG, MAX_ITERATIONS, NOTEBOOK_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, MAX_ITERATIONS, NOTEBOOK_CONFIG, TEXTURE_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
 import { budgetedSettings, DEFAULT_DECAY_AT, rebudget } from './training/timeBudget.ts';
 
 export type { DamageRadius, LrSchedule, TimeBudget, TrainingSettings } from '@nca-studio/weights-format';
 
-export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick' | 'cpu';
+export type PresetName = 'regenerating' | 'persistent' | 'growing' | 'notebook' | 'quick' | 'cpu' | 'texture';
 
 export interface Preset {
   name: PresetName;
@@ -106,6 +106,36 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       overflowWeight: 1,
       outsideWeight: 0,
       budget: null,
+    },
+  },
+  // A texture from an exemplar (docs/design.md §4.9), for 2 CPU cores in a quarter of an hour:
+  // the article's model on a 64x64 torus (a quarter of its 128x128: four times the updates in
+  // the time), from zeros, the pool's worst sample started again every iteration, no damage
+  // (a texture heals without being taught to), the article's 32..64 steps and rate, by time:
+  // 15 minutes, the rate falling in a line to a tenth from 70% of them. `targetSize` is the
+  // exemplar's longer side after shrinking (a picture is shrunk to it, never enlarged).
+  texture: {
+    name: 'texture',
+    config: { ...TEXTURE_CONFIG, gridWidth: 64, gridHeight: 64 },
+    training: {
+      targetSize: 128,
+      padding: 0,
+      batch: 4,
+      pool: 256,
+      reseedEvery: 1,
+      damaged: 0,
+      damageRadius: { min: 0.1, max: 0.3 },
+      stepsMin: 32,
+      stepsMax: 64,
+      lr: 2e-3,
+      lrDecayAt: null,
+      lrDecayFactor: 0.1,
+      lrSchedule: 'linear',
+      iterations: MAX_ITERATIONS,
+      normalizeGradients: true,
+      overflowWeight: 0,
+      outsideWeight: 0,
+      budget: { minutes: 15, decayAt: DEFAULT_DECAY_AT },
     },
   },
   // The original PyTorch notebook's recipe.

@@ -78,6 +78,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .description('train a model on an image (docs/design.md, "Training"); writes a run folder')
     .option('--target <file|url>', 'target image: PNG, JPEG, WebP or SVG file, or an http(s) URL')
     .option('--emoji <char>', 'target emoji from the bundled Noto images, e.g. 🦎')
+    .option('--texture <file|url>', 'train a texture (the texture preset) from this exemplar picture instead of growing a target')
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')
     .addOption(
       new Option(

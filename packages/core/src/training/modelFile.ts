@@ -46,9 +46,10 @@ export function trainedModelFile(end: TrainingState & { plan: RunPlan }, by: Tra
   return writeModel({
     config: plan.config,
     params: end.params,
+    // A texture's target is its exemplar, of its own size.
     target: {
-      width: plan.config.gridWidth,
-      height: plan.config.gridHeight,
+      width: plan.exemplar?.width ?? plan.config.gridWidth,
+      height: plan.exemplar?.height ?? plan.config.gridHeight,
       data: rgba8,
       name: plan.targetName,
       size: plan.training.targetSize,

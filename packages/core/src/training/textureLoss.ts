@@ -53,29 +53,43 @@ function pyramid(picture: Picture, scales: number): Picture[] {
 }
 
 /**
- * Projections of every 3x3 patch of `picture` on `direction` (27 weights, [dy][dx][c]). `wrap`:
- * patches around every cell of a torus (a state); otherwise only the patches inside (an exemplar).
+ * Every 3x3 patch of `picture` as a row of 27 values ([dy][dx][c]): `wrap`, around every cell of a
+ * torus (a state); otherwise only the patches inside (an exemplar).
  */
-function project(picture: Picture, direction: Float32Array, wrap: boolean): Float32Array {
+function patches(picture: Picture, wrap: boolean): { rows: Float32Array; count: number } {
   const { width, height, rgb } = picture;
   const [x0, y0, w, h] = wrap ? [0, 0, width, height] : [1, 1, width - 2, height - 2];
-  const out = new Float32Array(w * h);
+  const rows = new Float32Array(w * h * DIMENSIONS);
+  let o = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let sum = 0;
       for (let dy = -1; dy <= 1; dy++) {
         const yy = (y + y0 + dy + height) % height;
         for (let dx = -1; dx <= 1; dx++) {
-          const xx = (x + x0 + dx + width) % width;
-          const p = (yy * width + xx) * 3;
-          const d = ((dy + 1) * 3 + dx + 1) * 3;
-          sum += direction[d]! * rgb[p]! + direction[d + 1]! * rgb[p + 1]! + direction[d + 2]! * rgb[p + 2]!;
+          const p = (yy * width + ((x + x0 + dx + width) % width)) * 3;
+          rows[o++] = rgb[p]!;
+          rows[o++] = rgb[p + 1]!;
+          rows[o++] = rgb[p + 2]!;
         }
       }
-      out[y * w + x] = sum;
     }
   }
-  return out;
+  return { rows, count: w * h };
+}
+
+/** projections[k][i]: patch i on direction k. */
+function project(rows: Float32Array, count: number, directions: readonly Float32Array[]): Float32Array[] {
+  return directions.map((d) => {
+    const out = new Float32Array(count);
+    for (let i = 0, o = 0; i < count; i++, o += DIMENSIONS) {
+      let sum = 0;
+      for (let j = 0; j < DIMENSIONS; j++) {
+        sum += rows[o + j]! * d[j]!;
+      }
+      out[i] = sum;
+    }
+    return out;
+  });
 }
 
 /** A unit vector in 27 dimensions, uniform on the sphere (normalised Gaussians, Box-Muller). */
@@ -124,6 +138,44 @@ function stateColours(state: Float32Array, width: number, height: number, channe
   return { width, height, rgb };
 }
 
+/**
+ * The order that sorts `values` ascending (a stable LSD radix sort on the float's bits, mapped
+ * so unsigned order is numeric order): linear time, and every value gets its own rank, ties
+ * in the order they come.
+ */
+export function argsort(values: Float32Array): Uint32Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer.slice(values.byteOffset, values.byteOffset + 4 * n));
+  for (let i = 0; i < n; i++) {
+    const b = bits[i]!;
+    // Negative floats: all bits flipped (larger magnitude sorts first); positive: the sign bit set.
+    bits[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+  }
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+  }
+  const counts = new Uint32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      counts[(bits[order[i]!]! >>> shift) & 255]!++;
+    }
+    for (let b = 0, sum = 0; b < 256; b++) {
+      const c = counts[b]!;
+      counts[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const index = order[i]!;
+      next[counts[(bits[index]! >>> shift) & 255]!++] = index;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
+}
+
 /** Sorted ascending: the exemplar's values at the quantiles of `n` equal parts. */
 function quantiles(sorted: Float32Array, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -133,18 +185,82 @@ function quantiles(sorted: Float32Array, n: number): Float32Array {
   return out;
 }
 
-/** First index of `sorted` whose value is >= v. */
-function lowerBound(sorted: Float32Array, v: number): number {
-  let [lo, hi] = [0, sorted.length];
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < v) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
+/**
+ * The exemplar's sorted projections on each scale's directions. Every shard of a batch asks for
+ * the same ones (one seed an iteration), so the last answer is kept: a worker computing two
+ * samples of an iteration projects the exemplar once.
+ */
+let lastProjections: { exemplar: TextureExemplar; directions: Float32Array[][]; sorted: Float32Array[][] } | null = null;
+
+function sameDirections(a: Float32Array[][], b: Float32Array[][]): boolean {
+  return a.length === b.length && a.every((set, s) => set.length === b[s]!.length && set.every((d, k) => d.every((v, j) => v === b[s]![k]![j])));
+}
+
+function exemplarProjections(exemplar: TextureExemplar, directions: Float32Array[][]): Float32Array[][] {
+  if (lastProjections !== null && lastProjections.exemplar === exemplar && sameDirections(lastProjections.directions, directions)) {
+    return lastProjections.sorted;
+  }
+  const sorted = directions.map((set, s) => {
+    const { rows, count } = patches(exemplar.levels[s]!, false);
+    return project(rows, count, set).map((values) => {
+      const order = argsort(values);
+      return Float32Array.from(order, (i) => values[i]!);
+    });
+  });
+  lastProjections = { exemplar, directions, sorted };
+  return sorted;
+}
+
+/**
+ * One level's part of the loss: its patches projected on the directions, each projection's
+ * sorted values matched to the exemplar's quantiles. Adds d(part / batch)/d(colour) into `dLevel`
+ * and returns the part. Plain loops and local sums: this runs for every sample of every iteration.
+ */
+function matchLevel(
+  level: Picture,
+  set: readonly Float32Array[],
+  sortedTargets: readonly Float32Array[],
+  dLevel: Float32Array,
+  scales: number,
+  batch: number,
+): number {
+  const { rows, count: cells } = patches(level, true);
+  const weight = 1 / (scales * set.length * cells);
+  const dRows = new Float32Array(rows.length);
+  const projections = project(rows, cells, set);
+  let part = 0;
+  for (let k = 0; k < set.length; k++) {
+    const values = projections[k]!;
+    const order = argsort(values);
+    const wanted = quantiles(sortedTargets[k]!, cells);
+    const d = set[k]!;
+    for (let rank = 0; rank < cells; rank++) {
+      const i = order[rank]!;
+      const e = values[i]! - wanted[rank]!;
+      part += e * e;
+      // d(e^2)/d(patch) = 2 e d.
+      const g = (2 * e * weight) / batch;
+      for (let j = 0, o = i * DIMENSIONS; j < DIMENSIONS; j++, o++) {
+        dRows[o] = dRows[o]! + g * d[j]!;
+      }
     }
   }
-  return lo;
+  // Each patch's gradient back onto its 3x3 cells (the torus's wrap, as the patches were read).
+  for (let i = 0; i < cells; i++) {
+    const y = Math.floor(i / level.width);
+    const x = i % level.width;
+    let o = i * DIMENSIONS;
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = (y + dy + level.height) % level.height;
+      for (let dx = -1; dx <= 1; dx++) {
+        const p = (yy * level.width + ((x + dx + level.width) % level.width)) * 3;
+        dLevel[p] = dLevel[p]! + dRows[o++]!;
+        dLevel[p + 1] = dLevel[p + 1]! + dRows[o++]!;
+        dLevel[p + 2] = dLevel[p + 2]! + dRows[o++]!;
+      }
+    }
+  }
+  return part * weight;
 }
 
 export interface TextureLossResult {
@@ -174,50 +290,15 @@ export function textureLoss(
   const grad = new Float32Array(count * perSample);
   const scales = Math.min(settings.scales, exemplar.levels.length);
   const directions = Array.from({ length: scales }, () => Array.from({ length: settings.directions }, () => randomDirection(rng)));
-  // The exemplar's sorted projections, once per call.
-  const targets = directions.map((set, s) =>
-    set.map((d) => {
-      const values = project(exemplar.levels[s]!, d, false);
-      return values.sort();
-    }),
-  );
+  const targets = exemplarProjections(exemplar, directions);
   for (let n = 0; n < count; n++) {
     const levels = pyramid(stateColours(states.subarray(n * perSample, (n + 1) * perSample), width, height, channels), scales);
     let total = 0;
     // d(loss)/d(colour) at each level, then pooled back down to the cells.
     const dLevels = levels.map((level) => new Float32Array(level.rgb.length));
-    levels.forEach((level, s) => {
-      const cells = level.width * level.height;
-      const weight = 1 / (scales * settings.directions * cells);
-      directions[s]!.forEach((d, k) => {
-        const values = project(level, d, true);
-        const sorted = values.slice().sort();
-        const wanted = quantiles(targets[s]![k]!, cells);
-        // Each value's rank; tied values take consecutive ranks in the order they come.
-        const taken = new Int32Array(cells);
-        const dl = dLevels[s]!;
-        for (let i = 0; i < cells; i++) {
-          const first = lowerBound(sorted, values[i]!);
-          const rank = first + taken[first]!++;
-          const e = values[i]! - wanted[rank]!;
-          total += e * e * weight;
-          // d(e^2)/d(value) spread over the patch's 27 pixels by the direction.
-          const g = (2 * e * weight) / batch;
-          const [y, x] = [Math.floor(i / level.width), i % level.width];
-          for (let dy = -1; dy <= 1; dy++) {
-            const yy = (y + dy + level.height) % level.height;
-            for (let dx = -1; dx <= 1; dx++) {
-              const xx = (x + dx + level.width) % level.width;
-              const p = (yy * level.width + xx) * 3;
-              const o = ((dy + 1) * 3 + dx + 1) * 3;
-              dl[p] = dl[p]! + g * d[o]!;
-              dl[p + 1] = dl[p + 1]! + g * d[o + 1]!;
-              dl[p + 2] = dl[p + 2]! + g * d[o + 2]!;
-            }
-          }
-        }
-      });
-    });
+    for (let s = 0; s < levels.length; s++) {
+      total += matchLevel(levels[s]!, directions[s]!, targets[s]!, dLevels[s]!, scales, batch);
+    }
     // The pooling's adjoint, coarse to fine: each cell of a level shares its gradient among the 4 it averaged.
     for (let s = levels.length - 1; s > 0; s--) {
       const [fine, coarse] = [levels[s - 1]!, levels[s]!];

@@ -1,7 +1,9 @@
-import { DEFAULT_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
+import { DEFAULT_CONFIG, TEXTURE_CONFIG, type NcaConfig } from '@nca-studio/weights-format';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../presets.ts';
 import { batchGradient } from './batchGradient.ts';
+import { kernelBatchGradient } from '../wasm/rolloutKernel.ts';
+import { sampleBySample } from './shards.ts';
 import { driveTraining, freshTrainingState, TrainingError, TrainingRun, type TrainingRecipe } from './trainingRun.ts';
 
 const config: NcaConfig = { ...DEFAULT_CONFIG, channels: 8, hidden: 16, gridWidth: 12, gridHeight: 12 };
@@ -85,5 +87,52 @@ describe('TrainingRun', () => {
     const part = new TrainingRun(recipe(3), freshTrainingState(recipe(3), squareTarget()), batchGradient);
     expect(await driveTraining(part, { next: () => (part.iteration >= 1 ? 'stop' : 'go') })).toEqual({ stopped: true });
     expect(part.iteration).toBe(1);
+  });
+});
+
+describe('TrainingRun of a texture (docs/design.md §4.9)', () => {
+  const texture: TrainingRecipe = {
+    config: { ...TEXTURE_CONFIG, channels: 8, hidden: 16, gridWidth: 16, gridHeight: 16 },
+    seed: 5,
+    exemplar: { width: 12, height: 10 },
+    training: { ...PRESETS.texture.training, iterations: 4, batch: 2, pool: 6, stepsMin: 4, stepsMax: 8, budget: null, lrDecayAt: 3 },
+  };
+  /** Diagonal stripes in two colours, RGBA in [0, 1]. */
+  const exemplar = Float32Array.from({ length: 12 * 10 * 4 }, (_, i) => {
+    const [cell, c] = [Math.floor(i / 4), i % 4];
+    const on = (((cell % 12) + Math.floor(cell / 12)) >> 1) % 2 === 1;
+    return c === 3 ? 1 : on ? [0.9, 0.3, 0.1][c]! : [0.1, 0.2, 0.8][c]!;
+  });
+  const kernel = sampleBySample(kernelBatchGradient);
+
+  it('starts from zeros, trains against the exemplar, and a resumed run continues bit for bit', async () => {
+    const start = freshTrainingState(texture, exemplar);
+    expect(start.pool!.every((v) => v === 0)).toBe(true);
+    const straight = new TrainingRun(texture, start, kernel);
+    while (!straight.done) {
+      await straight.iterate();
+    }
+    const a = straight.snapshot();
+    expect(a.losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+    expect(a.params.dense2Weight.some((v) => v !== 0)).toBe(true);
+    expect(straight.recipe.exemplar).toEqual({ width: 12, height: 10 });
+
+    const first = new TrainingRun(texture, start, kernel);
+    await first.iterate();
+    const second = new TrainingRun(texture, first.snapshot(), kernel);
+    while (!second.done) {
+      await second.iterate();
+    }
+    const b = second.snapshot();
+    expect(b.losses).toEqual(a.losses);
+    expect(b.rngState).toBe(a.rngState);
+    expect(Array.from(b.params.dense1Weight)).toEqual(Array.from(a.params.dense1Weight));
+    expect(Array.from(b.pool!)).toEqual(Array.from(a.pool!));
+  });
+
+  it('refuses an exemplar of another size than the recipe says', () => {
+    expect(() => new TrainingRun(texture, freshTrainingState(texture, exemplar.subarray(4)), kernel)).toThrow(
+      /the exemplar has 476 values, 12x10 RGBA needs 480/,
+    );
   });
 });

@@ -91,6 +91,7 @@ export class TrainingRun {
   private readonly exemplar: { exemplar: Uint8Array; width: number; height: number } | null;
   private readonly seeds: Float32Array;
   private readonly start: Float32Array;
+  private readonly emptyTarget: Float32Array;
   private readonly losses: number[];
   private current: number;
   private seconds: number;
@@ -106,7 +107,10 @@ export class TrainingRun {
     const { exemplar } = recipe;
     if (exemplar !== undefined) {
       if (start.target.length !== exemplar.width * exemplar.height * 4) {
-        throw new TrainingError('BAD_STATE', `the exemplar has ${start.target.length} values, ${exemplar.width}x${exemplar.height} RGBA needs ${exemplar.width * exemplar.height * 4}`);
+        throw new TrainingError(
+          'BAD_STATE',
+          `the exemplar has ${start.target.length} values, ${exemplar.width}x${exemplar.height} RGBA needs ${exemplar.width * exemplar.height * 4}`,
+        );
       }
     } else if (start.target.length !== cells * 4) {
       throw new TrainingError('BAD_STATE', `the target has ${start.target.length} values, the ${grid.width}x${grid.height} grid needs ${cells * 4}`);
@@ -127,6 +131,7 @@ export class TrainingRun {
     // A texture pool's losses are not the target's: they come from the rollouts (0 until then).
     this.pool = start.pool === null ? null : new SamplePool(training.pool, grid, start.pool.slice(), exemplar === undefined ? this.target : undefined);
     this.start = startArray(config, grid);
+    this.emptyTarget = new Float32Array(cells * 4);
     this.seeds = SamplePool.filled(training.batch, this.start);
     this.losses = [...start.losses];
     this.current = start.iteration;
@@ -218,7 +223,8 @@ export class TrainingRun {
       count: training.batch,
       steps,
       fire,
-      target: this.target,
+      // A texture's loss is its exemplar's (task.texture); the kernel's target loss then reads zeros.
+      target: this.exemplar === null ? this.target : this.emptyTarget,
       batch: training.batch,
       overflowWeight: training.overflowWeight,
       outsideWeight: training.outsideWeight,

@@ -13,20 +13,21 @@ import {
   type EvalReport,
   type Verdict,
 } from '@nca-studio/core/training';
-import type { Checkpoint } from '@nca-studio/weights-format';
+import type { Checkpoint, RunPlan } from '@nca-studio/weights-format';
 import { selectBackend, type BackendInfo } from '../backends/backend.ts';
 import type { BackendName, GradientRoute } from '../backends/names.ts';
 import { guardTraining } from '../backends/budget.ts';
 import { EXIT_INTERRUPTED, EXIT_OK, NcaError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomicWrite.ts';
-import { loadTarget, type TargetSource } from '../images/target.ts';
+import { loadExemplar, loadTarget, type TargetSource } from '../images/target.ts';
+import { encodePng } from '../images/picture.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../training/checkpoint.ts';
 import { GradientWorkers, type WorkerLoad } from '../training/gradientWorkers.ts';
 import { TRAIN_DEFAULTS } from './choices.ts';
 import { describeLength } from '../training/length.ts';
 import { checkTrainFlags, resumedPlan, settleTrainPlan, type Execution, type NewRun, type Resume, type TrainFlags } from '../training/plan.ts';
 import { progressBar, progressLines, type Progress } from '../training/progress.ts';
-import { growthStrip, lossCsv, lossSvg } from '../training/report.ts';
+import { growthStrip, lossCsv, lossSvg, textureStrips } from '../training/report.ts';
 import { claimRunFolder, type RunFolderLock } from '../training/runFolder.ts';
 import { freshCheckpoint, trainLoop } from '../training/trainLoop.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -93,6 +94,9 @@ async function prepareNew(settled: NewRun): Promise<Ready> {
 async function claimNew(settled: NewRun, workers: GradientWorkers): Promise<Ready> {
   const { plan, execution } = settled;
   const { training } = plan;
+  if (plan.config.start === 'zeros') {
+    return claimTexture(settled, workers);
+  }
   const target = await loadTarget(plan.target as TargetSource, {
     size: training.targetSize,
     padding: training.padding,
@@ -108,6 +112,23 @@ async function claimNew(settled: NewRun, workers: GradientWorkers): Promise<Read
     throw error;
   }
   return { dir, folder, start: freshCheckpoint(sized, target.rgba, execution.route), execution, workers, notes: settled.notes };
+}
+
+/** A new texture run: the exemplar read and shrunk, the folder claimed, exemplar.png written. */
+async function claimTexture(settled: NewRun, workers: GradientWorkers): Promise<Ready> {
+  const { plan, execution } = settled;
+  const exemplar = await loadExemplar(plan.target as TargetSource, plan.training.targetSize);
+  const sized: RunPlan = { ...plan, exemplar: { width: exemplar.width, height: exemplar.height } };
+  const dir = settled.out ?? join('runs', `${plan.targetName}-${timestamp()}`);
+  const folder = await claimRunFolder(dir, settled.force ? 'force' : 'new');
+  try {
+    await writeFileAtomic(join(dir, 'exemplar.png'), await encodePng({ width: exemplar.width, height: exemplar.height, rgba: exemplar.rgba8 }));
+  } catch (error) {
+    await folder.release();
+    throw error;
+  }
+  const target = Float32Array.from(exemplar.rgba8, (v) => v / 255);
+  return { dir, folder, start: freshCheckpoint(sized, target, execution.route), execution, workers, notes: settled.notes };
 }
 
 /** A resumed run: the folder claimed, its checkpoint read whole, the flags' changes applied and checked. */
@@ -194,7 +215,8 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
   );
   const startedAt = start.seconds;
   const startIteration = start.iteration;
-  const watch = growthWatch(io.log);
+  const texture = plan.config.start === 'zeros';
+  const watch = texture ? async (): Promise<void> => {} : growthWatch(io.log);
   let result;
   try {
     result = await trainLoop(dir, start, {
@@ -219,7 +241,7 @@ async function trainInFolder(ready: Ready, io: TrainIo, notes: string[]): Promis
     interrupted: result.interrupted,
     losses: end.losses,
     load: workers.load(),
-    evaluation: result.interrupted ? null : await judgeRun(end, io.log),
+    evaluation: result.interrupted || texture ? null : await judgeRun(end, io.log),
   };
   await writeOutputs(dir, end, summary, route);
   io.log(
@@ -320,8 +342,16 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary,
   await writeFileAtomic(join(dir, 'model.safetensors'), model);
   await writeFileAtomic(join(dir, 'loss.csv'), lossCsv(end.losses));
   await writeFileAtomic(join(dir, 'loss.svg'), lossSvg(end.losses, `${plan.targetName}: ${plan.preset}, ${end.iteration} iterations`));
-  const regrow = plan.training.damaged > 0;
-  await writeFileAtomic(join(dir, 'growth.png'), await growthStrip(end.params, plan.config, { regrow, seed: plan.seed + 1 }));
+  const texture = plan.config.start === 'zeros';
+  const pictures = texture ? ['texture.png', 'tile.png', 'exemplar.png'] : ['growth.png', 'target.png'];
+  if (texture) {
+    const strips = await textureStrips(end.params, plan.config, plan.seed + 1);
+    await writeFileAtomic(join(dir, 'texture.png'), strips.forming);
+    await writeFileAtomic(join(dir, 'tile.png'), strips.tile);
+  } else {
+    const regrow = plan.training.damaged > 0;
+    await writeFileAtomic(join(dir, 'growth.png'), await growthStrip(end.params, plan.config, { regrow, seed: plan.seed + 1 }));
+  }
   const verdict = summary.evaluation?.verdict ?? null;
   const run = {
     // finished: it grows (meeting the goals, or short of some: `problems` names them); failed: it does not.
@@ -346,7 +376,7 @@ async function writeOutputs(dir: string, end: Checkpoint, summary: TrainSummary,
     // Each resumption of the run and the settings it changed (from the checkpoint, so none is lost).
     resumptions: end.resumptions,
     tool_version: TOOL_VERSION,
-    outputs: ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', 'growth.png', 'target.png', 'run.json'],
+    outputs: ['model.safetensors', 'checkpoint.safetensors', 'loss.csv', 'loss.svg', ...pictures, 'run.json'],
   };
   await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
 }

@@ -145,6 +145,50 @@ export async function decodeTarget(bytes: Buffer, name: string, options: TargetO
   }
 }
 
+/** A texture's exemplar (docs/design.md §4.9): opaque RGBA, its longer side at most `size`. */
+export interface Exemplar {
+  width: number;
+  height: number;
+  /** RGBA bytes [height, width, 4], alpha 255. */
+  rgba8: Uint8Array;
+}
+
+/**
+ * Reads a texture's exemplar: decoded by sharp, transparency flattened onto white, shrunk so
+ * that its longer side is at most `size` (Lanczos 3; never enlarged: an enlarged photo has no
+ * finer texture to teach), and at least 6 pixels a side (two 3x3 patches).
+ */
+export async function loadExemplar(source: TargetSource, size: number, download?: TargetOptions['download']): Promise<Exemplar> {
+  const { bytes, name } = await readSource(source, download === undefined ? { size, padding: 0 } : { size, padding: 0, download });
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new NcaError('BAD_TARGET', `${name}: not an image sharp can read (PNG, JPEG, WebP or SVG expected)`);
+  }
+  try {
+    checkPictureSize(metadata.width ?? 0, metadata.height ?? 0, name);
+  } catch (error) {
+    throw error instanceof TargetError ? cliTargetError(error) : error;
+  }
+  let image: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    image = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, density: metadata.format === 'svg' ? SVG_DENSITY : undefined })
+      .flatten({ background: '#ffffff' })
+      .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new NcaError('BAD_TARGET', `${name}: could not decode the image (${(error as Error).message})`);
+  }
+  const { width, height } = image.info;
+  if (width < 6 || height < 6) {
+    throw new NcaError('BAD_TARGET', `${name}: ${width}x${height} pixels is too small for a texture exemplar (at least 6x6)`);
+  }
+  return { width, height, rgba8: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length) };
+}
+
 /** SVGs are drawn at 4x their CSS size before shrinking (the page draws them the same way). */
 const SVG_DENSITY = 4 * 72;
 

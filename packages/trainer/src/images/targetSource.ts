@@ -19,10 +19,14 @@ export function targetName(source: TargetSource): string {
   }
 }
 
-/** The target a command's --target / --emoji flags name; undefined when neither is given. */
-export function targetFromFlags(flags: { target?: string; emoji?: string }): TargetSource | undefined {
-  if (flags.target !== undefined && flags.emoji !== undefined) {
-    throw new NcaError('BAD_FLAG', 'give either --target or --emoji, not both');
+/** The target a command's --target / --emoji / --texture flags name; undefined when none is given. */
+export function targetFromFlags(flags: { target?: string; emoji?: string; texture?: string }): TargetSource | undefined {
+  const given = (['target', 'emoji', 'texture'] as const).filter((key) => flags[key] !== undefined);
+  if (given.length > 1) {
+    throw new NcaError('BAD_FLAG', `give one of --target, --emoji and --texture, not ${given.map((key) => `--${key}`).join(' and ')}`);
+  }
+  if (flags.texture !== undefined) {
+    return /^https?:\/\//i.test(flags.texture) ? { kind: 'url', url: flags.texture } : { kind: 'file', path: flags.texture };
   }
   if (flags.emoji !== undefined) {
     return { kind: 'emoji', char: flags.emoji };

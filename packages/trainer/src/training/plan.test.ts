@@ -39,7 +39,9 @@ describe('settleTrainPlan: a new run', () => {
     expect(refusal(() => settleTrainPlan({ target: '/nonexistent/logo.png', pool: 2, batch: 8 }, wasm)).message).toBe('--pool 2 is smaller than --batch 8');
     expect(refusal(() => settleTrainPlan({ emoji: '🦎', damage: 4 }, wasm)).message).toMatch(/^--damage 4 must be below --batch 4/);
     expect(refusal(() => settleTrainPlan({}, wasm)).message).toMatch(/^no target/);
-    expect(refusal(() => settleTrainPlan({ emoji: '🦎', target: 'a.png' }, wasm)).message).toMatch(/either --target or --emoji/);
+    expect(refusal(() => settleTrainPlan({ emoji: '🦎', target: 'a.png' }, wasm)).message).toMatch(
+      /give one of --target, --emoji and --texture, not --target and --emoji/,
+    );
   });
 });
 

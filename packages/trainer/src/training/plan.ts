@@ -26,6 +26,8 @@ import { targetFromFlags, targetName } from '../images/targetSource.ts';
 export interface TrainFlags {
   target?: string;
   emoji?: string;
+  /** A texture's exemplar (file or URL): a texture run (the `texture` preset). */
+  texture?: string;
   background?: string;
   preset?: PresetName | 'auto';
   targetSize?: number;
@@ -104,6 +106,7 @@ const RESUMABLE = new Set<keyof TrainFlags>([
 const FLAG_NAMES: Readonly<Record<keyof TrainFlags, string>> = {
   target: '--target',
   emoji: '--emoji',
+  texture: '--texture',
   background: '--background',
   preset: '--preset',
   targetSize: '--target-size',
@@ -333,12 +336,24 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
   }
   const target = targetFromFlags(flags);
   if (target === undefined) {
-    refuse('no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
+    refuse('no target: give --target FILE|URL, --emoji CHAR or --texture FILE|URL (or --resume DIR)');
   }
-  const presetName = choosePreset(flags.preset ?? TRAIN_DEFAULTS.preset, backend, route);
+  const texture = flags.texture !== undefined;
+  const requested = flags.preset ?? TRAIN_DEFAULTS.preset;
+  if (texture && requested !== 'auto' && requested !== 'texture') {
+    refuse(`--texture trains a texture (the texture preset); --preset ${requested} grows a picture: give --target or --emoji for it`);
+  }
+  if (!texture && requested === 'texture') {
+    refuse('--preset texture trains a texture from an exemplar: give it with --texture FILE|URL');
+  }
+  if (texture && route !== 'kernel') {
+    refuse(`a texture trains on the kernel route (its loss enters the wasm rollout's backward pass); --gradient ${route} does not run it yet`);
+  }
+  const presetName = texture ? 'texture' : choosePreset(requested, backend, route);
   const overrides = settingOverrides(flags);
   const preset = PRESETS[presetName].training;
-  const side = (overrides.targetSize ?? preset.targetSize) + 2 * (overrides.padding ?? preset.padding);
+  // A texture's grid is the preset's torus; a picture's is at most its size + 2 padding on a side.
+  const side = texture ? PRESETS.texture.config.gridWidth : (overrides.targetSize ?? preset.targetSize) + 2 * (overrides.padding ?? preset.padding);
   const plan = planFromPreset({
     preset: presetName,
     training: overrides,
@@ -358,7 +373,7 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
     out: flags.out,
     force: flags.force === true,
     execution: { backend, route, workers: chooseWorkers(flags.workers, backend.name, route, training.batch), logEvery },
-    notes: (flags.preset ?? 'auto') === 'auto' ? [presetNote(presetName, backend)] : [],
+    notes: (flags.preset ?? 'auto') === 'auto' && !texture ? [presetNote(presetName, backend)] : [],
   };
 }
 
@@ -372,7 +387,7 @@ export function checkTrainFlags(flags: TrainFlags): void {
   if (flags.resume !== undefined || (flags.preset !== undefined && flags.preset !== 'auto')) {
     settleTrainPlan(flags, { name: 'cpu', detail: '', accelerated: false });
   } else if (targetFromFlags(flags) === undefined) {
-    refuse('no target: give --target FILE|URL or --emoji CHAR (or --resume DIR)');
+    refuse('no target: give --target FILE|URL, --emoji CHAR or --texture FILE|URL (or --resume DIR)');
   }
 }
 

@@ -1,4 +1,4 @@
-import { createRng, eraseDisc, kernelRun, seedArray, sharedKernel } from '@nca-studio/core/training';
+import { createRng, eraseDisc, kernelRun, seedArray, sharedKernel, startArray } from '@nca-studio/core/training';
 import { type NcaConfig, type NcaParams } from '@nca-studio/weights-format';
 import { encodePng, stateToFrame, tile, upscale, type Frame } from '../images/picture.ts';
 
@@ -75,4 +75,48 @@ export async function growthStrip(params: NcaParams, config: NcaConfig, options:
     rows.push(framesAt(damaged, [0, ...GROWTH_STEPS.slice(2)]).frames);
   }
   return encodePng(tile(rows));
+}
+
+/** Step counts of texture.png's first row: the texture forming from zeros. */
+const FORMING_STEPS = [0, 16, 32, 64, 128, 256, 512] as const;
+/** The side of tile.png's grid: larger than the training torus, so a seam or a repeat would show. */
+const TILE_SIDE = 256;
+
+/**
+ * A texture run's pictures (docs/design.md §4.9), on core's rollout kernel: texture.png, the
+ * texture forming from zeros on the training grid at FORMING_STEPS, and below it a scratch (a
+ * disc erased at the centre after 512 steps) healing; tile.png, a 256x256 render after 512
+ * steps drawn twice by two, so the torus's wrap shows wherever it would break.
+ */
+export async function textureStrips(params: NcaParams, config: NcaConfig, seed: number): Promise<{ forming: Buffer; tile: Buffer }> {
+  const kernel = await sharedKernel();
+  const rng = createRng(seed);
+  const grid = { height: config.gridHeight, width: config.gridWidth, channels: config.channels };
+  const frameOf = (state: Float32Array, g = grid): Frame => upscale(stateToFrame(state, g.height, g.width, g.channels, [1, 1, 1], config.display), 2);
+  const framesAt = (start: Float32Array, at: readonly number[], c = config): { frames: Frame[]; end: Float32Array } => {
+    const frames: Frame[] = [];
+    let state = start;
+    let t = 0;
+    for (const next of at) {
+      state = kernelRun(kernel, { config: c, params }, state, 1, next - t, rng).states;
+      t = next;
+      frames.push(frameOf(state, { height: c.gridHeight, width: c.gridWidth, channels: c.channels }));
+    }
+    return { frames, end: state };
+  };
+  const formed = framesAt(startArray(config, grid), FORMING_STEPS);
+  const scratched = formed.end.slice();
+  eraseDisc(scratched, grid, { x: grid.width / 2, y: grid.height / 2, radius: Math.min(grid.width, grid.height) / 4 });
+  const healing = framesAt(scratched, [0, 8, 16, 32, 64, 128, 256]);
+  const large = { ...config, gridWidth: TILE_SIDE, gridHeight: TILE_SIDE };
+  const big = kernelRun(kernel, { config: large, params }, startArray(large, { ...grid, width: TILE_SIDE, height: TILE_SIDE }), 1, 512, rng).states;
+  const one = stateToFrame(big, TILE_SIDE, TILE_SIDE, config.channels, [1, 1, 1], config.display);
+  const twice: Frame = { width: 2 * TILE_SIDE, height: 2 * TILE_SIDE, rgba: new Uint8Array(4 * TILE_SIDE * TILE_SIDE * 4) };
+  for (let y = 0; y < 2 * TILE_SIDE; y++) {
+    for (let x = 0; x < 2 * TILE_SIDE; x += TILE_SIDE) {
+      const from = (y % TILE_SIDE) * TILE_SIDE * 4;
+      twice.rgba.set(one.rgba.subarray(from, from + TILE_SIDE * 4), (y * 2 * TILE_SIDE + x) * 4);
+    }
+  }
+  return { forming: await encodePng(tile([formed.frames, healing.frames])), tile: await encodePng(twice) };
 }
