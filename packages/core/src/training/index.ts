@@ -12,6 +12,8 @@ export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
 export { TEXTURE_LOSS_DEFAULTS, textureExemplar, textureLoss } from './textureLoss.ts';
+export { evaluateTexture, shownColours, textureDistance, textureStatistics } from './textureEvaluation.ts';
+export type { TextureEvalOptions, TextureReport, TextureStatistics } from './textureEvaluation.ts';
 export {
   alphaIou,
   detailError,

@@ -1,8 +1,18 @@
-import { evaluateModel, kernelRunMemory, sharedKernel, SOLID_ALPHA, type EvalOptions, type EvalReport, type RolloutKernel } from '@nca-studio/core';
+import {
+  evaluateModel,
+  evaluateTexture,
+  kernelRunMemory,
+  sharedKernel,
+  SOLID_ALPHA,
+  type EvalOptions,
+  type EvalReport,
+  type RolloutKernel,
+  type TextureReport,
+} from '@nca-studio/core';
 import { MATURE_ALPHA, type NcaModel } from '@nca-studio/weights-format';
 import { guardInference } from '../backends/budget.ts';
 import { EXIT_OK, NcaError } from '../errors.ts';
-import { loadTarget, targetFromFlags } from '../images/target.ts';
+import { loadExemplar, loadTarget, targetFromFlags } from '../images/target.ts';
 import type { CommandIo } from './io.ts';
 import { loadModel } from './inspect.ts';
 
@@ -47,6 +57,37 @@ export function formatEval(path: string, r: EvalReport): string {
   ].join('\n');
 }
 
+/**
+ * A texture model's figures (docs/design.md §4.9) against its stored exemplar, or `--target`'s
+ * picture shrunk to 128 px: the distance after 500, 1000 and 2000 steps from zeros on 128x128,
+ * its stability, and a cut's healing.
+ */
+async function evalTexture(path: string, model: NcaModel, flags: EvalFlags, io: CommandIo): Promise<number> {
+  if (flags.emoji !== undefined) {
+    throw new NcaError('BAD_FLAG', '--emoji gives a growing target; a texture model is compared with an exemplar picture: --target FILE|URL');
+  }
+  const source = targetFromFlags(flags);
+  const exemplar = source === undefined ? model.target : await loadExemplar(source, 128).then((e) => ({ width: e.width, height: e.height, data: e.rgba8 }));
+  if (exemplar === undefined) {
+    throw new NcaError('BAD_MODEL', 'this texture model stores no exemplar to compare with: give one with --target FILE|URL');
+  }
+  const seeds = Math.min(flags.seeds, 16);
+  guardInference('evaluating', kernelRunMemory(model.config, { width: 128, height: 128 }, { held: 1, batch: 1 }), 'kernel');
+  const report = evaluateTexture(model, exemplar, await sharedKernel(), { seeds, seed: flags.seed });
+  io.log(flags.json ? JSON.stringify({ model: path, ...report }) : formatTextureEval(path, report));
+  return EXIT_OK;
+}
+
+export function formatTextureEval(path: string, r: TextureReport): string {
+  const f = (v: number): string => v.toFixed(3);
+  return [
+    `${path}: a texture on ${r.size}x${r.size} from zeros, ${r.seeds} seeds (texture distance: random-filter Gram matrices at 3 scales and the mean colour, 0 = the exemplar's)`,
+    ...r.distance.map((d) => `  distance after ${String(d.steps).padEnd(5)} steps  ${f(d.value)}`),
+    `  stability (2000 / 500)       ${r.stability.toFixed(2)}   above 1: it fades or drifts`,
+    `  after a cut, healed 200 steps ${f(r.healed)}   (${r.healRatio.toFixed(2)} x before the cut); mean RGB change inside the cut ${f(r.healedChange)}`,
+  ].join('\n');
+}
+
 /** `nca eval`'s flags, as the CLI parses them. */
 export interface EvalFlags {
   seeds: number;
@@ -65,6 +106,9 @@ export interface EvalFlags {
 export async function evalCommand(path: string, flags: EvalFlags, io: CommandIo): Promise<number> {
   const { model } = await loadModel(path);
   const source = targetFromFlags(flags);
+  if (model.config.start === 'zeros') {
+    return evalTexture(path, model, flags, io);
+  }
   if (source !== undefined) {
     const size = Math.min(model.config.gridWidth, model.config.gridHeight) - 2 * flags.padding;
     if (size < 4) {
