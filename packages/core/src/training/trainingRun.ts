@@ -204,8 +204,11 @@ export class TrainingRun {
     let indices: number[] = [];
     let batch: Float32Array;
     if (this.pool !== null) {
-      // Worst first: the worst is re-seeded, the best are damaged.
-      indices = this.pool.worstFirst(this.pool.sample(training.batch, this.rng));
+      // Worst first: the worst is re-seeded, the best are damaged. A texture's pool is not ranked:
+      // its losses measure on random directions (noisy), and they are not in a checkpoint, so a
+      // ranking by them would make a resumed run differ; its first drawn sample starts again.
+      const drawn = this.pool.sample(training.batch, this.rng);
+      indices = this.exemplar === null ? this.pool.worstFirst(drawn) : drawn;
       batch = this.pool.gather(indices);
       prepareBatch(batch, training.batch, grid, training.damaged, this.rng, training.damageRadius, this.current % training.reseedEvery === 0, this.start);
     } else {

@@ -321,3 +321,57 @@ describe('train', () => {
     expect((error as NcaError).code).toBe('BAD_CHECKPOINT');
   });
 });
+
+describe('nca train --texture (docs/design.md §4.9)', () => {
+  /** A short texture run: the preset's 64x64 torus, a 2-sample batch of 4..8 steps. */
+  const texture = (out: string, iterations: number): TrainFlags => ({
+    texture: targetPath,
+    batch: 2,
+    pool: 4,
+    steps: [4, 8],
+    iterations,
+    // One rate throughout: a run of 2 iterations would otherwise decay at 70% of its own length.
+    lrDecayFactor: 1,
+    hidden: 16,
+    seed: 3,
+    backend: 'wasm',
+    out,
+    checkpointEvery: 2,
+  });
+
+  it('trains from the exemplar into a run folder, and a resumed run ends where an unbroken one does', async () => {
+    const whole = await train(texture(join(dir, 'texture-whole'), 4), quiet);
+    await train(texture(join(dir, 'texture-split'), 2), quiet);
+    const resumed = await train({ resume: join(dir, 'texture-split'), iterations: 4, backend: 'wasm' }, quiet);
+    expect(resumed.losses).toEqual(whole.losses);
+    expect(whole.evaluation).toBeNull();
+    const model = readModel(await readFile(join(dir, 'texture-whole', 'model.safetensors')));
+    expect(model.config).toMatchObject({ start: 'zeros', laplacian: true, clip: 2, display: 'rgb-signed', gridWidth: 64, hidden: 16 });
+    // The exemplar (the 32 px disc picture, flattened onto white) is the model's target.
+    expect([model.target?.width, model.target?.height]).toEqual([32, 32]);
+    expect(model.target!.data.filter((_, i) => i % 4 === 3).every((a) => a === 255)).toBe(true);
+    const b = readModel(await readFile(join(dir, 'texture-split', 'model.safetensors')));
+    expect(Array.from(b.params.dense1Weight)).toEqual(Array.from(model.params.dense1Weight));
+    const run = JSON.parse(await readFile(join(dir, 'texture-whole', 'run.json'), 'utf8')) as { outputs: string[]; preset: string };
+    expect(run.preset).toBe('texture');
+    for (const file of run.outputs) {
+      expect(existsSync(join(dir, 'texture-whole', file)), file).toBe(true);
+    }
+    expect(run.outputs).toEqual(expect.arrayContaining(['texture.png', 'tile.png', 'exemplar.png']));
+  });
+
+  it('refuses --texture with --target, another preset, or a route that does not run it (exit 2, no folder)', async () => {
+    for (const [flags, message] of [
+      [['--texture', targetPath, '--target', targetPath], /give one of --target, --emoji and --texture, not --target and --texture/],
+      [['--texture', targetPath, '--preset', 'cpu'], /--texture trains a texture \(the texture preset\); --preset cpu grows a picture/],
+      [['--preset', 'texture', '--emoji', '🦎'], /--preset texture trains a texture from an exemplar: give it with --texture/],
+      [['--texture', targetPath, '--gradient', 'tfjs'], /a texture trains on the kernel route .* --gradient tfjs does not run it yet/],
+    ] as const) {
+      const out = join(dir, 'texture-refused');
+      const { code, err } = await nca('train', ...flags, '--backend', 'wasm', '--out', out);
+      expect(code, err.join('\n')).toBe(2);
+      expect(err.join('\n')).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
