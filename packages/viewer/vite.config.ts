@@ -5,32 +5,37 @@ import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 
 /**
- * The Distill models' manifest is optional (`pnpm models:distill` writes it from ../shared).
- * Where it is not there, the app is served and built with an empty one, so that a fresh page
+ * The Distill models' manifests are optional (`pnpm models:distill` writes them from ../shared).
+ * Where one is not there, the app is served and built with an empty one, so that a fresh page
  * asks for nothing that answers 404.
  */
-function optionalDistillManifest(): Plugin {
-  const path = 'models/distill/index.json';
-  const file = resolve(import.meta.dirname, 'public', path);
-  const empty = JSON.stringify({ title: 'Distill reference models', models: [] });
+function optionalDistillManifests(): Plugin {
+  const manifests = new Map([
+    ['models/distill/index.json', 'Distill reference models'],
+    ['models/distill-textures/index.json', 'Distill texture models'],
+  ]);
+  const empty = (title: string): string => JSON.stringify({ title, models: [] });
   return {
-    name: 'nca-optional-distill-manifest',
+    name: 'nca-optional-distill-manifests',
     // After Vite's own middleware (public files, mounted test folders): only what they did not serve.
     configureServer(server) {
       return () => {
         server.middlewares.use((req, res, next) => {
-          if ((req.url ?? '').split('?')[0] !== `/${path}`) {
+          const title = manifests.get((req.url ?? '').split('?')[0]!.slice(1));
+          if (title === undefined) {
             next();
             return;
           }
           res.setHeader('Content-Type', 'application/json');
-          res.end(empty);
+          res.end(empty(title));
         });
       };
     },
     generateBundle() {
-      if (!existsSync(file)) {
-        this.emitFile({ type: 'asset', fileName: path, source: empty });
+      for (const [path, title] of manifests) {
+        if (!existsSync(resolve(import.meta.dirname, 'public', path))) {
+          this.emitFile({ type: 'asset', fileName: path, source: empty(title) });
+        }
       }
     },
   };
@@ -41,7 +46,7 @@ export default defineConfig({
   base: './',
   // A missing file is a 404 (the model picker skips a manifest that is not there), not index.html.
   appType: 'mpa',
-  plugins: [svelte(), optionalDistillManifest()],
+  plugins: [svelte(), optionalDistillManifests()],
   resolve: { dedupe: ['@tensorflow/tfjs-core'] },
   // Bundled at server start, so the first page load is not reloaded by a late discovery.
   // src/harness/index.ts too: the test and benchmark pages import it (the benchmark's extra

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeNpy } from '@nca-studio/trainer';
-import { matrixCases, randomModel, randomState } from '../support/conformanceMatrix.ts';
+import { matrixCases, randomModel, randomState, textureMatrixCases } from '../support/conformanceMatrix.ts';
 import { launchBrowser, openModulePage } from './support/browser.ts';
 
 const base = inject('baseUrl');
@@ -39,8 +39,11 @@ describe('fused step', () => {
     expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-4);
   });
 
-  it('computes what core.step computes on the conformance matrix (every option combination, 13x11)', async () => {
-    const cases = matrixCases().map(({ label, config }, i) => {
+  it.each([
+    ['every option combination', matrixCases(), 144],
+    ["the texture model's options (Laplacian, clip, no alive mask)", textureMatrixCases(), 48],
+  ] as const)('computes what core.step computes on the conformance matrix, 13x11: %s', async (_, matrix, count) => {
+    const cases = matrix.map(({ label, config }, i) => {
       const { params } = randomModel(config, 1000 + i);
       return {
         label,
@@ -59,7 +62,7 @@ describe('fused step', () => {
       }
       return out;
     }, cases);
-    expect(results).toHaveLength(144);
+    expect(results).toHaveLength(count);
     for (const result of results) {
       expect(result.aliveMismatches, result.label).toBe(0);
       expect(result.maxAbsDiff, result.label).toBeLessThanOrEqual(1e-4);

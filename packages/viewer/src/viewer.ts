@@ -250,7 +250,7 @@ export async function createViewer(canvas: HTMLCanvasElement, model: EngineModel
       }
       const state = engine.view();
       try {
-        drawState(gpu, context, { textures: state.textures, width, height, channels: engine.channels }, view, background);
+        drawState(gpu, context, { textures: state.textures, width, height, channels: engine.channels, display: current.config.display }, view, background);
       } finally {
         state.release();
       }

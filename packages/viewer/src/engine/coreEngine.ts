@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { aliveMask, createRng, damageDisc, disposeParams, paramsToTensors, perceive, seedArray, step, updateRule } from '@nca-studio/core';
+import { aliveMask, createRng, damageDisc, disposeParams, paramsToTensors, perceive, seedArray, startArray, step, updateRule } from '@nca-studio/core';
 import type { Disc } from '@nca-studio/core';
 import type { Engine, EngineModel, PassTiming, StateTextures, StepOptions } from './engine.ts';
 import type { Gpu } from './gpu.ts';
@@ -24,7 +24,7 @@ export function createCoreEngine(gpu: Gpu, model: EngineModel, options: CoreOpti
   const grid = { width, height, channels };
   const params = paramsToTensors(model.params, config);
   const rng = createRng(options.seed ?? 1);
-  let state: tf.Tensor4D = tf.tensor4d(seedArray(grid), [1, height, width, channels]);
+  let state: tf.Tensor4D = tf.tensor4d(startArray(config, grid), [1, height, width, channels]);
   let disposed = false;
 
   const replace = (next: tf.Tensor4D): void => {
@@ -63,7 +63,7 @@ export function createCoreEngine(gpu: Gpu, model: EngineModel, options: CoreOpti
     },
 
     reset() {
-      replace(tf.tensor4d(seedArray(grid), [1, height, width, channels]));
+      replace(tf.tensor4d(startArray(config, grid), [1, height, width, channels]));
     },
 
     damage(disc: Disc) {

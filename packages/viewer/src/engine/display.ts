@@ -4,23 +4,25 @@ import { onContextChange } from './gpu.ts';
 import type { Gpu } from './gpu.ts';
 import { displaySource, groupCount } from './shaders.ts';
 import type { ViewMode } from './shaders.ts';
+import type { Display } from '@nca-studio/weights-format';
 
 /** Straight (not premultiplied) RGBA in 0..1; alpha 0 is a transparent background. */
 export type Rgba = readonly [number, number, number, number];
 
-const programs = new WeakMap<WebGL2RenderingContext, Map<number, Program>>();
+const programs = new WeakMap<WebGL2RenderingContext, Map<string, Program>>();
 
-function displayProgram(gl: WebGL2RenderingContext, channels: number): Program {
+function displayProgram(gl: WebGL2RenderingContext, channels: number, display: Display): Program {
   let cache = programs.get(gl);
   if (cache === undefined) {
     cache = new Map();
     programs.set(gl, cache);
   }
-  let program = cache.get(channels);
+  const key = `${channels}/${display}`;
+  let program = cache.get(key);
   if (program === undefined) {
     const samplers = Array.from({ length: groupCount(channels) }, (_, g) => `state${g}`);
-    program = createProgram(gl, displaySource(channels), ['mode', 'first', 'background', 'height', ...samplers], 'display');
-    cache.set(channels, program);
+    program = createProgram(gl, displaySource(channels, display), ['mode', 'first', 'background', 'height', ...samplers], 'display');
+    cache.set(key, program);
   }
   return program;
 }
@@ -41,7 +43,7 @@ onContextChange((change, gl) => {
 export function drawState(
   gpu: Gpu,
   target: CanvasRenderingContext2D,
-  state: { textures: readonly WebGLTexture[]; width: number; height: number; channels: number },
+  state: { textures: readonly WebGLTexture[]; width: number; height: number; channels: number; display?: Display },
   view: ViewMode,
   background: Rgba,
 ): void {
@@ -51,7 +53,7 @@ export function drawState(
     canvas.width = Math.max(canvas.width, width);
     canvas.height = Math.max(canvas.height, height);
   }
-  const program = displayProgram(gl, state.channels);
+  const program = displayProgram(gl, state.channels, state.display ?? 'rgba');
   vao ??= gl.createVertexArray();
   gl.useProgram(program.program);
   state.textures.forEach((_, g) => {

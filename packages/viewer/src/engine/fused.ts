@@ -284,7 +284,10 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
 
     reset() {
       clear(sets[current]!);
-      runPaint(1, Math.floor(width / 2), Math.floor(height / 2), 0);
+      // The model's start (docs/design.md §3.5, §3.6): a seed in the centre, or a texture's zeros.
+      if (config.start === 'seed') {
+        runPaint(1, Math.floor(width / 2), Math.floor(height / 2), 0);
+      }
       stepIndex = 0;
     },
 

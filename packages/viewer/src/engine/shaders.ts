@@ -7,7 +7,7 @@
 //   aliveMask:  the alive masks before and after (§3.4), ANDed, applied; the optional clamp (§3.5).
 // The weights are written into the source as constants: on software renderers (SwiftShader)
 // a constant is several times cheaper than a uniform or a texture fetch.
-import type { NcaConfig, Padding } from '@nca-studio/weights-format';
+import { perceptionFilters, type Display, type NcaConfig, type Padding } from '@nca-studio/weights-format';
 import type { EngineModel } from './engine.ts';
 
 /** Texture groups of 4 channels for C channels. */
@@ -102,7 +102,7 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
   const c = config.channels;
   const hidden = config.hidden;
   const groups = groupCount(c);
-  const inputs = 3 * groups;
+  const inputs = perceptionFilters(config) * groups;
   const hiddenGroups = Math.ceil(hidden / 4);
   const w1 = params.dense1Weight;
   const w2 = params.dense2Weight;
@@ -131,6 +131,18 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
     emit(`vec4 gy${g} = ((${n(6)} - ${n(0)}) + 2.0 * (${n(7)} - ${n(1)}) + (${n(8)} - ${n(2)})) * ${glslFloat(s)};`);
     emit(`vec4 p${groups + g} = rotation.x * gx${g} - rotation.y * gy${g};`);
     emit(`vec4 p${2 * groups + g} = rotation.y * gx${g} + rotation.x * gy${g};`);
+    if (config.laplacian) {
+      // docs/design.md §3.6: [[1, 2, 1], [2, -12, 2], [1, 2, 1]] * s, after the three.
+      emit(
+        `vec4 p${3 * groups + g} = ((${n(0)} + ${n(2)} + ${n(6)} + ${n(8)}) + 2.0 * (${n(1)} + ${n(3)} + ${n(5)} + ${n(7)}) - 12.0 * ${n(4)}) * ${glslFloat(s)};`,
+      );
+    }
+  }
+  const bound = config.clip === null ? null : glslFloat(config.clip);
+  if (bound !== null) {
+    for (let k = 0; k < inputs; k++) {
+      emit(`p${k} = clamp(p${k}, -${bound}, ${bound});`);
+    }
   }
 
   // updateRule: h = relu(W1 p + b1), ds = W2 h + b2 (docs/design.md §3.2), four hidden units at a time.
@@ -171,7 +183,7 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
         terms.push(`${m} * p${k}`);
       }
     }
-    emit(`h = max(${terms.join('\n    + ')}, 0.0);`);
+    emit(bound === null ? `h = max(${terms.join('\n    + ')}, 0.0);` : `h = clamp(${terms.join('\n    + ')}, 0.0, ${bound});`);
     out.forEach((m, g) => {
       if (m !== null) {
         emit(`ds${g} += ${m} * h;`);
@@ -186,10 +198,17 @@ export function updatePassSource(model: EngineModel, options: UpdatePassOptions 
     }
   }
 
+  if (bound !== null) {
+    for (let g = 0; g < groups; g++) {
+      emit(`ds${g} = clamp(ds${g}, -${bound}, ${bound});`);
+    }
+  }
+
   // stochasticUpdate: the cell applies ds with probability fireRate (docs/design.md §3.3).
   emit(options.fireTexture ? 'float fire = texelFetch(fireMask, xy, 0).r;' : 'float fire = fireDraw(xy) < fireRate ? 1.0 : 0.0;');
   for (let g = 0; g < groups; g++) {
-    emit(`out${g} = ${fetch(g, 4)} + ds${g} * fire;`);
+    // The state's clip (§3.6) commutes with the alive mask's select, so it is taken here.
+    emit(bound === null ? `out${g} = ${fetch(g, 4)} + ds${g} * fire;` : `out${g} = clamp(${fetch(g, 4)} + ds${g} * fire, -${bound}, ${bound});`);
   }
 
   return `${HEADER}${samplerDeclarations('state', groups)}${options.fireTexture ? 'uniform sampler2D fireMask;\n' : ''}uniform vec2 rotation;
@@ -236,7 +255,8 @@ export function aliveMaskSource(config: NcaConfig): string {
     return expression;
   };
   const threshold = glslFloat(config.aliveThreshold);
-  const lines = [`  float alive = ${max3('updated0')} > ${threshold} ? 1.0 : 0.0;`];
+  // alive_masking "none" (the texture model): every cell lives; the pass copies (and clamps).
+  const lines = [config.aliveMasking === 'none' ? '  float alive = 1.0;' : `  float alive = ${max3('updated0')} > ${threshold} ? 1.0 : 0.0;`];
   if (config.aliveMasking === 'pre-post') {
     lines.push(`  alive *= ${max3('before0')} > ${threshold} ? 1.0 : 0.0;`);
   }
@@ -322,9 +342,9 @@ export type ViewMode = { kind: 'colour' } | { kind: 'alpha' } | { kind: 'channel
 /**
  * The display pass: draws the state into the canvas, row 0 at the top, premultiplied alpha.
  * Uniforms: state0.., mode (0 colour, 1 alpha, 2 channels), first, background (straight RGBA),
- * height.
+ * height. The colour of a texture (`rgb-signed`, §3.6) is `clamp(x / 2 + 0.5, 0, 1)`, opaque.
  */
-export function displaySource(channels: number): string {
+export function displaySource(channels: number, display: Display = 'rgba'): string {
   const groups = groupCount(channels);
   const cases = Array.from({ length: groups }, (_, g) => `  if (group == ${g}) { return texelFetch(state${g}, xy, 0)[c % 4]; }`).join('\n');
   return `${HEADER}${samplerDeclarations('state', groups)}uniform int mode;
@@ -342,7 +362,9 @@ ${cases}
 
 void main() {
   ivec2 xy = ivec2(int(gl_FragCoord.x), height - 1 - int(gl_FragCoord.y));
-  if (mode == 0) {
+  if (mode == 0 && ${display === 'rgb-signed' ? 'true' : 'false'}) {
+    colour = vec4(clamp(texelFetch(state0, xy, 0).rgb * 0.5 + 0.5, 0.0, 1.0), 1.0);
+  } else if (mode == 0) {
     // docs/design.md §3: colour over the background is rgb + (1 - clamp(alpha)) * background.
     vec4 cell = texelFetch(state0, xy, 0);
     float a = clamp(cell.a, 0.0, 1.0);

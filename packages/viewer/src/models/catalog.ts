@@ -1,5 +1,6 @@
-// The models the app offers: the project's bundled models (models/index.json) and, where the
-// converter has written them, the Distill reference models (models/distill/index.json).
+// The models the app offers: the project's bundled models (models/index.json) and textures
+// (models/textures/index.json) and, where the converter has written them, the Distill reference
+// models (models/distill/index.json) and textures (models/distill-textures/index.json).
 import { isPlainObject, readModel } from '@nca-studio/weights-format';
 import type { NcaModel } from '@nca-studio/weights-format';
 
@@ -20,7 +21,7 @@ export interface CatalogGroup {
 }
 
 /** The manifests read, in order: the first non-empty group gives the default model. */
-const MANIFESTS = ['models/index.json', 'models/distill/index.json'] as const;
+const MANIFESTS = ['models/index.json', 'models/textures/index.json', 'models/distill/index.json', 'models/distill-textures/index.json'] as const;
 
 /** A model file that could not be fetched (not a bad file: that is a WeightsFormatError). */
 export class ModelFetchError extends Error {

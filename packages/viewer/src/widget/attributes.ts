@@ -32,3 +32,21 @@ export function parseAutoplay(text: string | null): 'off' | 'on' | 'always' {
   }
   return text?.trim().toLowerCase() === 'always' ? 'always' : 'on';
 }
+
+/** The most cells a `cell-size` grid may hold on a side (the viewer's grid limit). */
+export const CELL_GRID_MAX = 2048;
+
+/** `cell-size`: CSS pixels per cell, a whole number from 1 to 64; null where absent or anything else. */
+export function parseCellSize(text: string | null): number | null {
+  if (text === null || !/^\s*\d+\s*$/.test(text)) {
+    return null;
+  }
+  const value = Number(text);
+  return value >= 1 && value <= 64 ? value : null;
+}
+
+/** The grid a box of `width` x `height` CSS pixels holds at `cellSize` pixels a cell (3 to CELL_GRID_MAX a side). */
+export function cellGrid(width: number, height: number, cellSize: number): { width: number; height: number } {
+  const side = (pixels: number): number => Math.min(CELL_GRID_MAX, Math.max(3, Math.floor(pixels / cellSize)));
+  return { width: side(width), height: side(height) };
+}

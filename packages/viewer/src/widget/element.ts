@@ -14,7 +14,7 @@ import type { Player } from '../ui/player.ts';
 import { createSession, type Session } from '../ui/session.ts';
 import { createViewer, viewerGpuBytes, WHITE } from '../viewer.ts';
 import type { Viewer } from '../viewer.ts';
-import { parseAutoplay, parseFlag, parseLoading, parsePositive, parseRender, parseStart } from './attributes.ts';
+import { cellGrid, parseAutoplay, parseCellSize, parseFlag, parseLoading, parsePositive, parseRender, parseStart } from './attributes.ts';
 import { createGrowthWatch, readPattern } from './growthWatch.ts';
 
 const STYLE = `
@@ -115,6 +115,12 @@ export interface NcaViewerAttributes {
   background?: string;
   /** "72" or "96x64"; default the model's training size. */
   'grid-size'?: string;
+  /**
+   * CSS pixels per cell (1 to 64): the grid fills the element's box, which the page sizes (a
+   * texture as a page background: `style="position: fixed; inset: 0; z-index: -1"`), and follows
+   * it when it resizes. Overrides `grid-size`.
+   */
+  'cell-size'?: string;
 }
 
 /**
@@ -132,6 +138,7 @@ export class NcaViewerElement extends HTMLElement {
     'brush-radius',
     'background',
     'grid-size',
+    'cell-size',
     'poster',
     'alt',
     'render',
@@ -170,6 +177,7 @@ export class NcaViewerElement extends HTMLElement {
   #reading = false;
   #frame: number | null = null;
   #observers: IntersectionObserver[] = [];
+  #resize: ResizeObserver | null = null;
   #motion: MediaQueryList | null = null;
 
   constructor() {
@@ -298,6 +306,8 @@ export class NcaViewerElement extends HTMLElement {
     this.#motion?.removeEventListener('change', this.#onMotion);
     this.#observers.forEach((observer) => observer.disconnect());
     this.#observers = [];
+    this.#resize?.disconnect();
+    this.#resize = null;
     this.#teardown();
   }
 
@@ -330,6 +340,10 @@ export class NcaViewerElement extends HTMLElement {
         if (parseLoading(value) === 'eager' && this.#viewer === null && !this.#loading) {
           void this.#loadSrc();
         }
+        break;
+      case 'cell-size':
+        this.#followBox();
+        this.#applySettings();
         break;
       default:
         this.#applySettings();
@@ -435,7 +449,32 @@ export class NcaViewerElement extends HTMLElement {
   }
 
   #setAspect(width: number, height: number): void {
-    this.#aspect.textContent = `:host { aspect-ratio: ${width} / ${height}; }`;
+    // With `cell-size` the page sizes the box and the grid follows it, not the other way round.
+    this.#aspect.textContent =
+      parseCellSize(this.getAttribute('cell-size')) === null ? `:host { aspect-ratio: ${width} / ${height}; }` : ':host { width: auto; }';
+  }
+
+  /** The grid the page asks for: `cell-size` over the box, else `grid-size`, else null (the model's). */
+  #wantedGrid(): { width: number; height: number } | null {
+    const cellSize = parseCellSize(this.getAttribute('cell-size'));
+    if (cellSize !== null) {
+      const box = this.getBoundingClientRect();
+      if (box.width > 0 && box.height > 0) {
+        return cellGrid(box.width, box.height, cellSize);
+      }
+    }
+    return parseGridSize(this.getAttribute('grid-size') ?? '');
+  }
+
+  /** With `cell-size`, a new grid when the box changes size (a texture restarts; it forms again in a moment). */
+  #followBox(): void {
+    this.#resize?.disconnect();
+    this.#resize = null;
+    if (parseCellSize(this.getAttribute('cell-size')) === null) {
+      return;
+    }
+    this.#resize = new ResizeObserver(() => this.#applySettings());
+    this.#resize.observe(this);
   }
 
   #applySettings(): void {
@@ -445,7 +484,7 @@ export class NcaViewerElement extends HTMLElement {
     }
     viewer.setBackground(parseBackground(this.getAttribute('background')) ?? WHITE);
     this.#player?.setSpeed(parseSpeed(this.getAttribute('steps-per-frame'), 1));
-    const grid = parseGridSize(this.getAttribute('grid-size') ?? '');
+    const grid = this.#wantedGrid();
     if (grid !== null && (grid.width !== viewer.info.width || grid.height !== viewer.info.height)) {
       viewer.setGrid(grid.width, grid.height);
       this.#restart(viewer);
@@ -479,7 +518,7 @@ export class NcaViewerElement extends HTMLElement {
         return;
       }
       this.#model = model;
-      const grid = parseGridSize(this.getAttribute('grid-size') ?? '');
+      const grid = this.#wantedGrid();
       let viewer = this.#viewer;
       if (viewer === null) {
         const created = await createViewer(this.#canvas, model, {
@@ -502,6 +541,7 @@ export class NcaViewerElement extends HTMLElement {
       this.#error = null;
       this.#message.hidden = true;
       this.#applySettings();
+      this.#followBox();
       const parked = this.#parked;
       this.#parked = null;
       let startSteps = 0;
@@ -573,7 +613,8 @@ export class NcaViewerElement extends HTMLElement {
 
   /** Reads the state back every few steps while the pattern grows or heals (none while it holds), for the grown and regrown events. */
   #watchGrowth(): void {
-    if (this.#frame !== null) {
+    // A texture has no target shape to grow into: no readbacks, no grown or regrown events.
+    if (this.#frame !== null || this.#model?.config.start === 'zeros') {
       return;
     }
     const tick = (): void => {
