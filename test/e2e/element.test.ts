@@ -242,3 +242,65 @@ describe('<nca-viewer> as an element', () => {
     expect(await rendering('wide')).toBe('auto');
   });
 });
+
+describe('<nca-viewer cell-size> as a living page background (a texture model, docs/design.md §3.6)', () => {
+  const WEAVE = '/models/textures/weave.safetensors';
+
+  /** Mean and standard deviation of the shown colour (x / 2 + 0.5) inside, and outside, a disc of the widget's grid. */
+  function colours(page: Page, disc: { x: number; y: number; radius: number }): Promise<{ inside: number[]; outside: number[] }> {
+    return page.evaluate(async (disc) => {
+      const element = document.getElementById('bg') as NcaViewerElement;
+      const viewer = element.viewer!;
+      const state = await viewer.readState();
+      const { width, height, channels } = viewer.info;
+      const sums = { inside: [0, 0, 0], outside: [0, 0, 0] };
+      const counts = { inside: 0, outside: 0 };
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const where = (x + 0.5 - disc.x) ** 2 + (y + 0.5 - disc.y) ** 2 < disc.radius ** 2 ? 'inside' : 'outside';
+          const i = (y * width + x) * channels;
+          const v = Math.min(1, Math.max(0, state[i]! / 2 + 0.5)) + Math.min(1, Math.max(0, state[i + 1]! / 2 + 0.5)) + Math.min(1, Math.max(0, state[i + 2]! / 2 + 0.5));
+          sums[where][0]! += v / 3;
+          sums[where][1]! += (v / 3) ** 2;
+          counts[where]++;
+        }
+      }
+      const stats = (where: 'inside' | 'outside'): number[] => {
+        const mean = sums[where][0]! / counts[where];
+        return [mean, Math.sqrt(Math.max(0, sums[where][1]! / counts[where] - mean * mean))];
+      };
+      return { inside: stats('inside'), outside: stats('outside') };
+    }, disc);
+  }
+
+  it('fills a 1280x800 page at 3 px a cell, weaves the texture, and heals a scratch', async () => {
+    const page = await open(
+      `<p style="font: 24px serif; padding: 2em">Text over a living background.</p>
+       <nca-viewer id="bg" src="${WEAVE}" cell-size="3" autoplay interactive steps-per-frame="4" style="position: fixed; inset: 0; z-index: -1"></nca-viewer>`,
+      { viewport: { width: 1280, height: 800 } },
+    );
+    const [load] = await waitFor(page, 'bg', 'load');
+    expect(load!.detail).toMatchObject({ gridWidth: Math.floor(1280 / 3), gridHeight: Math.floor(800 / 3) });
+    const box = await page.locator('#bg').boundingBox();
+    expect([box?.x, box?.y, box?.width, box?.height]).toEqual([0, 0, 1280, 800]);
+    // It plays, and what it weaves is a texture, not a flat colour.
+    await page.waitForFunction(() => (document.getElementById('bg') as NcaViewerElement).stepCount > 300, undefined, { timeout: 90_000 });
+    const disc = { x: 426 / 2, y: 266 / 2, radius: 40 };
+    const before = await colours(page, disc);
+    expect(before.outside[1]).toBeGreaterThan(0.05);
+    // A scratch: the disc is erased (a texture's zeros show as mid-grey, flat) ...
+    await page.evaluate((d) => (document.getElementById('bg') as NcaViewerElement).damage(d.x, d.y, d.radius), disc);
+    const cut = await colours(page, disc);
+    expect(cut.inside[1]).toBeLessThan(0.01);
+    // ... and heals: after a few hundred steps inside looks like outside again.
+    const at = await stepCount(page, 'bg');
+    await page.waitForFunction((at) => (document.getElementById('bg') as NcaViewerElement).stepCount > at + 400, at, { timeout: 90_000 });
+    const healed = await colours(page, disc);
+    console.log(
+      `background: ${load!.detail['gridWidth']}x${load!.detail['gridHeight']} cells; colour mean/std outside ${healed.outside.map((v) => v.toFixed(3)).join('/')}, ` +
+        `inside the cut ${cut.inside.map((v) => v.toFixed(3)).join('/')} when cut, ${healed.inside.map((v) => v.toFixed(3)).join('/')} 400 steps later`,
+    );
+    expect(Math.abs(healed.inside[0]! - healed.outside[0]!)).toBeLessThan(0.08);
+    expect(healed.inside[1]).toBeGreaterThan(0.6 * healed.outside[1]!);
+  });
+});
