@@ -276,7 +276,7 @@ export interface Quantization {
   form: QuantizeForm;
   bytesBefore: number;
   bytesAfter: number;
-  /** After QUANTIZE_CHECK_STEPS steps from the seed (same fire draws): the largest and the mean absolute difference of the state, and of RGBA alone. */
+  /** After QUANTIZE_CHECK_STEPS steps from its start (a seed, or a texture's zeros) (same fire draws): the largest and the mean absolute difference of the state, and of RGBA alone. */
   maxDifference: number;
   meanDifference: number;
   maxRgbaDifference: number;
@@ -321,7 +321,7 @@ export async function quantize(request: { input: string; output: string; form: Q
 export function formatQuantization(q: Quantization): string {
   const n = (value: number): string => value.toLocaleString('en-US');
   return (
-    `wrote ${q.output} (${q.form}): ${n(q.bytesBefore)} -> ${n(q.bytesAfter)} bytes; after ${QUANTIZE_CHECK_STEPS} steps from the seed ` +
+    `wrote ${q.output} (${q.form}): ${n(q.bytesBefore)} -> ${n(q.bytesAfter)} bytes; after ${QUANTIZE_CHECK_STEPS} steps from its start ` +
     `its state differs from ${q.input}'s by at most ${q.maxDifference.toExponential(1)} (RGBA ${q.maxRgbaDifference.toExponential(1)}, ` +
     `mean ${q.meanDifference.toExponential(1)})`
   );

@@ -9,7 +9,7 @@ import { greaterConfig } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Great
 import { lessConfig } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Less';
 import { logicalAndConfig } from '@tensorflow/tfjs-backend-webgl/dist/kernels/LogicalAnd';
 import { paramsToTensors, disposeParams } from '@nca-studio/core';
-import type { NcaModel } from '@nca-studio/weights-format';
+import { perceptionFilters, type NcaModel } from '@nca-studio/weights-format';
 import { getGpu } from '../engine/gpu.ts';
 
 let registered = false;
@@ -29,30 +29,36 @@ export async function benchmarkNaive(model: NcaModel, size: number, state: Float
       registerKernel(config);
     }
   }
-  const { channels: c, aliveThreshold, fireRate } = model.config;
+  const { channels: c, aliveThreshold, fireRate, clip, aliveMasking } = model.config;
   const params = paramsToTensors(model.params, model.config);
-  // [3, 3, C, 3]: identity, Sobel x / 8, Sobel y / 8 for every channel.
-  const taps = new Float32Array(9 * c * 3);
+  // [3, 3, C, F]: identity, Sobel x / 8, Sobel y / 8 (and a texture's Laplacian / 8) for every channel.
+  const f = perceptionFilters(model.config);
+  const taps = new Float32Array(9 * c * f);
   const sobel = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
+  const laplacian = [1, 2, 1, 2, -12, 2, 1, 2, 1];
   for (let i = 0; i < 9; i++) {
     const [row, col] = [Math.floor(i / 3), i % 3];
     for (let ch = 0; ch < c; ch++) {
-      taps[(i * c + ch) * 3] = i === 4 ? 1 : 0;
-      taps[(i * c + ch) * 3 + 1] = sobel[i]! / 8;
-      taps[(i * c + ch) * 3 + 2] = sobel[col * 3 + row]! / 8;
+      taps[(i * c + ch) * f] = i === 4 ? 1 : 0;
+      taps[(i * c + ch) * f + 1] = sobel[i]! / 8;
+      taps[(i * c + ch) * f + 2] = sobel[col * 3 + row]! / 8;
+      if (f === 4) {
+        taps[(i * c + ch) * f + 3] = laplacian[i]! / 8;
+      }
     }
   }
-  const kernel = tf.tensor4d(taps, [3, 3, c, 3]);
+  const kernel = tf.tensor4d(taps, [3, 3, c, f]);
+  const bounded = (t: tf.Tensor, low: number): tf.Tensor => (clip === null ? t : tf.clipByValue(t, low * clip, clip));
   let current: tf.Tensor4D = tf.tensor4d(state, [1, size, size, c]);
   const step = (x: tf.Tensor4D): tf.Tensor4D =>
     tf.tidy(() => {
-      const perception = tf.depthwiseConv2d(x, kernel, 1, 'same');
-      const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(perception, [size * size, 3 * c]), params.dense1Weight), params.dense1Bias));
-      const ds = tf.reshape(tf.add(tf.matMul(hidden, params.dense2Weight), params.dense2Bias), [1, size, size, c]);
+      const perception = bounded(tf.reshape(tf.depthwiseConv2d(x, kernel, 1, 'same'), [size * size, f * c]), -1) as tf.Tensor2D;
+      const hidden = bounded(tf.relu(tf.add(tf.matMul(perception, params.dense1Weight), params.dense1Bias)), 0) as tf.Tensor2D;
+      const ds = bounded(tf.reshape(tf.add(tf.matMul(hidden, params.dense2Weight), params.dense2Bias), [1, size, size, c]), -1);
       const fire = tf.cast(tf.less(tf.randomUniform([1, size, size, 1]), fireRate), 'float32');
       const alive = (s: tf.Tensor4D): tf.Tensor => tf.greater(tf.maxPool(tf.slice(s, [0, 0, 0, 3], [1, size, size, 1]), 3, 1, 'same'), aliveThreshold);
-      const updated = tf.add(x, tf.mul(ds, fire)) as tf.Tensor4D;
-      return tf.mul(updated, tf.cast(tf.logicalAnd(alive(x), alive(updated)), 'float32'));
+      const updated = bounded(tf.add(x, tf.mul(ds, fire)), -1) as tf.Tensor4D;
+      return aliveMasking === 'none' ? updated : tf.mul(updated, tf.cast(tf.logicalAnd(alive(x), alive(updated)), 'float32'));
     });
   const run = async (n: number): Promise<number> => {
     const start = performance.now();
