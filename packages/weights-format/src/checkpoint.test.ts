@@ -336,7 +336,9 @@ describe('the checkpoint file', () => {
       expect(Array.from(back.target)).toEqual(Array.from(texture.target));
       expect(() => encodeCheckpoint({ ...texture, plan: { ...texture.plan, exemplar: { width: 8, height: 7 } } })).toThrow(/target' has 252 values/);
       const noExemplar = { ...texture, plan: { ...base.plan, config } };
-      expect(() => decodeCheckpoint(encodeCheckpoint({ ...noExemplar, target: base.target }), SOURCE)).toThrow(/a texture run \(config start "zeros"\) needs its exemplar size/);
+      expect(() => decodeCheckpoint(encodeCheckpoint({ ...noExemplar, target: base.target }), SOURCE)).toThrow(
+        /a texture run \(config start "zeros"\) needs its exemplar size/,
+      );
     });
   });
 

@@ -80,7 +80,8 @@ function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-function describe(value: unknown): string {
+/** A JSON value in a message: its kind and size, never the whole of it. */
+export function describeJson(value: unknown): string {
   if (Array.isArray(value)) {
     return `an array of ${value.length}`;
   }
@@ -98,25 +99,25 @@ function readLayer(layer: unknown, index: number, source: string | undefined): L
   const where = `layer ${index}`;
   const fail = (why: string): DistillFormatError => new DistillFormatError(`not a Distill model: ${where} ${why}`, source);
   if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) {
-    throw fail(`must be an object, got ${describe(layer)}`);
+    throw fail(`must be an object, got ${describeJson(layer)}`);
   }
   const { data_b64: data, in_ch: inCh, out_ch: outCh, weight_scale: weightScale, bias_scale: biasScale, type } = layer as Record<string, unknown>;
   if (type !== 'uint8') {
-    throw fail(`has type ${describe(type)}, expected "uint8"`);
+    throw fail(`has type ${describeJson(type)}, expected "uint8"`);
   }
   if (inCh !== inputs || outCh !== outputs) {
-    throw fail(`is ${describe(inCh)} -> ${describe(outCh)}, expected in_ch ${inputs}, out_ch ${outputs} (16 channels, 128 hidden)`);
+    throw fail(`is ${describeJson(inCh)} -> ${describeJson(outCh)}, expected in_ch ${inputs}, out_ch ${outputs} (16 channels, 128 hidden)`);
   }
   for (const [key, scale] of [
     ['weight_scale', weightScale],
     ['bias_scale', biasScale],
   ] as const) {
     if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) {
-      throw fail(`${key} must be a finite number >= 0, got ${describe(scale)}`);
+      throw fail(`${key} must be a finite number >= 0, got ${describeJson(scale)}`);
     }
   }
   if (typeof data !== 'string') {
-    throw fail(`data_b64 must be a base64 string, got ${describe(data)}`);
+    throw fail(`data_b64 must be a base64 string, got ${describeJson(data)}`);
   }
   const bytes = decodeBase64(data);
   if (bytes === null) {
@@ -148,7 +149,7 @@ function readLayer(layer: unknown, index: number, source: string | undefined): L
 export function importDistill(json: unknown, options: { source?: string; name?: string } = {}): NcaModel {
   const { source, name } = options;
   if (!Array.isArray(json) || json.length !== LAYERS.length) {
-    throw new DistillFormatError(`not a Distill model: expected a JSON array of 2 layer objects, got ${describe(json)}`, source);
+    throw new DistillFormatError(`not a Distill model: expected a JSON array of 2 layer objects, got ${describeJson(json)}`, source);
   }
   const [first, second] = [readLayer(json[0], 0, source), readLayer(json[1], 1, source)];
   return {

@@ -3,7 +3,7 @@
 // file. Each of its two layers is one 8-bit PNG sheet holding every model's [inputs + 1, outputs]
 // block (the last row the bias), dequantized by one scale per layer: (q - 127) / 255 * scale.
 import { TEXTURE_CONFIG, type NcaConfig } from './config.ts';
-import { decodeBase64, DistillFormatError } from './distill.ts';
+import { decodeBase64, describeJson, DistillFormatError } from './distill.ts';
 import type { NcaModel } from './model.ts';
 import { decodeRgbaPng } from './png.ts';
 
@@ -29,19 +29,12 @@ const PNG_DATA_URL = 'data:image/png;base64,';
 /** A model name becomes a file name: letters, digits, '_', '-' and '.', never a path. */
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 
-function describe(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `an array of ${value.length}`;
-  }
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
-}
-
 /** Checks one layer and returns, for each model slot, its [inputs + 1, outputs] matrix. */
 function readLayer(layer: unknown, index: number, models: number, fail: (why: string) => DistillFormatError): Float32Array[] {
   const { inputs, outputs } = LAYERS[index]!;
   const where = `layer ${index}`;
   if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) {
-    throw fail(`${where} must be an object, got ${describe(layer)}`);
+    throw fail(`${where} must be an object, got ${describeJson(layer)}`);
   }
   const { shape, layout, scale, data } = layer as Record<string, unknown>;
   if (!Array.isArray(shape) || shape[0] !== inputs + 1 || shape[1] !== outputs || shape.length !== 2) {
@@ -52,7 +45,7 @@ function readLayer(layer: unknown, index: number, models: number, fail: (why: st
     throw fail(`${where} layout is ${JSON.stringify(layout)}, expected [models per band, bands] with room for ${models} models`);
   }
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
-    throw fail(`${where} scale must be a finite number > 0, got ${describe(scale)}`);
+    throw fail(`${where} scale must be a finite number > 0, got ${describeJson(scale)}`);
   }
   if (typeof data !== 'string' || !data.toLowerCase().startsWith(PNG_DATA_URL)) {
     throw fail(`${where} data must be a "${PNG_DATA_URL}..." string`);
@@ -97,7 +90,7 @@ function readLayer(layer: unknown, index: number, models: number, fail: (why: st
 export function importDistillTextures(json: unknown, options: { source?: string } = {}): { name: string; model: NcaModel }[] {
   const fail = (why: string): DistillFormatError => new DistillFormatError(`not a Distill texture models file: ${why}`, options.source);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw fail(`expected a JSON object with model_names and layers, got ${describe(json)}`);
+    throw fail(`expected a JSON object with model_names and layers, got ${describeJson(json)}`);
   }
   const { model_names: names, layers } = json as Record<string, unknown>;
   if (!Array.isArray(names) || names.length === 0 || !names.every((name) => typeof name === 'string' && NAME.test(name))) {
@@ -107,7 +100,7 @@ export function importDistillTextures(json: unknown, options: { source?: string 
     throw fail('model_names has a name twice');
   }
   if (!Array.isArray(layers) || layers.length !== LAYERS.length) {
-    throw fail(`layers must be an array of 2 layer objects, got ${describe(layers)}`);
+    throw fail(`layers must be an array of 2 layer objects, got ${describeJson(layers)}`);
   }
   const [first, second] = [readLayer(layers[0], 0, names.length, fail), readLayer(layers[1], 1, names.length, fail)];
   return (names as string[]).map((name, i) => {

@@ -255,7 +255,9 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
     throw bad(`exemplar must be {width, height}, each an integer from 6 to 2048, got ${JSON.stringify(exemplar)}`);
   }
   if ((exemplar !== undefined) !== (checkedConfig.start === 'zeros')) {
-    throw bad(exemplar === undefined ? 'a texture run (config start "zeros") needs its exemplar size' : 'an exemplar belongs to a texture run (config start "zeros")');
+    throw bad(
+      exemplar === undefined ? 'a texture run (config start "zeros") needs its exemplar size' : 'an exemplar belongs to a texture run (config start "zeros")',
+    );
   }
   return {
     preset,

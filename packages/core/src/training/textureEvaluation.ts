@@ -9,19 +9,13 @@ import { createRng } from '../rng.ts';
 import { startArray } from '../seed.ts';
 import type { RolloutKernel } from '../wasm/rolloutKernel.ts';
 import { kernelRun } from '../wasm/kernelRun.ts';
+import { halve, type RgbPicture } from './rgbPicture.ts';
 
 const FILTERS = 32;
 const SIDE = 5;
 const SCALES = 3;
 /** The filters' seed: fixed, so every model is measured with the same ones. */
 const FILTER_SEED = 20210211;
-
-interface Picture {
-  width: number;
-  height: number;
-  /** [H, W, 3], values as shown (0..1). */
-  rgb: Float32Array;
-}
 
 let filters: Float32Array | null = null;
 
@@ -52,23 +46,8 @@ function randomFilters(): Float32Array {
   return filters;
 }
 
-function halve(p: Picture): Picture {
-  const width = Math.floor(p.width / 2);
-  const height = Math.floor(p.height / 2);
-  const rgb = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        const at = (yy: number, xx: number): number => p.rgb[(yy * p.width + xx) * 3 + c]!;
-        rgb[(y * width + x) * 3 + c] = 0.25 * (at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1));
-      }
-    }
-  }
-  return { width, height, rgb };
-}
-
 /** The Gram matrix [FILTERS x FILTERS] of the ReLU responses (valid positions), and the mean colour. */
-function statistics(p: Picture): { gram: Float64Array; mean: Float64Array } {
+function statistics(p: RgbPicture): { gram: Float64Array; mean: Float64Array } {
   const w = randomFilters();
   const size = SIDE * SIDE * 3;
   const gram = new Float64Array(FILTERS * FILTERS);
@@ -120,7 +99,7 @@ export type TextureStatistics = { gram: Float64Array; mean: Float64Array }[];
 
 export function textureStatistics(rgb: Float32Array, width: number, height: number): TextureStatistics {
   const out: TextureStatistics = [];
-  let p: Picture = { width, height, rgb };
+  let p: RgbPicture = { width, height, rgb };
   for (let s = 0; s < SCALES && p.width >= SIDE && p.height >= SIDE; s++) {
     out.push(statistics(p));
     p = halve(p);

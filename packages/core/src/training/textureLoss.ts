@@ -6,6 +6,7 @@
 // that matching goes back through the projections, the patches and the pooling to the state's
 // RGB channels, and enters the rollout's backward pass (GradientTask.finalGrad).
 import type { Rng } from '../rng.ts';
+import { halve, type RgbPicture } from './rgbPicture.ts';
 
 export interface TextureLossSettings {
   /** Scales: 1 is the cells themselves, each further one halves the picture. */
@@ -20,31 +21,8 @@ export const TEXTURE_LOSS_DEFAULTS: Readonly<TextureLossSettings> = Object.freez
 const PATCH = 3;
 const DIMENSIONS = PATCH * PATCH * 3;
 
-/** An RGB picture, [H, W, 3] floats in [0, 1] (the exemplar) or any range (a state's colours). */
-interface Picture {
-  width: number;
-  height: number;
-  rgb: Float32Array;
-}
-
-/** Averages 2x2 blocks (a trailing odd row or column is dropped). */
-function halve(picture: Picture): Picture {
-  const width = Math.floor(picture.width / 2);
-  const height = Math.floor(picture.height / 2);
-  const rgb = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        const at = (yy: number, xx: number): number => picture.rgb[(yy * picture.width + xx) * 3 + c]!;
-        rgb[(y * width + x) * 3 + c] = 0.25 * (at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1));
-      }
-    }
-  }
-  return { width, height, rgb };
-}
-
 /** The pyramid of a picture: itself, then halved `scales - 1` times (while at least a patch wide). */
-function pyramid(picture: Picture, scales: number): Picture[] {
+function pyramid(picture: RgbPicture, scales: number): RgbPicture[] {
   const levels = [picture];
   while (levels.length < scales && levels.at(-1)!.width >= 2 * PATCH && levels.at(-1)!.height >= 2 * PATCH) {
     levels.push(halve(levels.at(-1)!));
@@ -56,7 +34,7 @@ function pyramid(picture: Picture, scales: number): Picture[] {
  * Every 3x3 patch of `picture` as a row of 27 values ([dy][dx][c]): `wrap`, around every cell of a
  * torus (a state); otherwise only the patches inside (an exemplar).
  */
-function patches(picture: Picture, wrap: boolean): { rows: Float32Array; count: number } {
+function patches(picture: RgbPicture, wrap: boolean): { rows: Float32Array; count: number } {
   const { width, height, rgb } = picture;
   const [x0, y0, w, h] = wrap ? [0, 0, width, height] : [1, 1, width - 2, height - 2];
   const rows = new Float32Array(w * h * DIMENSIONS);
@@ -110,7 +88,7 @@ function randomDirection(rng: Rng): Float32Array {
 export interface TextureExemplar {
   width: number;
   height: number;
-  levels: Picture[];
+  levels: RgbPicture[];
 }
 
 /** An exemplar from RGBA bytes [H, W, 4] (alpha ignored: a texture is opaque). */
@@ -128,7 +106,7 @@ export function textureExemplar(rgba: Uint8Array, width: number, height: number,
 }
 
 /** The colours a state shows (docs/design.md §3.6, without the display's clamp, so gradients pass). */
-function stateColours(state: Float32Array, width: number, height: number, channels: number): Picture {
+function stateColours(state: Float32Array, width: number, height: number, channels: number): RgbPicture {
   const rgb = new Float32Array(width * height * 3);
   for (let i = 0; i < width * height; i++) {
     for (let c = 0; c < 3; c++) {
@@ -217,7 +195,7 @@ function exemplarProjections(exemplar: TextureExemplar, directions: Float32Array
  * and returns the part. Plain loops and local sums: this runs for every sample of every iteration.
  */
 function matchLevel(
-  level: Picture,
+  level: RgbPicture,
   set: readonly Float32Array[],
   sortedTargets: readonly Float32Array[],
   dLevel: Float32Array,

@@ -120,25 +120,36 @@ async function download(url: string, limits: { timeoutMs: number; maxBytes: numb
   return Buffer.concat(chunks);
 }
 
-/** Decodes with sharp; core's prepareTarget keys, shrinks, pads and premultiplies (as the page does). */
-export async function decodeTarget(bytes: Buffer, name: string, options: TargetOptions, label = name): Promise<Target> {
+/**
+ * Decodes a picture with sharp, refusing what is not one or is too large (checkPictureSize),
+ * after `shape` (the caller's resize and flattening); RGBA out.
+ */
+async function decodePicture(
+  bytes: Buffer,
+  name: string,
+  shape: (image: sharp.Sharp) => sharp.Sharp = (image) => image,
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
   let metadata: sharp.Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw new NcaError('BAD_TARGET', `${name}: not an image sharp can read (PNG, JPEG, WebP or SVG expected)`);
   }
+  checkPictureSize(metadata.width ?? 0, metadata.height ?? 0, name);
   try {
-    checkPictureSize(metadata.width ?? 0, metadata.height ?? 0, name);
-    let image: { data: Buffer; info: sharp.OutputInfo };
-    try {
-      image = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, density: metadata.format === 'svg' ? SVG_DENSITY : undefined })
-        .ensureAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-    } catch (error) {
-      throw new NcaError('BAD_TARGET', `${name}: could not decode the image (${(error as Error).message})`);
-    }
+    return await shape(sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, density: metadata.format === 'svg' ? SVG_DENSITY : undefined }))
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new NcaError('BAD_TARGET', `${name}: could not decode the image (${(error as Error).message})`);
+  }
+}
+
+/** Decodes with sharp; core's prepareTarget keys, shrinks, pads and premultiplies (as the page does). */
+export async function decodeTarget(bytes: Buffer, name: string, options: TargetOptions, label = name): Promise<Target> {
+  try {
+    const image = await decodePicture(bytes, name);
     return prepareTarget({ width: image.info.width, height: image.info.height, data: image.data }, name, options, label);
   } catch (error) {
     throw error instanceof TargetError ? cliTargetError(error) : error;
@@ -160,27 +171,13 @@ export interface Exemplar {
  */
 export async function loadExemplar(source: TargetSource, size: number, download?: TargetOptions['download']): Promise<Exemplar> {
   const { bytes, name } = await readSource(source, download === undefined ? { size, padding: 0 } : { size, padding: 0, download });
-  let metadata: sharp.Metadata;
-  try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch {
-    throw new NcaError('BAD_TARGET', `${name}: not an image sharp can read (PNG, JPEG, WebP or SVG expected)`);
-  }
-  try {
-    checkPictureSize(metadata.width ?? 0, metadata.height ?? 0, name);
-  } catch (error) {
-    throw error instanceof TargetError ? cliTargetError(error) : error;
-  }
   let image: { data: Buffer; info: sharp.OutputInfo };
   try {
-    image = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, density: metadata.format === 'svg' ? SVG_DENSITY : undefined })
-      .flatten({ background: '#ffffff' })
-      .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    image = await decodePicture(bytes, name, (picture) =>
+      picture.flatten({ background: '#ffffff' }).resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' }),
+    );
   } catch (error) {
-    throw new NcaError('BAD_TARGET', `${name}: could not decode the image (${(error as Error).message})`);
+    throw error instanceof TargetError ? cliTargetError(error) : error;
   }
   const { width, height } = image.info;
   if (width < 6 || height < 6) {
