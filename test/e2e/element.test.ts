@@ -259,7 +259,10 @@ describe('<nca-viewer cell-size> as a living page background (a texture model, d
         for (let x = 0; x < width; x++) {
           const where = (x + 0.5 - disc.x) ** 2 + (y + 0.5 - disc.y) ** 2 < disc.radius ** 2 ? 'inside' : 'outside';
           const i = (y * width + x) * channels;
-          const v = Math.min(1, Math.max(0, state[i]! / 2 + 0.5)) + Math.min(1, Math.max(0, state[i + 1]! / 2 + 0.5)) + Math.min(1, Math.max(0, state[i + 2]! / 2 + 0.5));
+          const v =
+            Math.min(1, Math.max(0, state[i]! / 2 + 0.5)) +
+            Math.min(1, Math.max(0, state[i + 1]! / 2 + 0.5)) +
+            Math.min(1, Math.max(0, state[i + 2]! / 2 + 0.5));
           sums[where][0]! += v / 3;
           sums[where][1]! += (v / 3) ** 2;
           counts[where]++;
