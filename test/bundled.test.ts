@@ -60,7 +60,7 @@ interface TextureEntry {
   file: string;
   command: string;
   form: 'u8' | 'f16' | 'f32';
-  eval: { seeds: number; seed: number; distance: number; stability: number };
+  eval: { seeds: number; seed: number; distance: number; stability: number; heal_ratio: number };
 }
 
 const textures = JSON.parse(await readFile(new URL('textures/index.json', folder), 'utf8')) as { title: string; models: TextureEntry[] };
@@ -83,6 +83,6 @@ describe('bundled textures (docs/design.md §4.9)', () => {
     const distance = report.distance.at(-1)!.value;
     // The texture's pointwise state depends on every rounding (each kernel build's), its statistics barely.
     expect(distance).toBeLessThanOrEqual(entry.eval.distance * 1.3);
-    expect(report.stability).toBeLessThan(1.5);
+    expect(report.stability).toBeLessThanOrEqual(entry.eval.stability * 1.3);
   });
 });
