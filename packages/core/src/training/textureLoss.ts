@@ -55,10 +55,33 @@ function patches(picture: RgbPicture, wrap: boolean): { rows: Float32Array; coun
   return { rows, count: w * h };
 }
 
-/** projections[k][i]: patch i on direction k. */
+/**
+ * projections[k][i]: patch i on direction k. Four directions share each read of a patch (the
+ * loop's cost is its loads, not its sums); each sum is still taken in the order of its terms.
+ */
 function project(rows: Float32Array, count: number, directions: readonly Float32Array[]): Float32Array[] {
-  return directions.map((d) => {
-    const out = new Float32Array(count);
+  const outs = directions.map(() => new Float32Array(count));
+  let k = 0;
+  for (; k + 4 <= directions.length; k += 4) {
+    const [d0, d1, d2, d3] = [directions[k]!, directions[k + 1]!, directions[k + 2]!, directions[k + 3]!];
+    const [o0, o1, o2, o3] = [outs[k]!, outs[k + 1]!, outs[k + 2]!, outs[k + 3]!];
+    for (let i = 0, o = 0; i < count; i++, o += DIMENSIONS) {
+      let [s0, s1, s2, s3] = [0, 0, 0, 0];
+      for (let j = 0; j < DIMENSIONS; j++) {
+        const r = rows[o + j]!;
+        s0 += r * d0[j]!;
+        s1 += r * d1[j]!;
+        s2 += r * d2[j]!;
+        s3 += r * d3[j]!;
+      }
+      o0[i] = s0;
+      o1[i] = s1;
+      o2[i] = s2;
+      o3[i] = s3;
+    }
+  }
+  for (; k < directions.length; k++) {
+    const [d, out] = [directions[k]!, outs[k]!];
     for (let i = 0, o = 0; i < count; i++, o += DIMENSIONS) {
       let sum = 0;
       for (let j = 0; j < DIMENSIONS; j++) {
@@ -66,8 +89,40 @@ function project(rows: Float32Array, count: number, directions: readonly Float32
       }
       out[i] = sum;
     }
-    return out;
-  });
+  }
+  return outs;
+}
+
+/**
+ * dRows += sum over k of g[k][i] d[k] for every patch i, the terms added in k's order and each
+ * partial sum rounded to float32 as a Float32Array stores it: the bits of adding one direction
+ * at a time, with four directions per read and write of a row.
+ */
+function spread(dRows: Float32Array, count: number, g: readonly Float64Array[], directions: readonly Float32Array[]): void {
+  let k = 0;
+  for (; k + 4 <= directions.length; k += 4) {
+    const [d0, d1, d2, d3] = [directions[k]!, directions[k + 1]!, directions[k + 2]!, directions[k + 3]!];
+    const [g0, g1, g2, g3] = [g[k]!, g[k + 1]!, g[k + 2]!, g[k + 3]!];
+    for (let i = 0, o = 0; i < count; i++) {
+      const [a0, a1, a2, a3] = [g0[i]!, g1[i]!, g2[i]!, g3[i]!];
+      for (let j = 0; j < DIMENSIONS; j++, o++) {
+        let v = dRows[o]!;
+        v = Math.fround(v + a0 * d0[j]!);
+        v = Math.fround(v + a1 * d1[j]!);
+        v = Math.fround(v + a2 * d2[j]!);
+        dRows[o] = v + a3 * d3[j]!;
+      }
+    }
+  }
+  for (; k < directions.length; k++) {
+    const [d, gk] = [directions[k]!, g[k]!];
+    for (let i = 0, o = 0; i < count; i++) {
+      const a = gk[i]!;
+      for (let j = 0; j < DIMENSIONS; j++, o++) {
+        dRows[o] = dRows[o]! + a * d[j]!;
+      }
+    }
+  }
 }
 
 /** A unit vector in 27 dimensions, uniform on the sphere (normalised Gaussians, Box-Muller). */
@@ -119,37 +174,41 @@ function stateColours(state: Float32Array, width: number, height: number, channe
 /**
  * The order that sorts `values` ascending (a stable LSD radix sort on the float's bits, mapped
  * so unsigned order is numeric order): linear time, and every value gets its own rank, ties
- * in the order they come.
+ * in the order they come. Three passes of 11 bits, each key moving with its index so every
+ * pass reads in sequence.
  */
 export function argsort(values: Float32Array): Uint32Array {
   const n = values.length;
-  const bits = new Uint32Array(values.buffer.slice(values.byteOffset, values.byteOffset + 4 * n));
-  for (let i = 0; i < n; i++) {
-    const b = bits[i]!;
-    // Negative floats: all bits flipped (larger magnitude sorts first); positive: the sign bit set.
-    bits[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
-  }
+  let keys = new Uint32Array(n);
+  keys.set(new Uint32Array(values.buffer, values.byteOffset, n));
   let order = new Uint32Array(n);
-  let next = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
+    const b = keys[i]!;
+    // Negative floats: all bits flipped (larger magnitude sorts first); positive: the sign bit set.
+    keys[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
     order[i] = i;
   }
-  const counts = new Uint32Array(256);
-  for (let shift = 0; shift < 32; shift += 8) {
+  let nextKeys = new Uint32Array(n);
+  let nextOrder = new Uint32Array(n);
+  const counts = new Uint32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
     counts.fill(0);
     for (let i = 0; i < n; i++) {
-      counts[(bits[order[i]!]! >>> shift) & 255]!++;
+      counts[(keys[i]! >>> shift) & 2047]!++;
     }
-    for (let b = 0, sum = 0; b < 256; b++) {
+    for (let b = 0, sum = 0; b < 2048; b++) {
       const c = counts[b]!;
       counts[b] = sum;
       sum += c;
     }
     for (let i = 0; i < n; i++) {
-      const index = order[i]!;
-      next[counts[(bits[index]! >>> shift) & 255]!++] = index;
+      const key = keys[i]!;
+      const to = counts[(key >>> shift) & 2047]!++;
+      nextKeys[to] = key;
+      nextOrder[to] = order[i]!;
     }
-    [order, next] = [next, order];
+    [keys, nextKeys] = [nextKeys, keys];
+    [order, nextOrder] = [nextOrder, order];
   }
   return order;
 }
@@ -171,7 +230,23 @@ function quantiles(sorted: Float32Array, n: number): Float32Array {
 let lastProjections: { exemplar: TextureExemplar; directions: Float32Array[][]; sorted: Float32Array[][] } | null = null;
 
 function sameDirections(a: Float32Array[][], b: Float32Array[][]): boolean {
-  return a.length === b.length && a.every((set, s) => set.length === b[s]!.length && set.every((d, k) => d.every((v, j) => v === b[s]![k]![j])));
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let s = 0; s < a.length; s++) {
+    if (a[s]!.length !== b[s]!.length) {
+      return false;
+    }
+    for (let k = 0; k < a[s]!.length; k++) {
+      const [u, v] = [a[s]![k]!, b[s]![k]!];
+      for (let j = 0; j < u.length; j++) {
+        if (u[j] !== v[j]) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
 }
 
 function exemplarProjections(exemplar: TextureExemplar, directions: Float32Array[][]): Float32Array[][] {
@@ -180,10 +255,8 @@ function exemplarProjections(exemplar: TextureExemplar, directions: Float32Array
   }
   const sorted = directions.map((set, s) => {
     const { rows, count } = patches(exemplar.levels[s]!, false);
-    return project(rows, count, set).map((values) => {
-      const order = argsort(values);
-      return Float32Array.from(order, (i) => values[i]!);
-    });
+    // Only the sorted values are needed here, not the order: the native numeric sort.
+    return project(rows, count, set).map((values) => values.sort());
   });
   lastProjections = { exemplar, directions, sorted };
   return sorted;
@@ -206,23 +279,22 @@ function matchLevel(
   const weight = 1 / (scales * set.length * cells);
   const dRows = new Float32Array(rows.length);
   const projections = project(rows, cells, set);
+  const g = set.map(() => new Float64Array(cells));
   let part = 0;
   for (let k = 0; k < set.length; k++) {
     const values = projections[k]!;
     const order = argsort(values);
     const wanted = quantiles(sortedTargets[k]!, cells);
-    const d = set[k]!;
+    const gk = g[k]!;
     for (let rank = 0; rank < cells; rank++) {
       const i = order[rank]!;
       const e = values[i]! - wanted[rank]!;
       part += e * e;
       // d(e^2)/d(patch) = 2 e d.
-      const g = (2 * e * weight) / batch;
-      for (let j = 0, o = i * DIMENSIONS; j < DIMENSIONS; j++, o++) {
-        dRows[o] = dRows[o]! + g * d[j]!;
-      }
+      gk[i] = (2 * e * weight) / batch;
     }
   }
+  spread(dRows, cells, g, set);
   // Each patch's gradient back onto its 3x3 cells (the torus's wrap, as the patches were read).
   for (let i = 0; i < cells; i++) {
     const y = Math.floor(i / level.width);
