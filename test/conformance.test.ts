@@ -283,27 +283,7 @@ describe("the conformance matrix grown by the texture model's options (docs/desi
     it.each(cases.map((c, i) => [c.label, c, i] as const))(
       '%s: final states = oracle; gradient of a loss given as d(loss)/d(final) = autodiff through step, over 4 steps',
       (_, { config }, i) => {
-        const { task, model, starts, masks } = matrixTask(config, 100 + i);
-        const cells = config.gridWidth * config.gridHeight;
-        const rng = createRng(14000 + i);
-        const finalGrad = Float32Array.from({ length: 2 * cells * config.channels }, () => rng.next() * 2 - 1);
-        // Autodiff of sum(final * finalGrad) through core's step, the same fire masks.
-        const reference = tf.tidy(() => {
-          const params = paramsToTensors(model.params, config);
-          const start = tf.tensor4d(task.states, [2, config.gridHeight, config.gridWidth, config.channels]);
-          const weights = tf.tensor4d(finalGrad, start.shape);
-          const fires = [0, 1, 2, 3].map((s) =>
-            tf.tensor4d(Float32Array.from(task.fire.subarray(s * 2 * cells, (s + 1) * 2 * cells)), [2, config.gridHeight, config.gridWidth, 1]),
-          );
-          const loss = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, e: tf.Tensor): tf.Scalar => {
-            const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: d as tf.Tensor2D, dense2Bias: e as tf.Tensor1D };
-            const final = fires.reduce((state, fire) => step(state, p, config, { fire }), start);
-            return tf.sum(tf.mul(final, weights));
-          };
-          return tf
-            .grads(loss)([params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias])
-            .map((g) => new Float32Array(g.dataSync()));
-        });
+        const { task, model, starts, masks, finalGrad, reference } = givenLossCase(config, i);
         for (const kernel of kernels) {
           for (const storeHidden of [true, false]) {
             const result = kernel.gradient({ ...task, finalGrad }, { storeHidden });
@@ -399,6 +379,38 @@ describe.runIf(webgpu)('the fused WebGPU rollout (WGSL) = batchGradient (tfjs) a
     },
   );
 
+  it.each(textureMatrixCases().map((c, i) => [c.label, c, i] as const))(
+    "texture model's options, %s: final states = oracle; gradient of a loss given as d(loss)/d(final) = autodiff through step, over 4 steps",
+    async (_, { config }, i) => {
+      const { task, model, starts, masks, finalGrad, reference } = givenLossCase(config, i);
+      const result = await gradient({ ...task, finalGrad });
+      expectSameRollout(result, { grads: reference, losses: new Float32Array(2), final: result.final }, { config, model, starts, masks });
+    },
+  );
+
+  it("a texture task (its exemplar's loss computed on the final states) = the kernel's: losses, final states, gradients", async () => {
+    const texture = textureMatrixCases().find((c) => c.config.laplacian && c.config.clip !== null && c.config.padding === 'wrap')!.config;
+    const { task } = matrixTask(texture, 7);
+    const rng = createRng(99);
+    const exemplar = Uint8Array.from({ length: 12 * 10 * 4 }, (_, k) => (k % 4 === 3 ? 255 : Math.floor(rng.next() * 256)));
+    const textured: GradientTask = { ...task, texture: { exemplar, width: 12, height: 10, seed: 5 } };
+    const kernel = (await RolloutKernel.load('simd')).gradient(textured);
+    const gpu = await gradient(textured);
+    expect(maxAbsDifference(gpu.final, kernel.final)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDifference(gpu.losses, kernel.losses)).toBeLessThanOrEqual(TOLERANCE);
+    expect(Math.min(...kernel.losses)).toBeGreaterThan(0);
+    kernel.grads.forEach((g, k) => {
+      let diff = 0;
+      let norm = 0;
+      g.forEach((v, j) => {
+        diff += (gpu.grads[k]![j]! - v) ** 2;
+        norm += v * v;
+      });
+      expect(norm).toBeGreaterThan(0);
+      expect(Math.sqrt(diff / norm)).toBeLessThanOrEqual(GRADIENT_TOLERANCE);
+    });
+  });
+
   it('gives the same bits on the same task twice, with another shape in between (exact resume)', async () => {
     const [a, b] = [matrixCases()[0]!.config, matrixCases()[5]!.config];
     const first = await gradient(matrixTask(a, 0).task);
@@ -434,6 +446,37 @@ function matrixTask(config: NcaConfig, i: number): { task: GradientTask; model: 
     outsideWeight: 0.5,
   };
   return { task, model, starts, masks };
+}
+
+/**
+ * Texture case i as a training task with a loss given as d(loss)/d(final) (random), and the
+ * reference gradient: autodiff of sum(final * finalGrad) through core's step, the same fire masks.
+ */
+function givenLossCase(
+  config: NcaConfig,
+  i: number,
+): { task: GradientTask; model: NcaModel; starts: Float32Array[]; masks: Uint8Array[][]; finalGrad: Float32Array; reference: Float32Array[] } {
+  const { task, model, starts, masks } = matrixTask(config, 100 + i);
+  const cells = config.gridWidth * config.gridHeight;
+  const rng = createRng(14000 + i);
+  const finalGrad = Float32Array.from({ length: 2 * cells * config.channels }, () => rng.next() * 2 - 1);
+  const reference = tf.tidy(() => {
+    const params = paramsToTensors(model.params, config);
+    const start = tf.tensor4d(task.states, [2, config.gridHeight, config.gridWidth, config.channels]);
+    const weights = tf.tensor4d(finalGrad, start.shape);
+    const fires = [0, 1, 2, 3].map((s) =>
+      tf.tensor4d(Float32Array.from(task.fire.subarray(s * 2 * cells, (s + 1) * 2 * cells)), [2, config.gridHeight, config.gridWidth, 1]),
+    );
+    const loss = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, e: tf.Tensor): tf.Scalar => {
+      const p: CaParams = { dense1Weight: a as tf.Tensor2D, dense1Bias: b as tf.Tensor1D, dense2Weight: d as tf.Tensor2D, dense2Bias: e as tf.Tensor1D };
+      const final = fires.reduce((state, fire) => step(state, p, config, { fire }), start);
+      return tf.sum(tf.mul(final, weights));
+    };
+    return tf
+      .grads(loss)([params.dense1Weight, params.dense1Bias, params.dense2Weight, params.dense2Bias])
+      .map((g) => new Float32Array(g.dataSync()));
+  });
+  return { task, model, starts, masks, finalGrad, reference };
 }
 
 /** Final states equal the oracle's (1e-4), losses batchGradient's, gradients within 1e-3 relative. */

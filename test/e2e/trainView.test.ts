@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { RolloutKernel, shardedGradient, TrainingRun } from '@nca-studio/core';
-import { decodeTarget, emojiPath, main, ranToEnd } from '@nca-studio/trainer';
+import { freshTrainingState, RolloutKernel, shardedGradient, TrainingRun } from '@nca-studio/core';
+import { decodeTarget, emojiPath, loadExemplar, main, ranToEnd } from '@nca-studio/trainer';
 import { decodeCheckpoint, parameterCount, readModel } from '@nca-studio/weights-format';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -167,7 +167,9 @@ describe('the Train view', () => {
     expect(stoppedAt).toBeGreaterThanOrEqual(atReload.iteration + 40);
 
     // The loss fell: the run's whole history is in its final checkpoint.
-    const end = decodeCheckpoint((await storedCheckpoint(page)).bytes, 'indexeddb');
+    // (Its checkpoint, with a pool of 256 64x64 states, comes as a download: too large to pass through page.evaluate.)
+    const [checkpointFile] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-checkpoint]')]);
+    const end = decodeCheckpoint(await readFile(await checkpointFile.path()), 'the downloaded checkpoint');
     expect(end.iteration).toBe(stoppedAt);
     expect(end.losses).toHaveLength(stoppedAt);
     const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -427,4 +429,61 @@ describe('the Train view', () => {
       await plain.close();
     }
   });
+
+  it('weaves a texture from a dropped exemplar on the same kernel route, with the figures nca eval gives', async () => {
+    const { page, errors } = await openPage(browser, `${base}?tab=train&mode=texture&checkpointSeconds=1&previewSeconds=1&kernel=simd&threads=2`);
+    await page.waitForSelector('[data-testid=train-view]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid=train-view]').getAttribute('data-mode')).toBe('texture');
+    // An exemplar: diagonal stripes, 40x40, with a transparent corner (flattened onto white).
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#203080"/><path d="M0 10 L10 0 L20 0 L0 20 Z M0 30 L30 0 L40 0 L0 40 Z M20 40 L40 20 L40 30 L30 40 Z" fill="#e0c040"/><rect x="30" y="30" width="10" height="10" fill="white" fill-opacity="0"/></svg>`;
+    const png = await sharp(Buffer.from(svg)).png().toBuffer();
+    const file = join(dir, 'stripes.png');
+    await sharp(png).toFile(file);
+    await drop(page, png, 'stripes.png', 'image/png');
+    await page.waitForSelector('[data-testid=exemplar-size]');
+    expect(await page.locator('[data-testid=exemplar-size]').textContent()).toBe('stripes: a 40x40 exemplar, woven on a 64x64 torus');
+    // The texture form: its time by default (the preset's 15 minutes), no damage or preset to choose.
+    expect(await page.locator('[data-testid=minutes]').inputValue()).toBe('15');
+    expect(await page.locator('[data-testid=preset]').isVisible()).toBe(false);
+    await page.fill('[data-testid=minutes]', '');
+    await page.fill('[data-testid=iterations]', '3');
+    await page.click('[data-testid=start]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-view]')?.getAttribute('data-phase') === 'finished', null, { timeout: 150_000 });
+    expect(await page.locator('[data-testid=route-line]').textContent()).toMatch(/^the wasm rollout kernel \(simd, 2 threads\)/);
+    expect(await page.locator('[data-testid=preview-caption]').textContent()).toMatch(/forms from zeros on the torus/);
+    // nca eval's texture figures for the new model, measured in the worker.
+    const distance = Number(await page.locator('[data-testid=texture-figures]').getAttribute('data-distance'));
+    expect(distance).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=figures]').textContent()).toMatch(
+      /^texture distance [\d.]+ after 2000 steps .*stability [\d.]+, after a cut [\d.]+x$/,
+    );
+    expect(await page.locator('[data-testid=embed]').textContent()).toContain('cell-size="3" style="position:fixed; inset:0; z-index:-1"');
+
+    // The model file: a texture model carrying its exemplar, the bytes the CLI would train on.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download]')]);
+    const model = readModel(await readFile(await download.path()));
+    expect(model.config).toMatchObject({ start: 'zeros', display: 'rgb-signed', padding: 'wrap', gridWidth: 64 });
+    expect(model.training?.['iterations']).toBe(3);
+    const cli = await loadExemplar({ kind: 'file', path: file }, 128);
+    expect([model.target?.width, model.target?.height]).toEqual([cli.width, cli.height]);
+    expect(Buffer.from(model.target!.data).equals(Buffer.from(cli.rgba8))).toBe(true);
+
+    // Trained as core trains in Node: the run's plan from its first checkpoint, on the same kernel
+    // build and split over two threads, reaches the downloaded weights bit for bit.
+    // (Its checkpoint, with a pool of 256 64x64 states, comes as a download: too large to pass through page.evaluate.)
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-checkpoint]')]);
+    const end = decodeCheckpoint(await readFile(await saved.path()), 'the downloaded checkpoint');
+    expect(end.plan.exemplar).toEqual({ width: 40, height: 40 });
+    const kernel = await RolloutKernel.load('simd');
+    const target = Float32Array.from(cli.rgba8, (v) => v / 255);
+    const again = new TrainingRun(end.plan, freshTrainingState(end.plan, target), (task) => shardedGradient(task, 2, async (shard) => kernel.gradient(shard)));
+    while (!again.done) {
+      await again.iterate();
+    }
+    for (const name of ['dense1Weight', 'dense2Weight'] as const) {
+      expect(Array.from(again.weights()[name])).toEqual(Array.from(model.params[name]));
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 });

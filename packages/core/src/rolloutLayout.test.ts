@@ -7,9 +7,9 @@ describe("the rollouts' binary interface", () => {
       typeof packFields<typeof SHAPE_FIELDS>
     >[1];
     const view = new DataView(packFields(SHAPE_FIELDS, values));
-    expect(view.byteLength).toBe(68);
+    expect(view.byteLength).toBe(76);
     expect(view.getUint32(4 * 3, true)).toBe(3);
-    expect(view.getFloat32(4 * 10, true)).toBe(10.5);
+    expect(view.getFloat32(4 * 11, true)).toBe(11.5);
     const { n: _n, ...missing } = values;
     expect(() => packFields(SHAPE_FIELDS, missing as typeof values)).toThrow(/field 'n' is undefined/);
   });
@@ -31,7 +31,7 @@ describe("the rollouts' binary interface", () => {
 
   it('declares the WGSL struct and the C assertions from the same table', () => {
     expect(wgslStruct('Shape', SHAPE_FIELDS)).toMatch(
-      /^struct Shape \{ count: u32, height: u32, .* threshold: f32, lossScale: f32, overflowScale: f32, outsideScale: f32, totalOut: u32, productOne: u32, productTwo: u32 \}$/,
+      /^struct Shape \{ count: u32, height: u32, .* noMask: u32, chunks: u32, threshold: f32, lossScale: f32, overflowScale: f32, outsideScale: f32, bound: f32, totalOut: u32, productOne: u32, productTwo: u32 \}$/,
     );
     const asserts = cLayoutAsserts('Task', TASK_FIELDS).trim().split('\n');
     expect(asserts).toHaveLength(TASK_FIELDS.length + 1);
@@ -44,5 +44,7 @@ describe("the rollouts' binary interface", () => {
     expect(workRow(16, 128)).toEqual({ p: 0, dH: 13, h: 45, dZ: 78, dP: 82, length: 94 });
     // 6 channels pad to 8 (C4 2, K4 6), 10 hidden to 12 (H4 3).
     expect(workRow(6, 10)).toEqual({ p: 0, dH: 7, h: 10, dZ: 14, dP: 16, length: 22 });
+    // The texture model: 12 channels (C4 3) through 4 filters (K4 12), 96 hidden (H4 24).
+    expect(workRow(12, 96, 4)).toEqual({ p: 0, dH: 13, h: 37, dZ: 62, dP: 65, length: 77 });
   });
 });

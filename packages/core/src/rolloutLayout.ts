@@ -61,11 +61,13 @@ export const SHAPE_FIELDS = [
   ['tanhOn', 'u32'],
   ['prePost', 'u32'],
   ['clampOn', 'u32'],
+  ['noMask', 'u32'],
   ['chunks', 'u32'],
   ['threshold', 'f32'],
   ['lossScale', 'f32'],
   ['overflowScale', 'f32'],
   ['outsideScale', 'f32'],
+  ['bound', 'f32'],
   ['totalOut', 'u32'],
   ['productOne', 'u32'],
   ['productTwo', 'u32'],
@@ -164,13 +166,14 @@ export function quads(n: number): number {
 }
 
 /**
- * One active cell's row of work in the WebGPU backward pass, in vec4s: its perception and a 1
+ * One active cell's row of work in the WebGPU backward pass, in vec4s (`filters`: 3, or 4 with
+ * the texture model's Laplacian): its perception and a 1
  * ([P 1], the bias column), dH, its hidden layer and a 1 ([H 1]), dZ, dP. The shader's
  * constants, the products' operands and the buffer's size all come from here.
  */
-export function workRow(channels: number, hidden: number): { p: number; dH: number; h: number; dZ: number; dP: number; length: number } {
+export function workRow(channels: number, hidden: number, filters = 3): { p: number; dH: number; h: number; dZ: number; dP: number; length: number } {
   const c4 = quads(channels);
-  const k4 = 3 * c4;
+  const k4 = filters * c4;
   const h4 = quads(hidden);
   const dH = k4 + 1;
   const h = dH + h4;

@@ -44,7 +44,7 @@ export { GradientWorkers, gradientFunction } from './training/gradientWorkers.ts
 export { selectBackend } from './backends/backend.ts';
 export { BACKEND_NAMES } from './backends/names.ts';
 export { findWebgpuAdapter, describeAdapter, hardwareGpuPossible, webgpuDevice, webgpuForTests } from './backends/webgpu.ts';
-export { loadTarget, decodeTarget, targetFromFlags, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './images/target.ts';
+export { loadTarget, loadExemplar, decodeTarget, targetFromFlags, emojiPath, emojiCodepoints, MAX_INPUT_PIXELS } from './images/target.ts';
 export { stateToFrame, upscale, tile, encodePng } from './images/picture.ts';
 export { writeFileAtomic } from './files/atomicWrite.ts';
 export { encodeNpy, decodeNpy } from './files/npy.ts';

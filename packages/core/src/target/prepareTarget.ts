@@ -29,7 +29,7 @@ export interface Target {
   padding: number;
 }
 
-export type TargetErrorCode = 'TARGET_TOO_LARGE' | 'TARGET_NO_ALPHA' | 'TARGET_EMPTY' | 'BAD_COLOUR';
+export type TargetErrorCode = 'TARGET_TOO_LARGE' | 'TARGET_TOO_SMALL' | 'TARGET_NO_ALPHA' | 'TARGET_EMPTY' | 'BAD_COLOUR';
 
 export class TargetError extends Error {
   override readonly name = 'TargetError';

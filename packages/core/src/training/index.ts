@@ -5,14 +5,14 @@ export { TrainingRun, TrainingError, driveTraining, freshTrainingState, gridOf }
 export { Adam, normalizeGradient } from './adam.ts';
 export { learningRate } from './learningRate.ts';
 export { budgetedSettings, budgetUnsettled, DEFAULT_DECAY_AT, rebudget, settleBudget } from './timeBudget.ts';
-export { GRADIENT_ROUTES, adapterName, isSoftwareAdapter } from './routes.ts';
+export { GRADIENT_ROUTES, TEXTURE_ROUTES, adapterName, isSoftwareAdapter } from './routes.ts';
 export { SamplePool, prepareBatch } from './samplePool.ts';
 export { sampleLosses } from './sampleLoss.ts';
 export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
 export { TEXTURE_LOSS_DEFAULTS, textureExemplar, textureLoss } from './textureLoss.ts';
-export { evaluateTexture, shownColours, textureDistance, textureStatistics } from './textureEvaluation.ts';
+export { evaluateTexture, shownColours, textureDistance, textureFiguresLine, textureStatistics } from './textureEvaluation.ts';
 export type { TextureEvalOptions, TextureReport, TextureStatistics } from './textureEvaluation.ts';
 export {
   alphaIou,

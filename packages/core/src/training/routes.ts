@@ -8,6 +8,12 @@
 export type GradientRoute = 'kernel' | 'webgpu' | 'tfjs';
 export const GRADIENT_ROUTES: readonly GradientRoute[] = ['kernel', 'webgpu', 'tfjs'];
 
+/**
+ * The routes that train a texture (docs/design.md §4.9): the ones that run the texture model's
+ * options and take the texture loss's gradient into their backward pass.
+ */
+export const TEXTURE_ROUTES: readonly GradientRoute[] = ['kernel', 'webgpu'];
+
 /** What a WebGPU adapter says of itself (the `GPUAdapterInfo` fields the rule reads). */
 export interface AdapterInfo {
   vendor?: string;

@@ -224,3 +224,12 @@ export function evaluateTexture(
     healedChange: change,
   };
 }
+
+/** A texture report in one line, as the Train view shows it beside the finished model. */
+export function textureFiguresLine(r: TextureReport): string {
+  const [first, , last] = r.distance;
+  return (
+    `texture distance ${last!.value.toFixed(3)} after ${last!.steps} steps (${first!.value.toFixed(3)} after ${first!.steps}; 0 is the exemplar's, a flat picture about 1.2), ` +
+    `stability ${r.stability.toFixed(2)}, after a cut ${r.healRatio.toFixed(2)}x`
+  );
+}

@@ -382,3 +382,31 @@ export function textureLoss(
   }
   return { losses, grad };
 }
+
+/**
+ * A texture run's exemplar pyramid, kept while the tasks bring the same bytes (every task of a
+ * run, each a fresh copy from its message): built once, and the loss's per-iteration cache of
+ * the exemplar's projections, keyed by it, then serves every sample a route computes.
+ */
+export class KeptExemplar {
+  private kept: { width: number; height: number; bytes: Uint8Array; built: TextureExemplar } | null = null;
+
+  of(texture: { exemplar: Uint8Array; width: number; height: number }): TextureExemplar {
+    const kept = this.kept;
+    const same =
+      kept !== null &&
+      kept.width === texture.width &&
+      kept.height === texture.height &&
+      kept.bytes.length === texture.exemplar.length &&
+      kept.bytes.every((v, i) => v === texture.exemplar[i]);
+    if (!same) {
+      this.kept = {
+        width: texture.width,
+        height: texture.height,
+        bytes: texture.exemplar.slice(),
+        built: textureExemplar(texture.exemplar, texture.width, texture.height),
+      };
+    }
+    return this.kept!.built;
+  }
+}

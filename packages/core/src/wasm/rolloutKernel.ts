@@ -2,7 +2,7 @@ import { KERNEL_ARENA_BYTES } from '../budget.ts';
 import { now } from '../clock.ts';
 import { perceptionKernels } from '../kernels.ts';
 import { createRng } from '../rng.ts';
-import { textureExemplar, textureLoss, type TextureExemplar } from '../training/textureLoss.ts';
+import { KeptExemplar, textureLoss } from '../training/textureLoss.ts';
 import { perceptionFilters } from '@nca-studio/weights-format';
 import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
@@ -121,7 +121,7 @@ export class RolloutKernel {
     // The texture loss needs the final states before the backward pass: a forward rollout, the
     // loss and its gradient here, then the rollout again with that gradient (the same fire draws).
     const forward = this.forward(task);
-    const exemplar = this.exemplarOf(texture);
+    const exemplar = this.exemplar.of(texture);
     const grid = { width: task.config.gridWidth, height: task.config.gridHeight, channels: task.config.channels };
     const { losses, grad } = textureLoss(forward.final, task.count, grid, exemplar, createRng(texture.seed), task.batch);
     const result = this.rollout({ ...task, finalGrad: grad }, options.storeHidden ?? true, false);
@@ -138,31 +138,7 @@ export class RolloutKernel {
     return { losses, final, activeCellSteps: activeCellSteps ?? 0 };
   }
 
-  /**
-   * The exemplar's pyramid, kept while the tasks bring the same bytes (every task of a run, each
-   * a fresh copy from its message): built once, and the loss's per-iteration cache of the
-   * exemplar's projections, keyed by it, then serves every sample this thread computes.
-   */
-  private exemplarOf(texture: NonNullable<GradientTask['texture']>): TextureExemplar {
-    const kept = this.exemplar;
-    const same =
-      kept !== null &&
-      kept.width === texture.width &&
-      kept.height === texture.height &&
-      kept.bytes.length === texture.exemplar.length &&
-      kept.bytes.every((v, i) => v === texture.exemplar[i]);
-    if (!same) {
-      this.exemplar = {
-        width: texture.width,
-        height: texture.height,
-        bytes: texture.exemplar.slice(),
-        built: textureExemplar(texture.exemplar, texture.width, texture.height),
-      };
-    }
-    return this.exemplar!.built;
-  }
-
-  private exemplar: { width: number; height: number; bytes: Uint8Array; built: TextureExemplar } | null = null;
+  private readonly exemplar = new KeptExemplar();
 
   private rollout(task: GradientTask, storeHidden: boolean, forwardOnly: boolean): GradientResult {
     const { config, count, steps } = task;

@@ -2,7 +2,7 @@
 // device memory it holds, the parameters packed as the shaders read them, states padded to vec4s
 // and back, and the reduced gradient products unpacked into the parameters' shapes.
 import type { NcaConfig } from '@nca-studio/weights-format';
-import { rotatedKernels } from '../kernels.ts';
+import { perceptionKernels } from '../kernels.ts';
 import { quads, workRow } from '../rolloutLayout.ts';
 import type { GradientTask } from '../training/gradientTask.ts';
 import { ROWS_PER_CHUNK } from './rolloutShader.ts';
@@ -10,6 +10,8 @@ import { ROWS_PER_CHUNK } from './rolloutShader.ts';
 /** Sizes of everything one rollout shape keeps on the device, in vec4s. */
 export interface Layout {
   c: number;
+  /** Perception filters: 3, or 4 with the texture model's Laplacian. */
+  filters: number;
   hidden: number;
   c4: number;
   k4: number;
@@ -27,13 +29,15 @@ export interface Layout {
 }
 
 export function layoutOf(config: NcaConfig, count: number, steps: number): Layout {
+  const filters = config.laplacian ? 4 : 3;
   const c4 = quads(config.channels);
-  const k4 = 3 * c4;
+  const k4 = filters * c4;
   const h4 = quads(config.hidden);
   const cells = config.gridWidth * config.gridHeight;
   const n = count * cells;
   return {
     c: config.channels,
+    filters,
     hidden: config.hidden,
     c4,
     k4,
@@ -42,7 +46,7 @@ export function layoutOf(config: NcaConfig, count: number, steps: number): Layou
     n,
     steps,
     chunks: Math.ceil(n / ROWS_PER_CHUNK),
-    row: workRow(config.channels, config.hidden),
+    row: workRow(config.channels, config.hidden, filters),
     productOne: 4 * (k4 + 1) * h4,
     productTwo: 4 * (h4 + 1) * c4,
     params: 9 + config.hidden * k4 + h4 + config.hidden * c4 + c4,
@@ -65,12 +69,13 @@ export function webgpuRolloutBytes(config: NcaConfig, count: number, steps: numb
 }
 
 /**
- * The parameters as the shaders read them, in vec4s: the nine taps, W1 by hidden unit over the
+ * The parameters as the shaders read them, in vec4s: the nine taps (identity, x-gradient,
+ * y-gradient, Laplacian or 0), W1 by hidden unit over the
  * padded perception [filter][C4], b1, W2 by hidden unit over C4, b2.
  */
 export function packParams(task: GradientTask, l: Layout): Float32Array {
   const out = new Float32Array(l.params * 4);
-  const taps = rotatedKernels(task.config);
+  const taps = perceptionKernels(task.config);
   for (let k = 0; k < 9; k++) {
     out.set(taps[Math.floor(k / 3)]![k % 3]!, k * 4);
   }
@@ -81,7 +86,7 @@ export function packParams(task: GradientTask, l: Layout): Float32Array {
   const w2At = b1At + l.h4 * 4;
   const b2At = w2At + l.hidden * l.c4 * 4;
   for (let j = 0; j < l.hidden; j++) {
-    for (let filter = 0; filter < 3; filter++) {
+    for (let filter = 0; filter < l.filters; filter++) {
       for (let ch = 0; ch < l.c; ch++) {
         out[w1At + j * l.k4 * 4 + filter * cp + ch] = w1[(filter * l.c + ch) * l.hidden + j]!;
       }
@@ -127,8 +132,8 @@ export function unpackGrads(out: Float32Array, l: Layout): Float32Array[] {
   // [dW1; db1]: rows of the padded perception index, then the bias row, each hp wide.
   const one = out.subarray(0, l.productOne * 4);
   const two = out.subarray(l.productOne * 4, (l.productOne + l.productTwo) * 4);
-  const dw1 = new Float32Array(3 * l.c * l.hidden);
-  for (let filter = 0; filter < 3; filter++) {
+  const dw1 = new Float32Array(l.filters * l.c * l.hidden);
+  for (let filter = 0; filter < l.filters; filter++) {
     for (let ch = 0; ch < l.c; ch++) {
       const row = one.subarray((filter * cp + ch) * hp, (filter * cp + ch) * hp + l.hidden);
       dw1.set(row, (filter * l.c + ch) * l.hidden);

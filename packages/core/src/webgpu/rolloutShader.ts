@@ -21,13 +21,15 @@ export const CELLS_PER_WORKGROUP = 64;
 export const ROWS_PER_CHUNK = 256;
 
 /**
- * The shader for a channel count and hidden width: they size the per-invocation arrays and the
- * row of work; the uniform blocks come from rolloutLayout's tables.
+ * The shader for a channel count, hidden width and filter count: they size the per-invocation
+ * arrays and the row of work; the uniform blocks come from rolloutLayout's tables.
  */
-export function rolloutShader(channels: number, hidden: number): string {
-  const row = workRow(channels, hidden);
+export function rolloutShader(channels: number, hidden: number, filters = 3): string {
+  const row = workRow(channels, hidden, filters);
   return `const C4: u32 = ${quads(channels)}u;
 const HIDDEN: u32 = ${hidden}u;
+// Perception filters: identity, x- and y-gradient, and the texture model's Laplacian where it has one.
+const FILTERS: u32 = ${filters}u;
 // vec4 offsets of a row's parts in work (rolloutLayout's workRow): [P 1], dH, [H 1], dZ, dP.
 const ROW_DH: u32 = ${row.dH}u;
 const ROW_H: u32 = ${row.h}u;
@@ -42,11 +44,11 @@ ${SOURCE}`;
 }
 
 const SOURCE = /* wgsl */ `
-const K4: u32 = 3u * C4;
+const K4: u32 = FILTERS * C4;
 const H4: u32 = (HIDDEN + 3u) / 4u;
 const TILE_ROWS: u32 = ${CELLS_PER_WORKGROUP}u;
 const TILES_PER_CHUNK: u32 = ${ROWS_PER_CHUNK / CELLS_PER_WORKGROUP}u;
-// vec4 offsets into params: the nine taps (identity, x-gradient, y-gradient, 0), then W1 by
+// vec4 offsets into params: the nine taps (identity, x-gradient, y-gradient, Laplacian or 0), then W1 by
 // hidden unit [HIDDEN][K4], b1 [H4], W2 by hidden unit [HIDDEN][C4], b2 [C4].
 const W1: u32 = 9u;
 const B1: u32 = W1 + HIDDEN * K4;
@@ -101,13 +103,25 @@ fn firedAt(i: u32) -> bool {
   return ((fire[at >> 2u] >> ((at & 3u) * 8u)) & 0xffu) != 0u;
 }
 
+// The texture model's clip to [-b, b] (docs/design.md §3.6); b = 0 means none.
+fn bounded(v: vec4f) -> vec4f {
+  if (shape.bound <= 0.0) { return v; }
+  return clip(v, -shape.bound, shape.bound);
+}
+
+// Where that clip lets a gradient through (the reference's clipByValue: inclusive).
+fn within(v: vec4f) -> vec4<bool> {
+  if (shape.bound <= 0.0) { return vec4<bool>(true); }
+  return (v >= vec4f(-shape.bound)) & (v <= vec4f(shape.bound));
+}
+
 fn tanhOf(z: vec4f) -> vec4f {
   let a = min(abs(z), vec4f(9.0));
   let t = 1.0 - 2.0 / (exp(2.0 * a) + 1.0);
   return select(t, -t, z < vec4f(0.0));
 }
 
-// The update's output: tanh(z) or z.
+// The update's output before the clip: tanh(z) or z.
 fn squash(z: vec4f) -> vec4f {
   return select(z, tanhOf(z), shape.tanhOn != 0u);
 }
@@ -117,10 +131,10 @@ fn clip(v: vec4f, lo: f32, hi: f32) -> vec4f {
   return select(select(v, vec4f(hi), v > vec4f(hi)), vec4f(lo), v < vec4f(lo));
 }
 
-// Where the gradient passes the RGBA clamp: everywhere but outside [0, 1] in the first group.
+// Where the gradient passes the state's clips: the bound's, and the RGBA clamp outside [0, 1] in the first group.
 fn passes(c4: u32, u: vec4f) -> vec4<bool> {
-  if (shape.clampOn == 0u || c4 > 0u) { return vec4<bool>(true); }
-  return (u >= vec4f(0.0)) & (u <= vec4f(1.0));
+  if (shape.clampOn == 0u || c4 > 0u) { return within(u); }
+  return within(u) & (u >= vec4f(0.0)) & (u <= vec4f(1.0));
 }
 
 fn b1(j: u32) -> f32 {
@@ -130,7 +144,7 @@ fn b1(j: u32) -> f32 {
 var<private> p: array<vec4f, K4>;
 var<private> z: array<vec4f, C4>;
 
-// Perception of cell i of state xIn into p ([filter][C4]), as docs/design.md §3.1.
+// Perception of cell i of state xIn into p ([filter][C4]), as docs/design.md §3.1, clipped to the bound (§3.6).
 fn perceive(i: u32) {
   let base = (i / shape.cells) * shape.cells;
   let cell = i % shape.cells;
@@ -145,16 +159,19 @@ fn perceive(i: u32) {
       p[c4] += tap.x * v;
       p[C4 + c4] += tap.y * v;
       p[2u * C4 + c4] += tap.z * v;
+      if (FILTERS == 4u) { p[3u * C4 + c4] += tap.w * v; }
     }
   }
+  for (var q = 0u; q < K4; q++) { p[q] = bounded(p[q]); }
 }
 
-// One hidden unit from p: relu(b1[j] + p . W1[:, j]).
+// One hidden unit from p: relu(b1[j] + p . W1[:, j]), capped at the bound where there is one.
 fn hiddenUnit(j: u32) -> f32 {
   var acc = b1(j);
   let row = W1 + j * K4;
   for (var q = 0u; q < K4; q++) { acc += dot(p[q], params[row + q]); }
-  return max(acc, 0.0);
+  let h = max(acc, 0.0);
+  return select(h, min(h, shape.bound), shape.bound > 0.0);
 }
 
 // z += h W2[j, :] for hidden unit j with value h.
@@ -209,19 +226,20 @@ fn updateForward(@builtin(global_invocation_id) id: vec3u) {
   }
   perceive(i);
   updateRule();
-  for (var c4 = 0u; c4 < C4; c4++) { uOut[at + c4] = xIn[at + c4] + squash(z[c4]); }
+  for (var c4 = 0u; c4 < C4; c4++) { uOut[at + c4] = xIn[at + c4] + bounded(squash(z[c4])); }
 }
 
 @compute @workgroup_size(${CELLS_PER_WORKGROUP})
 fn postMask(@builtin(global_invocation_id) id: vec3u) {
   let i = id.x;
   if (i >= shape.n) { return; }
-  let alive = aliveU(i) && (shape.prePost == 0u || preIn[i] != 0u);
+  // alive_masking "none" (the texture model): every cell lives.
+  let alive = shape.noMask != 0u || (aliveU(i) && (shape.prePost == 0u || preIn[i] != 0u));
   maskOut[i] = select(0u, 1u, alive);
   let keep = select(0.0, 1.0, alive);
   for (var c4 = 0u; c4 < C4; c4++) {
     // Multiplied, not assigned: a NaN stays NaN, as in the reference.
-    var v = uIn[i * C4 + c4] * keep;
+    var v = bounded(uIn[i * C4 + c4] * keep);
     if (shape.clampOn != 0u && c4 == 0u) { v = clip(v, 0.0, 1.0); }
     xOut[i * C4 + c4] = v;
   }
@@ -285,22 +303,23 @@ fn updateBackward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
         work[rowH + j4] = hv;
       }
       work[rowH + H4] = vec4f(1.0, 0.0, 0.0, 0.0);
-      // z becomes dZ.
+      // z becomes dZ: through the state's clips, the update's clip, then any tanh.
       for (var c4 = 0u; c4 < C4; c4++) {
-        let ds = squash(z[c4]);
-        let du = select(vec4f(0.0), gIn[at + c4], passes(c4, xIn[at + c4] + ds));
-        dOut[at + c4] = du;
-        z[c4] = select(du, du * (1.0 - ds * ds), shape.tanhOn != 0u);
+        let raw = squash(z[c4]);
+        let through = passes(c4, xIn[at + c4] + bounded(raw));
+        dOut[at + c4] = select(vec4f(0.0), gIn[at + c4], through);
+        let du = select(vec4f(0.0), gIn[at + c4], through & within(raw));
+        z[c4] = select(du, du * (1.0 - raw * raw), shape.tanhOn != 0u);
         work[rowDz + c4] = z[c4];
       }
-      // p becomes dP.
+      // p becomes dP (a unit held at the bound's cap passes nothing back).
       for (var q = 0u; q < K4; q++) { p[q] = vec4f(0.0); }
       for (var j4 = 0u; j4 < H4; j4++) {
         let hv = work[rowH + j4];
         var dhv = vec4f(0.0);
         for (var e = 0u; e < 4u; e++) {
           let j = j4 * 4u + e;
-          if (j < HIDDEN && hv[e] > 0.0) {
+          if (j < HIDDEN && hv[e] > 0.0 && (shape.bound <= 0.0 || hv[e] < shape.bound)) {
             var dh = 0.0;
             let row2 = W2 + j * C4;
             for (var c4 = 0u; c4 < C4; c4++) { dh += dot(params[row2 + c4], z[c4]); }
@@ -311,7 +330,12 @@ fn updateBackward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
         }
         work[rowDh + j4] = dhv;
       }
-      for (var q = 0u; q < K4; q++) { work[rowDp + q] = p[q]; }
+      // The perception clip: p is kept clipped, so |p| == b where it was cut.
+      for (var q = 0u; q < K4; q++) {
+        let kept = work[rowP + q];
+        let cut = vec4<bool>(shape.bound > 0.0) & ((kept >= vec4f(shape.bound)) | (kept <= vec4f(-shape.bound)));
+        work[rowDp + q] = select(p[q], vec4f(0.0), cut);
+      }
     }
   }
   workgroupBarrier();
@@ -353,6 +377,7 @@ fn adjoint(@builtin(global_invocation_id) id: vec3u) {
         let tap = params[k];
         for (var c4 = 0u; c4 < C4; c4++) {
           z[c4] += tap.x * workIn[row + c4] + tap.y * workIn[row + C4 + c4] + tap.z * workIn[row + 2u * C4 + c4];
+          if (FILTERS == 4u) { z[c4] += tap.w * workIn[row + 3u * C4 + c4]; }
         }
       }
     }

@@ -5,7 +5,8 @@ import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
 import { BUFFER_USAGE, MAP_READ, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice } from './gpu.ts';
 import { sampleLosses } from '../training/sampleLoss.ts';
 import { CELLS_PER_WORKGROUP, rolloutShader } from './rolloutShader.ts';
-import { refuseTextureOptions } from '../stepOptions.ts';
+import { createRng } from '../rng.ts';
+import { KeptExemplar, textureLoss } from '../training/textureLoss.ts';
 
 export type WebgpuRolloutErrorCode = 'WEBGPU_SHADER' | 'WEBGPU_LIMIT' | 'WEBGPU_MEMORY' | 'WEBGPU_LOST';
 
@@ -27,6 +28,8 @@ const UNIFORM_STRIDE = 256;
 /** Everything one rollout shape needs on the device, built once and reused while it lasts. */
 interface Resources {
   key: string;
+  /** Where the backward pass starts: d(loss)/d(final state). */
+  gradient: GpuBuffer;
   layout: Layout;
   buffers: GpuBuffer[];
   shape: GpuBuffer;
@@ -51,17 +54,19 @@ interface Resources {
  */
 export class WebgpuRollout {
   private resources: Resources | null = null;
+  private readonly exemplar = new KeptExemplar();
 
   private constructor(
     private readonly device: GpuDevice,
     private readonly pipelines: Map<EntryPoint, GpuComputePipeline>,
     private readonly channels: number,
     private readonly hidden: number,
+    private readonly filters: number,
   ) {}
 
-  /** Compiles the shaders for a channel count and hidden width on `device`. */
-  static async create(device: GpuDevice, channels: number, hidden: number): Promise<WebgpuRollout> {
-    const module = device.createShaderModule({ code: rolloutShader(channels, hidden) });
+  /** Compiles the shaders for a channel count, hidden width and filter count (3, or 4 with a Laplacian) on `device`. */
+  static async create(device: GpuDevice, channels: number, hidden: number, filters = 3): Promise<WebgpuRollout> {
+    const module = device.createShaderModule({ code: rolloutShader(channels, hidden, filters) });
     const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
       throw new WebgpuRolloutError('WEBGPU_SHADER', `the rollout shader did not compile: ${errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; ')}`);
@@ -75,7 +80,7 @@ export class WebgpuRollout {
     if (error !== null) {
       throw new WebgpuRolloutError('WEBGPU_SHADER', `the rollout pipelines could not be created: ${error.message}`);
     }
-    return new WebgpuRollout(device, pipelines, channels, hidden);
+    return new WebgpuRollout(device, pipelines, channels, hidden, filters);
   }
 
   /** Frees the device memory of the current shape (the next call allocates again). */
@@ -85,10 +90,12 @@ export class WebgpuRollout {
   }
 
   async gradient(task: GradientTask): Promise<GradientResult> {
-    refuseTextureOptions(task.config, 'the WebGPU rollout');
     const { config, count, steps } = task;
-    if (config.channels !== this.channels || config.hidden !== this.hidden) {
-      throw new Error(`this WebgpuRollout is compiled for ${this.channels} channels and hidden ${this.hidden}, not ${config.channels} and ${config.hidden}`);
+    const filters = config.laplacian ? 4 : 3;
+    if (config.channels !== this.channels || config.hidden !== this.hidden || filters !== this.filters) {
+      throw new Error(
+        `this WebgpuRollout is compiled for ${this.channels} channels, hidden ${this.hidden} and ${this.filters} filters, not ${config.channels}, ${config.hidden} and ${filters}`,
+      );
     }
     const r = await this.resourcesFor(config, count, steps);
     const l = r.layout;
@@ -110,19 +117,27 @@ export class WebgpuRollout {
       tanhOn: flag(config.tanh),
       prePost: flag(config.aliveMasking === 'pre-post'),
       clampOn: flag(config.clampRgba),
+      noMask: flag(config.aliveMasking === 'none'),
       chunks: l.chunks,
       threshold: config.aliveThreshold,
       ...lossScales(config, task.batch, task),
+      bound: config.clip ?? 0,
       totalOut: l.productOne + l.productTwo,
       productOne: l.productOne,
       productTwo: l.productTwo,
     });
     queue.writeBuffer(r.shape, 0, shape);
 
-    const encoder = this.device.createCommandEncoder();
-    encoder.clearBuffer(r.partials);
-    const pass = encoder.beginComputePass();
+    // A loss given as d(loss)/d(final) (a texture's) needs the final states first: the forward
+    // pass is submitted alone, the loss computed here, its gradient written where the backward
+    // pass starts. Otherwise the whole rollout is one submission.
+    const given = task.texture !== undefined || task.finalGrad !== undefined;
     const cellGroups = Math.ceil(l.n / CELLS_PER_WORKGROUP);
+    const stateBytes = l.n * l.c4 * 16;
+    const gradBytes = (l.productOne + l.productTwo) * 16;
+    let encoder = this.device.createCommandEncoder();
+    encoder.clearBuffer(r.partials);
+    let pass = encoder.beginComputePass();
     const run = (entry: EntryPoint, group: GpuBindGroup, x: number, y = 1, z = 1): void => {
       pass.setPipeline(this.pipelines.get(entry)!);
       pass.setBindGroup(0, group);
@@ -136,7 +151,21 @@ export class WebgpuRollout {
         }
       }
     }
-    run('seedGradient', r.seed, cellGroups);
+    let losses: Float32Array | null = null;
+    let final: Float32Array | null = null;
+    if (given) {
+      pass.end();
+      encoder.copyBufferToBuffer(r.history[steps]!, 0, r.readback, gradBytes, stateBytes);
+      await this.submit(encoder);
+      final = unpadChannels((await this.read(r.readback)).subarray(gradBytes / 4), l);
+      const seed = this.givenGradient(task, final);
+      losses = seed.losses;
+      this.device.queue.writeBuffer(r.gradient, 0, padChannels(seed.grad, l));
+      encoder = this.device.createCommandEncoder();
+      pass = encoder.beginComputePass();
+    } else {
+      run('seedGradient', r.seed, cellGroups);
+    }
     for (const groups of r.backward) {
       for (const [entry, group, x, y, z] of groups) {
         run(entry, group, x, y, z);
@@ -144,25 +173,48 @@ export class WebgpuRollout {
     }
     run('reducePartials', r.reduce, Math.ceil((l.productOne + l.productTwo) / CELLS_PER_WORKGROUP));
     pass.end();
-    const gradBytes = (l.productOne + l.productTwo) * 16;
     encoder.copyBufferToBuffer(r.grads, 0, r.readback, 0, gradBytes);
-    encoder.copyBufferToBuffer(r.history[steps]!, 0, r.readback, gradBytes, l.n * l.c4 * 16);
+    if (!given) {
+      encoder.copyBufferToBuffer(r.history[steps]!, 0, r.readback, gradBytes, stateBytes);
+    }
+    await this.submit(encoder);
+    const out = await this.read(r.readback);
+    final ??= unpadChannels(out.subarray((l.productOne + l.productTwo) * 4), l);
+    return {
+      grads: unpackGrads(out, l),
+      losses: losses ?? sampleLosses(final, task.target, count, l.cells, l.c),
+      final,
+    };
+  }
+
+  private async submit(encoder: ReturnType<GpuDevice['createCommandEncoder']>): Promise<void> {
     this.device.pushErrorScope('validation');
-    queue.submit([encoder.finish()]);
+    this.device.queue.submit([encoder.finish()]);
     const error = await this.device.popErrorScope();
     if (error !== null) {
       throw new WebgpuRolloutError('WEBGPU_SHADER', `the rollout could not run: ${error.message}`);
     }
-    await r.readback.mapAsync(MAP_READ);
-    const out = new Float32Array(r.readback.getMappedRange().slice(0));
-    r.readback.unmap();
+  }
 
-    const final = unpadChannels(out.subarray((l.productOne + l.productTwo) * 4), l);
-    return {
-      grads: unpackGrads(out, l),
-      losses: sampleLosses(final, task.target, count, l.cells, l.c),
-      final,
-    };
+  private async read(buffer: GpuBuffer): Promise<Float32Array> {
+    await buffer.mapAsync(MAP_READ);
+    const out = new Float32Array(buffer.getMappedRange().slice(0));
+    buffer.unmap();
+    return out;
+  }
+
+  /**
+   * d(loss)/d(final) [count, H, W, C] where the task brings its own loss: a texture's, computed
+   * on the final states as the kernel route computes it (the same directions for the same seed),
+   * or `finalGrad` as given (its losses 0).
+   */
+  private givenGradient(task: GradientTask, final: Float32Array): { losses: Float32Array; grad: Float32Array } {
+    const { texture } = task;
+    if (texture === undefined) {
+      return { losses: new Float32Array(task.count), grad: task.finalGrad! };
+    }
+    const grid = { width: task.config.gridWidth, height: task.config.gridHeight, channels: task.config.channels };
+    return textureLoss(final, task.count, grid, this.exemplar.of(texture), createRng(texture.seed), task.batch);
   }
 
   private async resourcesFor(config: NcaConfig, count: number, steps: number): Promise<Resources> {
@@ -299,7 +351,24 @@ export class WebgpuRollout {
       ]);
     }
     const reduce = group('reducePartials', { 0: whole(shape), 22: whole(partials), 23: whole(grads) });
-    this.resources = { key, layout: l, buffers, shape, params, history, fire, target, partials, grads, readback, forward, seed, backward, reduce };
+    this.resources = {
+      key,
+      gradient: g[0]!,
+      layout: l,
+      buffers,
+      shape,
+      params,
+      history,
+      fire,
+      target,
+      partials,
+      grads,
+      readback,
+      forward,
+      seed,
+      backward,
+      reduce,
+    };
     return this.resources;
   }
 }
@@ -318,11 +387,12 @@ export function webgpuGradient(device: GpuDevice | (() => Promise<GpuDevice>)): 
   let resolved: Promise<GpuDevice> | null = null;
   const deviceOf = (): Promise<GpuDevice> => (resolved ??= typeof device === 'function' ? device() : Promise.resolve(device));
   return (task) => {
-    const key = `${task.config.channels}/${task.config.hidden}`;
+    const filters = task.config.laplacian ? 4 : 3;
+    const key = `${task.config.channels}/${task.config.hidden}/${filters}`;
     const run = queue.then(async () => {
       let rollout = rollouts.get(key);
       if (rollout === undefined) {
-        rollout = deviceOf().then((d) => WebgpuRollout.create(d, task.config.channels, task.config.hidden));
+        rollout = deviceOf().then((d) => WebgpuRollout.create(d, task.config.channels, task.config.hidden, filters));
         rollouts.set(key, rollout);
         rollout.catch(() => rollouts.delete(key));
       }

@@ -365,7 +365,7 @@ describe('nca train --texture (docs/design.md §4.9)', () => {
       [['--texture', targetPath, '--target', targetPath], /give one of --target, --emoji and --texture, not --target and --texture/],
       [['--texture', targetPath, '--preset', 'cpu'], /--texture trains a texture \(the texture preset\); --preset cpu grows a picture/],
       [['--preset', 'texture', '--emoji', '🦎'], /--preset texture trains a texture from an exemplar: give it with --texture/],
-      [['--texture', targetPath, '--gradient', 'tfjs'], /a texture trains on the kernel route .* --gradient tfjs does not run it yet/],
+      [['--texture', targetPath, '--gradient', 'tfjs'], /a texture trains on the kernel or webgpu route .* --gradient tfjs does not run it/],
     ] as const) {
       const out = join(dir, 'texture-refused');
       const { code, err } = await nca('train', ...flags, '--backend', 'wasm', '--out', out);

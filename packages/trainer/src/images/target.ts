@@ -6,8 +6,10 @@ import {
   checkPictureSize,
   emojiCodepoints,
   MAX_INPUT_PIXELS,
+  prepareExemplar,
   prepareTarget,
   TargetError,
+  type Exemplar,
   type Target,
   type TargetOptions as PictureOptions,
 } from '@nca-studio/core/target';
@@ -156,34 +158,19 @@ export async function decodeTarget(bytes: Buffer, name: string, options: TargetO
   }
 }
 
-/** A texture's exemplar (docs/design.md §4.9): opaque RGBA, its longer side at most `size`. */
-export interface Exemplar {
-  width: number;
-  height: number;
-  /** RGBA bytes [height, width, 4], alpha 255. */
-  rgba8: Uint8Array;
-}
-
 /**
- * Reads a texture's exemplar: decoded by sharp, transparency flattened onto white, shrunk so
- * that its longer side is at most `size` (Lanczos 3; never enlarged: an enlarged photo has no
- * finer texture to teach), and at least 6 pixels a side (two 3x3 patches).
+ * Reads a texture's exemplar: decoded by sharp at its own size (an SVG at 4x, as for targets),
+ * then core's prepareExemplar flattens it onto white and shrinks its longer side to at most
+ * `size`, as the Train view does with the browser's pixels.
  */
 export async function loadExemplar(source: TargetSource, size: number, download?: TargetOptions['download']): Promise<Exemplar> {
   const { bytes, name } = await readSource(source, download === undefined ? { size, padding: 0 } : { size, padding: 0, download });
-  let image: { data: Buffer; info: sharp.OutputInfo };
   try {
-    image = await decodePicture(bytes, name, (picture) =>
-      picture.flatten({ background: '#ffffff' }).resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' }),
-    );
+    const image = await decodePicture(bytes, name);
+    return prepareExemplar({ width: image.info.width, height: image.info.height, data: image.data }, name, size);
   } catch (error) {
     throw error instanceof TargetError ? cliTargetError(error) : error;
   }
-  const { width, height } = image.info;
-  if (width < 6 || height < 6) {
-    throw new NcaError('BAD_TARGET', `${name}: ${width}x${height} pixels is too small for a texture exemplar (at least 6x6)`);
-  }
-  return { width, height, rgba8: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length) };
 }
 
 /** SVGs are drawn at 4x their CSS size before shrinking (the page draws them the same way). */
@@ -200,5 +187,7 @@ function cliTargetError(error: TargetError): NcaError {
       return new NcaError('TARGET_EMPTY', error.message.replace('a larger target size', 'a larger --target-size'));
     case 'TARGET_TOO_LARGE':
       return new NcaError('TARGET_TOO_LARGE', error.message);
+    case 'TARGET_TOO_SMALL':
+      return new NcaError('BAD_TARGET', error.message);
   }
 }

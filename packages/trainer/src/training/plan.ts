@@ -15,7 +15,7 @@ import {
   type PresetName,
   type TrainingSettings,
 } from '@nca-studio/core/presets';
-import { GRADIENT_ROUTES, type GradientRoute } from '@nca-studio/core/routes';
+import { GRADIENT_ROUTES, TEXTURE_ROUTES, type GradientRoute } from '@nca-studio/core/routes';
 import { trainingSettingsProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
 import { TRAIN_DEFAULTS } from '../commands/choices.ts';
@@ -346,8 +346,10 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
   if (!texture && requested === 'texture') {
     refuse('--preset texture trains a texture from an exemplar: give it with --texture FILE|URL');
   }
-  if (texture && route !== 'kernel') {
-    refuse(`a texture trains on the kernel route (its loss enters the wasm rollout's backward pass); --gradient ${route} does not run it yet`);
+  if (texture && !TEXTURE_ROUTES.includes(route)) {
+    refuse(
+      `a texture trains on the ${TEXTURE_ROUTES.join(' or ')} route (its loss enters their backward pass); --gradient ${route} does not run it: tfjs's op-by-op step does not run the texture model's options`,
+    );
   }
   const presetName = texture ? 'texture' : choosePreset(requested, backend, route);
   const overrides = settingOverrides(flags);

@@ -6,8 +6,9 @@ const PREVIEW_CYCLE = { grow: 160, regrow: 160, stepsPerFrame: 2 } as const;
 
 /**
  * The training run's live preview, in the app's fused WebGL viewer: the newest weights grow
- * from a seed, are damaged (a disc a fifth of the grid wide, right of centre) and regrow, over
- * and over, so each cycle shows what the model has learnt by then.
+ * from a seed (a texture forms from zeros on its torus: the viewer's reset follows the model's
+ * start), are damaged (a disc a fifth of the grid wide, right of centre) and regrow, over and
+ * over, so each cycle shows what the model has learnt by then.
  */
 export class GrowthPreview {
   private viewer: Viewer | null = null;

@@ -1,15 +1,21 @@
-import type { EvalReport, GradientRoute, RolloutVariant, Verdict } from '@nca-studio/core/training';
+import type { EvalReport, GradientRoute, RolloutVariant, TextureReport, Verdict } from '@nca-studio/core/training';
 import type { NcaConfig, NcaParams, RunPlan } from '@nca-studio/weights-format';
 
 /** How the worker computes each batch's gradient: core's route names (`tfjs` runs on WebGL here). */
 export type TrainRoute = GradientRoute;
+
+/**
+ * A finished model's figures: a growing model's (nca eval's, and the verdict nca train gives),
+ * or a texture's (nca eval's texture report).
+ */
+export type RunEvaluation = { kind: 'growth'; report: EvalReport; verdict: Verdict } | { kind: 'texture'; report: TextureReport };
 
 /** Page -> worker. */
 export type ToWorker =
   | {
       type: 'start';
       id: string;
-      /** A new run: its plan and padded premultiplied target. */
+      /** A new run: its plan and padded premultiplied target (a texture's: its exemplar, RGBA / 255). */
       plan?: RunPlan;
       target?: Float32Array;
       /** Or a saved run: its checkpoint file's bytes. */
@@ -69,7 +75,6 @@ export type FromWorker =
       iteration: number;
       status: 'stopped' | 'done';
       model: Uint8Array;
-      /** The model's figures (nca eval's) and the verdict nca train would give. */
-      evaluation: { report: EvalReport; verdict: Verdict };
+      evaluation: RunEvaluation;
     }
   | { type: 'failed'; message: string };

@@ -31,6 +31,13 @@ describe('chooseRoute', () => {
     expect(chooseRoute('tfjs', all)).toEqual({ route: 'tfjs', reason: 'chosen (tfjs on WebGL)' });
   });
 
+  it('trains a texture on a route that runs its loss, and says why another cannot', () => {
+    expect(chooseRoute('auto', { ...all, webgpu: swiftshader }, { texture: true }).route).toBe('kernel');
+    expect(chooseRoute('kernel', all, { texture: true })).toEqual({ route: 'kernel', reason: 'chosen' });
+    expect(() => chooseRoute('tfjs', all, { texture: true })).toThrow(/a texture trains on .*the wasm kernel.*; tfjs on WebGL does not run it/);
+    expect(() => chooseRoute('auto', { wasmSimd: false, webgl2: true, webgpu: null }, { texture: true })).toThrow(/no WebAssembly SIMD/);
+  });
+
   it('tells software adapters by their fallback flag or driver name', () => {
     expect(describeAdapter({ info: { vendor: 'google', architecture: 'swiftshader' } })).toEqual({ name: 'google swiftshader', software: true });
     expect(describeAdapter({ info: { vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' } }).software).toBe(true);

@@ -1,4 +1,4 @@
-import { adapterName, isSoftwareAdapter } from '@nca-studio/core/training';
+import { adapterName, isSoftwareAdapter, TEXTURE_ROUTES } from '@nca-studio/core/routes';
 import type { TrainRoute } from './protocol.ts';
 
 /** The worker's WebGPU adapter, as far as the route choice cares. */
@@ -26,7 +26,36 @@ export class RouteError extends Error {
  * GPU adapter, else `kernel` (the wasm rollout kernel), else `tfjs` on its WebGL backend. A software adapter is
  * passed over for the kernel, which beats it on the same CPU.
  */
-export function chooseRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
+export function chooseRoute(
+  requested: TrainRoute | 'auto',
+  can: RouteAbilities,
+  run: { texture: boolean } = { texture: false },
+): { route: TrainRoute; reason: string } {
+  if (run.texture) {
+    return chooseTextureRoute(requested, can);
+  }
+  return chooseGrowingRoute(requested, can);
+}
+
+const ROUTE_NAMES: Record<TrainRoute, string> = { kernel: 'the wasm kernel', webgpu: 'WebGPU', tfjs: 'tfjs on WebGL' };
+
+/** A texture trains on core's TEXTURE_ROUTES only: the rule above among them. */
+function chooseTextureRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
+  const among = TEXTURE_ROUTES.map((route) => ROUTE_NAMES[route]).join(' or ');
+  if (requested !== 'auto' && !TEXTURE_ROUTES.includes(requested)) {
+    throw new RouteError(`a texture trains on ${among} (its loss enters their backward pass); ${ROUTE_NAMES[requested]} does not run it`);
+  }
+  const choice = chooseGrowingRoute(requested, can);
+  if (TEXTURE_ROUTES.includes(choice.route)) {
+    return choice;
+  }
+  if (!can.wasmSimd) {
+    throw new RouteError(`a texture trains on ${among}, and this browser has no WebAssembly SIMD for the kernel`);
+  }
+  return { route: 'kernel', reason: `a texture trains on ${among}` };
+}
+
+function chooseGrowingRoute(requested: TrainRoute | 'auto', can: RouteAbilities): { route: TrainRoute; reason: string } {
   if (requested === 'webgpu' || (requested === 'auto' && can.webgpu !== null && !can.webgpu.software)) {
     if (can.webgpu === null) {
       throw new RouteError('this browser has no WebGPU adapter in a worker; choose the wasm kernel or WebGL');

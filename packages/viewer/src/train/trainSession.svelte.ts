@@ -1,10 +1,10 @@
 // The Train view's run: the training worker it starts and talks to, and what the page shows of
 // it (phase, progress, saves, the finished model). The view keeps the picture and the form;
 // everything between a Start and a finished model lives here.
-import type { EvalReport, RolloutVariant, Verdict } from '@nca-studio/core/training';
+import type { RolloutVariant } from '@nca-studio/core/training';
 import type { RunPlan } from '@nca-studio/weights-format';
 import { GrowthPreview } from './growthPreview.ts';
-import type { FromWorker, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
+import type { FromWorker, RunEvaluation, ToWorker, TrainRoute, WorkerMemory } from './protocol.ts';
 import { RunStore, type SavedRun } from './runStore.ts';
 
 export type Phase = 'idle' | 'starting' | 'training' | 'paused' | 'finishing' | 'finished';
@@ -37,8 +37,8 @@ export class TrainSession {
   total = $state(0);
   losses = $state<number[]>([]);
   perSecond = $state(0);
-  /** The finished model's figures and verdict (as nca train ends with them). */
-  evaluation = $state<{ report: EvalReport; verdict: Verdict } | null>(null);
+  /** The finished model's figures (and a growing model's verdict, as nca train ends with them). */
+  evaluation = $state<RunEvaluation | null>(null);
   /** Seconds left in a time budget, null for a run by count (or before the first progress). */
   timeLeft = $state<number | null>(null);
   memory = $state<WorkerMemory | null>(null);

@@ -7,12 +7,15 @@ import {
   bestVariant,
   driveTraining,
   evaluateModel,
+  evaluateTexture,
   freshTrainingState,
   judgedEarly,
   judgeModel,
   RolloutKernel,
   runModel,
   sampleBySample,
+  sharedKernel,
+  targetBytes,
   trainedModelFile,
   TrainingError,
   TrainingRun,
@@ -22,7 +25,7 @@ import {
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '@nca-studio/weights-format';
 import { requestGpuDevice } from './gpuDevice.ts';
 import { startKernelThreads } from './kernelThreads.ts';
-import type { FromWorker, ToWorker, WorkerMemory } from './protocol.ts';
+import type { FromWorker, RunEvaluation, ToWorker, WorkerMemory } from './protocol.ts';
 import { chooseRoute, detectAbilities } from './route.ts';
 import { RunStore, StorageError, type SavedRun } from './runStore.ts';
 import { VIEWER_VERSION } from '../version.ts';
@@ -77,7 +80,8 @@ async function train(start: StartMessage): Promise<void> {
       ? decodeCheckpoint(start.checkpoint, 'the saved run')
       : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [], route: null };
   const { plan } = checkpoint;
-  const { route, reason } = chooseRoute(start.route, await detectAbilities());
+  const texture = plan.config.start === 'zeros';
+  const { route, reason } = chooseRoute(start.route, await detectAbilities(), { texture });
   const variant = start.variant ?? bestVariant();
   const threads = route === 'kernel' ? Math.max(1, Math.min(start.threads ?? navigator.hardwareConcurrency ?? 1, plan.training.batch)) : 1;
   // One thread: the kernel in this worker; more: Web Workers that share the batch's samples.
@@ -188,15 +192,22 @@ async function train(start: StartMessage): Promise<void> {
     await save(status);
     await preview();
     const end = { plan: run.planNow(plan), ...run.snapshot() };
-    // The figures nca eval gives and the verdict nca train ends with, on this worker's kernel.
-    const report = await evaluateModel(runModel(end));
-    const verdict = judgeModel(report, { damaged: plan.training.damaged > 0, early: judgedEarly({ ...end, iteration: run.iteration }) });
+    // The figures nca eval gives (and a growing model's verdict, as nca train ends with it), on this worker's kernel.
+    let evaluation: RunEvaluation;
+    if (texture) {
+      const exemplar = { ...plan.exemplar!, data: targetBytes(end.target) };
+      evaluation = { kind: 'texture', report: evaluateTexture({ config: plan.config, params: end.params }, exemplar, await sharedKernel(), { seeds: 1 }) };
+    } else {
+      const report = await evaluateModel(runModel(end));
+      const verdict = judgeModel(report, { damaged: plan.training.damaged > 0, early: judgedEarly({ ...end, iteration: run.iteration }) });
+      evaluation = { kind: 'growth', report, verdict };
+    }
     const model = trainedModelFile(end, {
       backend: route === 'kernel' ? 'wasm-kernel' : route === 'webgpu' ? 'webgpu-fused' : 'tfjs-webgl',
       backendDetail: `${detail}, in a browser worker`,
       toolVersion: VIEWER_VERSION,
     });
-    post({ type: 'finished', iteration: run.iteration, status, model, evaluation: { report, verdict } }, [model.buffer]);
+    post({ type: 'finished', iteration: run.iteration, status, model, evaluation }, [model.buffer]);
   } catch (error) {
     const message =
       error instanceof TrainingError && error.code === 'NON_FINITE_LOSS'
