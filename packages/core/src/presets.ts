@@ -1,4 +1,12 @@
-import { DEFAULT_CONFIG, MAX_ITERATIONS, NOTEBOOK_CONFIG, TEXTURE_CONFIG, type NcaConfig, type TrainingSettings } from '@nca-studio/weights-format';
+import {
+  DEFAULT_CONFIG,
+  MAX_ITERATIONS,
+  NOTEBOOK_CONFIG,
+  TEXTURE_CONFIG,
+  type NcaConfig,
+  type TextureLossName,
+  type TrainingSettings,
+} from '@nca-studio/weights-format';
 import { budgetedSettings, DEFAULT_DECAY_AT, rebudget } from './training/timeBudget.ts';
 
 export type { DamageRadius, LrSchedule, TimeBudget, TrainingSettings } from '@nca-studio/weights-format';
@@ -36,6 +44,9 @@ const regenerating: Preset = {
     budget: null,
   },
 };
+
+/** The texture loss a new texture run is planned with (docs/design.md §4.9: why, by the runs). */
+export const TEXTURE_LOSS: TextureLossName = 'patches';
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   regenerating,
@@ -108,7 +119,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       budget: null,
     },
   },
-  // A texture from an exemplar (docs/design.md §4.9), for 2 CPU cores in a quarter of an hour:
+  // A texture from an exemplar (docs/design.md §4.9; its loss: TEXTURE_LOSS), for 2 CPU cores in a quarter of an hour:
   // the article's model on a 64x64 torus (a quarter of its 128x128: four times the updates in
   // the time), from zeros, the pool's worst sample started again every iteration, no damage
   // (a texture heals without being taught to), the article's 32..64 steps and rate, by time:

@@ -3,8 +3,17 @@
 // `nca --help` start without them.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DamageRadius, TrainingSettings } from '@nca-studio/weights-format';
-import { DEFAULT_DECAY_AT, PRESETS } from '@nca-studio/core/presets';
-import { GRID_SIDE, MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, MAX_ITERATIONS, MAX_STEPS, parseGridSize, type NcaConfig } from '@nca-studio/weights-format';
+import { DEFAULT_DECAY_AT, PRESETS, TEXTURE_LOSS } from '@nca-studio/core/presets';
+import {
+  GRID_SIDE,
+  MAX_BUDGET_MINUTES,
+  MIN_BUDGET_MINUTES,
+  MAX_ITERATIONS,
+  MAX_STEPS,
+  parseGridSize,
+  TEXTURE_LOSS_NAMES,
+  type NcaConfig,
+} from '@nca-studio/weights-format';
 import { BACKEND_NAMES, GRADIENT_ROUTES, type GradientRoute } from './backends/names.ts';
 import { BENCH_DEFAULTS, CONVERT_FORMATS, EXPORT_FORMATS, parseDamage, TRAIN_DEFAULTS, type DamageSpec } from './commands/choices.ts';
 import type { CommandIo } from './commands/io.ts';
@@ -79,6 +88,12 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .option('--target <file|url>', 'target image: PNG, JPEG, WebP or SVG file, or an http(s) URL')
     .option('--emoji <char>', 'target emoji from the bundled Noto images, e.g. 🦎')
     .option('--texture <file|url>', 'train a texture (the texture preset) from this exemplar picture instead of growing a target')
+    .addOption(
+      new Option(
+        '--texture-loss <name>',
+        `a texture's loss: 3x3 patches, or patches and a fixed random network's features (docs/design.md §4.9; default ${TEXTURE_LOSS})`,
+      ).choices(TEXTURE_LOSS_NAMES as string[]),
+    )
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')
     .addOption(
       new Option(

@@ -335,6 +335,13 @@ describe('the checkpoint file', () => {
       expect(back.plan.exemplar).toEqual({ width: 9, height: 7 });
       expect(Array.from(back.target)).toEqual(Array.from(texture.target));
       expect(() => encodeCheckpoint({ ...texture, plan: { ...texture.plan, exemplar: { width: 8, height: 7 } } })).toThrow(/target' has 252 values/);
+      // The loss it is matched by round-trips; a name that is none of them is refused.
+      const withLoss = { ...texture, plan: { ...texture.plan, exemplar: { width: 9, height: 7, loss: 'features' as const } } };
+      expect(decodeCheckpoint(encodeCheckpoint(withLoss), SOURCE).plan.exemplar).toEqual({ width: 9, height: 7, loss: 'features' });
+      const badLoss = { ...texture, plan: { ...texture.plan, exemplar: { width: 9, height: 7, loss: 'vgg' } } } as unknown as typeof texture;
+      expect(() => decodeCheckpoint(encodeCheckpoint(badLoss), SOURCE)).toThrow(
+        /exemplar must be \{width, height\[, loss\]\}.*loss "patches" or "features", got .*"vgg"/,
+      );
       const noExemplar = { ...texture, plan: { ...base.plan, config } };
       expect(() => decodeCheckpoint(encodeCheckpoint({ ...noExemplar, target: base.target }), SOURCE)).toThrow(
         /a texture run \(config start "zeros"\) needs its exemplar size/,

@@ -14,6 +14,7 @@ export {
   recipeProblem,
   trainingSettingsProblem,
   TRAINING_SETTING_NAMES,
+  TEXTURE_LOSS_NAMES,
 } from './runPlan.ts';
 export { importDistill, DistillFormatError, DISTILL_CONFIG, DISTILL_CREDIT } from './distill.ts';
 export { importDistillTextures, DISTILL_TEXTURE_CONFIG, DISTILL_TEXTURES_CREDIT } from './distillTextures.ts';
@@ -29,7 +30,7 @@ export type { RawTensor, SafetensorsDType, SafetensorsFile, TensorEntry } from '
 export type { AliveMasking, Display, NcaConfig, Padding, StartState } from './config.ts';
 export type { Migration } from './migrations.ts';
 export type { AdamState, Checkpoint, Resumption, SettingChange, TrainingState } from './checkpoint.ts';
-export type { DamageRadius, LrSchedule, RunPlan, TargetSource, TimeBudget, TrainingSettings } from './runPlan.ts';
+export type { DamageRadius, ExemplarPlan, LrSchedule, RunPlan, TargetSource, TextureLossName, TimeBudget, TrainingSettings } from './runPlan.ts';
 export type { NcaModel, NcaParams, NcaTarget, ParamName, WeightsDType } from './model.ts';
 export type { StateDict, StateTensor } from './torch/archive.ts';
 export type { PickleValue, StorageRef, TensorRef } from './torch/pickle.ts';

@@ -91,8 +91,22 @@ export interface RunPlan {
   targetName: string;
   background?: string;
   checkpointEvery: number;
-  /** A texture run's exemplar size in pixels (its target tensor's), absent for a growing run. */
-  exemplar?: { width: number; height: number };
+  /**
+   * A texture run's exemplar size in pixels (its target tensor's) and the loss it is matched by
+   * (docs/design.md §4.9; absent: 'patches', the loss of the first texture runs); absent for a
+   * growing run.
+   */
+  exemplar?: ExemplarPlan;
+}
+
+/** How a texture run's loss compares a state with the exemplar: 3x3 patches, or patches and random-network features. */
+export type TextureLossName = 'patches' | 'features';
+export const TEXTURE_LOSS_NAMES: readonly TextureLossName[] = ['patches', 'features'];
+
+export interface ExemplarPlan {
+  width: number;
+  height: number;
+  loss?: TextureLossName;
 }
 
 /** The largest iteration count a plan may ask for: a run of 1e9 iterations is a typo. */
@@ -251,8 +265,19 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
     throw bad(`checkpointEvery must be an integer >= 1, got ${JSON.stringify(checkpointEvery)}`);
   }
   const side = (v: unknown): boolean => isCount(v) && v >= 6 && v <= 2048;
-  if (exemplar !== undefined && !(isPlainObject(exemplar) && side(exemplar['width']) && side(exemplar['height']) && Object.keys(exemplar).length === 2)) {
-    throw bad(`exemplar must be {width, height}, each an integer from 6 to 2048, got ${JSON.stringify(exemplar)}`);
+  if (
+    exemplar !== undefined &&
+    !(
+      isPlainObject(exemplar) &&
+      side(exemplar['width']) &&
+      side(exemplar['height']) &&
+      Object.keys(exemplar).every((key) => ['width', 'height', 'loss'].includes(key)) &&
+      (exemplar['loss'] === undefined || (TEXTURE_LOSS_NAMES as readonly unknown[]).includes(exemplar['loss']))
+    )
+  ) {
+    throw bad(
+      `exemplar must be {width, height[, loss]}, each side an integer from 6 to 2048, loss ${TEXTURE_LOSS_NAMES.map((n) => `"${n}"`).join(' or ')}, got ${JSON.stringify(exemplar)}`,
+    );
   }
   if ((exemplar !== undefined) !== (checkedConfig.start === 'zeros')) {
     throw bad(
@@ -268,6 +293,6 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
     targetName,
     ...(background === undefined ? {} : { background }),
     checkpointEvery,
-    ...(exemplar === undefined ? {} : { exemplar: exemplar as { width: number; height: number } }),
+    ...(exemplar === undefined ? {} : { exemplar: exemplar as unknown as ExemplarPlan }),
   };
 }

@@ -1,4 +1,4 @@
-import type { NcaConfig, NcaParams } from '@nca-studio/weights-format';
+import type { NcaConfig, NcaParams, TextureLossName } from '@nca-studio/weights-format';
 
 /** One shard of a training batch: everything a worker needs, as plain arrays. */
 export interface GradientTask {
@@ -29,7 +29,7 @@ export interface GradientTask {
    * route computes the loss on the final states and its gradient enters the backward pass;
    * `target` and the penalties are then unused.
    */
-  texture?: { exemplar: Uint8Array; width: number; height: number; seed: number };
+  texture?: { exemplar: Uint8Array; width: number; height: number; seed: number; loss?: TextureLossName };
 }
 
 export interface GradientResult {

@@ -32,8 +32,8 @@ function stateOf(rgba: Uint8Array, width: number, height: number, channels: numb
 
 describe('textureLoss: the multi-scale sliced Wasserstein distance of 3x3 patches', () => {
   const grid = { width: 24, height: 16, channels: 6 };
-  const exemplar = textureExemplar(noise(64, 64, 1), 64, 64, { scales: 3, directions: 16 });
-  const settings = { scales: 3, directions: 16 };
+  const settings = { scales: 3, directions: 16, features: false };
+  const exemplar = textureExemplar(noise(64, 64, 1), 64, 64, settings);
   const lossOf = (rgba: Uint8Array): number => textureLoss(stateOf(rgba, 24, 16, 6, 1), 1, grid, exemplar, createRng(3), 1, settings).losses[0]!;
 
   it('is small for other pixels of the same texture, and larger for a flat picture and for other patches of the same colours', () => {
@@ -62,5 +62,54 @@ describe('textureLoss: the multi-scale sliced Wasserstein distance of 3x3 patche
     }
     // Hidden channels do not show: no gradient there.
     expect(grad[6 * 50 + 4]).toBe(0);
+  });
+});
+
+describe("textureLoss's feature term: the same distance between a fixed random network's features", () => {
+  const grid = { width: 20, height: 14, channels: 5 };
+  const settings = { scales: 2, directions: 8, features: true };
+  /** Blobs: a few bright discs on dark, their colours and sizes the texture. */
+  function discs(width: number, height: number, seed: number, radius: number): Uint8Array {
+    const rng = createRng(seed);
+    const centres = Array.from({ length: Math.ceil((width * height) / 60) }, () => [rng.next() * width, rng.next() * height] as const);
+    const rgba = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside = centres.some(([cx, cy]) => (x - cx) ** 2 + (y - cy) ** 2 < radius * radius);
+        rgba.set(inside ? [230, 200, 60, 255] : [20, 30, 60, 255], (y * width + x) * 4);
+      }
+    }
+    return rgba;
+  }
+  const exemplar = textureExemplar(discs(48, 48, 1, 2.5), 48, 48, settings);
+  const lossOf = (rgba: Uint8Array, features: boolean): number =>
+    textureLoss(stateOf(rgba, 20, 14, 5, 1), 1, grid, exemplar, createRng(3), 1, { ...settings, features }).losses[0]!;
+
+  it("adds to the patch term, and tells the exemplar's blobs from noise of the same two colours", () => {
+    const same = discs(20, 14, 2, 2.5);
+    expect(lossOf(same, true)).toBeGreaterThan(lossOf(same, false));
+    const rng = createRng(9);
+    const speckle = new Uint8Array(20 * 14 * 4);
+    for (let i = 0; i < 20 * 14; i++) {
+      speckle.set(rng.next() < 0.25 ? [230, 200, 60, 255] : [20, 30, 60, 255], i * 4);
+    }
+    const featureOnly = (rgba: Uint8Array): number => lossOf(rgba, true) - lossOf(rgba, false);
+    expect(featureOnly(speckle)).toBeGreaterThan(2 * featureOnly(same));
+  });
+
+  it('has the gradient of its value (central differences)', () => {
+    const rng = createRng(5);
+    const state = Float32Array.from({ length: 2 * 20 * 14 * 5 }, () => rng.next() * 2 - 1);
+    const at = (s: Float32Array) => textureLoss(s, 2, grid, exemplar, createRng(7), 2, settings);
+    const { grad } = at(state);
+    for (const i of [0, 2, 5 * 33 + 1, 20 * 14 * 5 + 5 * 101 + 2]) {
+      const h = 1e-3;
+      const plus = state.slice();
+      const minus = state.slice();
+      plus[i]! += h;
+      minus[i]! -= h;
+      const total = (s: Float32Array) => at(s).losses.reduce((a, b) => a + b, 0) / 2;
+      expect(grad[i]!).toBeCloseTo((total(plus) - total(minus)) / (2 * h), 4);
+    }
   });
 });

@@ -5,17 +5,35 @@
 // and each projection's sorted values are matched to the exemplar's quantiles. The gradient of
 // that matching goes back through the projections, the patches and the pooling to the state's
 // RGB channels, and enters the rollout's backward pass (GradientTask.finalGrad).
+import type { TextureLossName } from '@nca-studio/weights-format';
 import type { Rng } from '../rng.ts';
 import { halve, type RgbPicture } from './rgbPicture.ts';
+import { features, featuresBackward, interiorFeatures, randomFeatureNet, type FeatureNet } from './textureFeatures.ts';
 
 export interface TextureLossSettings {
   /** Scales: 1 is the cells themselves, each further one halves the picture. */
   scales: number;
   /** Random directions each scale's patches are projected on, drawn afresh at every call. */
   directions: number;
+  /**
+   * A second term at each scale: the same distance between the second-layer features of a
+   * fixed random two-layer network (textureFeatures.ts), which see 5x5 pixels of the level.
+   */
+  features: boolean;
 }
 
-export const TEXTURE_LOSS_DEFAULTS: Readonly<TextureLossSettings> = Object.freeze({ scales: 4, directions: 32 });
+export const TEXTURE_LOSS_DEFAULTS: Readonly<TextureLossSettings> = Object.freeze({ scales: 4, directions: 32, features: false });
+
+/** The loss a plan names (docs/design.md §4.9; a plan without one: 'patches'), as settings. */
+export function textureLossSettings(loss: TextureLossName | undefined): TextureLossSettings {
+  return { ...TEXTURE_LOSS_DEFAULTS, features: loss === 'features' };
+}
+
+/** The random network of the feature term: one, from a fixed seed, for every run. */
+let featureNet: FeatureNet | null = null;
+function theFeatureNet(): FeatureNet {
+  return (featureNet ??= randomFeatureNet());
+}
 
 /** Patch side: a 3x3 neighbourhood, the reach of one CA step. */
 const PATCH = 3;
@@ -59,15 +77,15 @@ function patches(picture: RgbPicture, wrap: boolean): { rows: Float32Array; coun
  * projections[k][i]: patch i on direction k. Four directions share each read of a patch (the
  * loop's cost is its loads, not its sums); each sum is still taken in the order of its terms.
  */
-function project(rows: Float32Array, count: number, directions: readonly Float32Array[]): Float32Array[] {
+function project(rows: Float32Array, count: number, directions: readonly Float32Array[], dims = DIMENSIONS): Float32Array[] {
   const outs = directions.map(() => new Float32Array(count));
   let k = 0;
   for (; k + 4 <= directions.length; k += 4) {
     const [d0, d1, d2, d3] = [directions[k]!, directions[k + 1]!, directions[k + 2]!, directions[k + 3]!];
     const [o0, o1, o2, o3] = [outs[k]!, outs[k + 1]!, outs[k + 2]!, outs[k + 3]!];
-    for (let i = 0, o = 0; i < count; i++, o += DIMENSIONS) {
+    for (let i = 0, o = 0; i < count; i++, o += dims) {
       let [s0, s1, s2, s3] = [0, 0, 0, 0];
-      for (let j = 0; j < DIMENSIONS; j++) {
+      for (let j = 0; j < dims; j++) {
         const r = rows[o + j]!;
         s0 += r * d0[j]!;
         s1 += r * d1[j]!;
@@ -82,9 +100,9 @@ function project(rows: Float32Array, count: number, directions: readonly Float32
   }
   for (; k < directions.length; k++) {
     const [d, out] = [directions[k]!, outs[k]!];
-    for (let i = 0, o = 0; i < count; i++, o += DIMENSIONS) {
+    for (let i = 0, o = 0; i < count; i++, o += dims) {
       let sum = 0;
-      for (let j = 0; j < DIMENSIONS; j++) {
+      for (let j = 0; j < dims; j++) {
         sum += rows[o + j]! * d[j]!;
       }
       out[i] = sum;
@@ -98,14 +116,14 @@ function project(rows: Float32Array, count: number, directions: readonly Float32
  * partial sum rounded to float32 as a Float32Array stores it: the bits of adding one direction
  * at a time, with four directions per read and write of a row.
  */
-function spread(dRows: Float32Array, count: number, g: readonly Float64Array[], directions: readonly Float32Array[]): void {
+function spread(dRows: Float32Array, count: number, g: readonly Float64Array[], directions: readonly Float32Array[], dims = DIMENSIONS): void {
   let k = 0;
   for (; k + 4 <= directions.length; k += 4) {
     const [d0, d1, d2, d3] = [directions[k]!, directions[k + 1]!, directions[k + 2]!, directions[k + 3]!];
     const [g0, g1, g2, g3] = [g[k]!, g[k + 1]!, g[k + 2]!, g[k + 3]!];
     for (let i = 0, o = 0; i < count; i++) {
       const [a0, a1, a2, a3] = [g0[i]!, g1[i]!, g2[i]!, g3[i]!];
-      for (let j = 0; j < DIMENSIONS; j++, o++) {
+      for (let j = 0; j < dims; j++, o++) {
         let v = dRows[o]!;
         v = Math.fround(v + a0 * d0[j]!);
         v = Math.fround(v + a1 * d1[j]!);
@@ -118,18 +136,18 @@ function spread(dRows: Float32Array, count: number, g: readonly Float64Array[], 
     const [d, gk] = [directions[k]!, g[k]!];
     for (let i = 0, o = 0; i < count; i++) {
       const a = gk[i]!;
-      for (let j = 0; j < DIMENSIONS; j++, o++) {
+      for (let j = 0; j < dims; j++, o++) {
         dRows[o] = dRows[o]! + a * d[j]!;
       }
     }
   }
 }
 
-/** A unit vector in 27 dimensions, uniform on the sphere (normalised Gaussians, Box-Muller). */
-function randomDirection(rng: Rng): Float32Array {
-  const d = new Float32Array(DIMENSIONS);
+/** A unit vector in `dims` dimensions, uniform on the sphere (normalised Gaussians, Box-Muller). */
+function randomDirection(rng: Rng, dims = DIMENSIONS): Float32Array {
+  const d = new Float32Array(dims);
   let norm = 0;
-  for (let i = 0; i < DIMENSIONS; i++) {
+  for (let i = 0; i < dims; i++) {
     const u = Math.max(rng.next(), 1e-12);
     const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
     d[i] = g;
@@ -144,6 +162,8 @@ export interface TextureExemplar {
   width: number;
   height: number;
   levels: RgbPicture[];
+  /** Each level's feature points (the feature term's), computed on first use and kept. */
+  features?: { points: Float32Array; count: number }[];
 }
 
 /** An exemplar from RGBA bytes [H, W, 4] (alpha ignored: a texture is opaque). */
@@ -276,25 +296,8 @@ function matchLevel(
   batch: number,
 ): number {
   const { rows, count: cells } = patches(level, true);
-  const weight = 1 / (scales * set.length * cells);
   const dRows = new Float32Array(rows.length);
-  const projections = project(rows, cells, set);
-  const g = set.map(() => new Float64Array(cells));
-  let part = 0;
-  for (let k = 0; k < set.length; k++) {
-    const values = projections[k]!;
-    const order = argsort(values);
-    const wanted = quantiles(sortedTargets[k]!, cells);
-    const gk = g[k]!;
-    for (let rank = 0; rank < cells; rank++) {
-      const i = order[rank]!;
-      const e = values[i]! - wanted[rank]!;
-      part += e * e;
-      // d(e^2)/d(patch) = 2 e d.
-      gk[i] = (2 * e * weight) / batch;
-    }
-  }
-  spread(dRows, cells, g, set);
+  const part = matchPoints(rows, cells, DIMENSIONS, set, sortedTargets, dRows, scales, batch);
   // Each patch's gradient back onto its 3x3 cells (the torus's wrap, as the patches were read).
   for (let i = 0; i < cells; i++) {
     const y = Math.floor(i / level.width);
@@ -310,7 +313,60 @@ function matchLevel(
       }
     }
   }
+  return part;
+}
+
+/**
+ * The sliced distance of `cells` points of `dims` values against the exemplar's sorted
+ * projections: each projection's sorted values matched to the exemplar's quantiles. Adds
+ * d(part / batch)/d(point) into `dPoints` and returns the part.
+ */
+function matchPoints(
+  points: Float32Array,
+  cells: number,
+  dims: number,
+  set: readonly Float32Array[],
+  sortedTargets: readonly Float32Array[],
+  dPoints: Float32Array,
+  scales: number,
+  batch: number,
+): number {
+  const weight = 1 / (scales * set.length * cells);
+  const projections = project(points, cells, set, dims);
+  const g = set.map(() => new Float64Array(cells));
+  let part = 0;
+  for (let k = 0; k < set.length; k++) {
+    const values = projections[k]!;
+    const order = argsort(values);
+    const wanted = quantiles(sortedTargets[k]!, cells);
+    const gk = g[k]!;
+    for (let rank = 0; rank < cells; rank++) {
+      const i = order[rank]!;
+      const e = values[i]! - wanted[rank]!;
+      part += e * e;
+      // d(e^2)/d(point) = 2 e d.
+      gk[i] = (2 * e * weight) / batch;
+    }
+  }
+  spread(dPoints, cells, g, set, dims);
   return part * weight;
+}
+
+/** The feature term's sorted exemplar projections, the last answer kept as for the patches. */
+let lastFeatureProjections: { exemplar: TextureExemplar; directions: Float32Array[][]; sorted: Float32Array[][] } | null = null;
+
+function exemplarFeatureProjections(exemplar: TextureExemplar, directions: Float32Array[][]): Float32Array[][] {
+  if (lastFeatureProjections !== null && lastFeatureProjections.exemplar === exemplar && sameDirections(lastFeatureProjections.directions, directions)) {
+    return lastFeatureProjections.sorted;
+  }
+  const net = theFeatureNet();
+  exemplar.features ??= exemplar.levels.map((level) => interiorFeatures(net, level));
+  const sorted = directions.map((set, s) => {
+    const { points, count } = exemplar.features![s]!;
+    return project(points, count, set, net.second).map((values) => values.sort());
+  });
+  lastFeatureProjections = { exemplar, directions, sorted };
+  return sorted;
 }
 
 export interface TextureLossResult {
@@ -341,6 +397,11 @@ export function textureLoss(
   const scales = Math.min(settings.scales, exemplar.levels.length);
   const directions = Array.from({ length: scales }, () => Array.from({ length: settings.directions }, () => randomDirection(rng)));
   const targets = exemplarProjections(exemplar, directions);
+  const net = settings.features ? theFeatureNet() : null;
+  // The feature term's directions come after the patches' from the same RNG (none drawn without it).
+  const featureDirections =
+    net === null ? [] : Array.from({ length: scales }, () => Array.from({ length: settings.directions }, () => randomDirection(rng, net.second)));
+  const featureTargets = net === null ? [] : exemplarFeatureProjections(exemplar, featureDirections);
   for (let n = 0; n < count; n++) {
     const levels = pyramid(stateColours(states.subarray(n * perSample, (n + 1) * perSample), width, height, channels), scales);
     let total = 0;
@@ -348,6 +409,18 @@ export function textureLoss(
     const dLevels = levels.map((level) => new Float32Array(level.rgb.length));
     for (let s = 0; s < levels.length; s++) {
       total += matchLevel(levels[s]!, directions[s]!, targets[s]!, dLevels[s]!, scales, batch);
+      if (net !== null) {
+        const level = levels[s]!;
+        const f = features(net, level, true);
+        const cells = level.width * level.height;
+        const dH2 = new Float32Array(cells * net.second);
+        total += matchPoints(f.h2, cells, net.second, featureDirections[s]!, featureTargets[s]!, dH2, scales, batch);
+        const dRgb = featuresBackward(net, f, dH2);
+        const dLevel = dLevels[s]!;
+        for (let i = 0; i < dRgb.length; i++) {
+          dLevel[i] = dLevel[i]! + dRgb[i]!;
+        }
+      }
     }
     // The pooling's adjoint, coarse to fine: each cell of a level shares its gradient among the 4 it averaged.
     for (let s = levels.length - 1; s > 0; s--) {

@@ -1,4 +1,4 @@
-import { PARAM_NAMES, type NcaConfig, type NcaParams, type TrainingSettings, type TrainingState } from '@nca-studio/weights-format';
+import { PARAM_NAMES, type ExemplarPlan, type NcaConfig, type NcaParams, type TrainingSettings, type TrainingState } from '@nca-studio/weights-format';
 import { createParams } from '../freshParams.ts';
 import { now } from '../clock.ts';
 import { createRng } from '../rng.ts';
@@ -24,7 +24,7 @@ export interface TrainingRecipe {
    * A texture run's exemplar size (docs/design.md §4.9): its target is then the exemplar's RGBA
    * [height, width, 4] in [0, 1], not a padded picture of the grid's size.
    */
-  exemplar?: { width: number; height: number };
+  exemplar?: ExemplarPlan;
 }
 
 export interface IterationInfo {
@@ -88,7 +88,7 @@ export class TrainingRun {
   private readonly pool: SamplePool | null;
   private readonly target: Float32Array;
   /** A texture run's exemplar as bytes for the gradient tasks; null for a growing run. */
-  private readonly exemplar: { exemplar: Uint8Array; width: number; height: number } | null;
+  private readonly exemplar: (ExemplarPlan & { exemplar: Uint8Array }) | null;
   private readonly seeds: Float32Array;
   private readonly start: Float32Array;
   private readonly emptyTarget: Float32Array;
@@ -148,7 +148,7 @@ export class TrainingRun {
       config: this.config,
       training: this.training,
       seed: this.seed,
-      ...(this.exemplar === null ? {} : { exemplar: { width: this.exemplar.width, height: this.exemplar.height } }),
+      ...(this.exemplar === null ? {} : { exemplar: exemplarPlan(this.exemplar) }),
     };
   }
 
@@ -217,7 +217,12 @@ export class TrainingRun {
     const steps = this.rng.int(training.stepsMin, training.stepsMax);
     const fire = drawFire(this.rng, steps * training.batch * grid.height * grid.width, config.fireRate);
     // A texture's loss draws its random directions from a seed of the run's RNG, after the fire draws.
-    const texture = this.exemplar === null ? {} : { texture: { ...this.exemplar, seed: this.rng.int(0, 2 ** 31 - 1) } };
+    const texture =
+      this.exemplar === null
+        ? {}
+        : {
+            texture: { exemplar: this.exemplar.exemplar, seed: this.rng.int(0, 2 ** 31 - 1), ...exemplarPlan(this.exemplar) },
+          };
     const result = await this.gradient({
       ...texture,
       config,
@@ -316,4 +321,9 @@ export async function driveTraining(run: TrainingRun, hooks: DriveHooks = {}): P
     await hooks.after?.(info);
     run.account((now() - began) / 1000);
   }
+}
+
+/** The plan's part of a texture run's exemplar: its size, and its loss where the plan names one. */
+function exemplarPlan(exemplar: ExemplarPlan): ExemplarPlan {
+  return { width: exemplar.width, height: exemplar.height, ...(exemplar.loss === undefined ? {} : { loss: exemplar.loss }) };
 }

@@ -2,7 +2,7 @@ import { KERNEL_ARENA_BYTES } from '../budget.ts';
 import { now } from '../clock.ts';
 import { perceptionKernels } from '../kernels.ts';
 import { createRng } from '../rng.ts';
-import { KeptExemplar, textureLoss } from '../training/textureLoss.ts';
+import { KeptExemplar, textureLoss, textureLossSettings } from '../training/textureLoss.ts';
 import { perceptionFilters } from '@nca-studio/weights-format';
 import { fieldBytes, lossScales, packFields, PADDING_CODES, TASK_FIELDS } from '../rolloutLayout.ts';
 import type { GradientResult, GradientTask } from '../training/gradientTask.ts';
@@ -123,7 +123,7 @@ export class RolloutKernel {
     const forward = this.forward(task);
     const exemplar = this.exemplar.of(texture);
     const grid = { width: task.config.gridWidth, height: task.config.gridHeight, channels: task.config.channels };
-    const { losses, grad } = textureLoss(forward.final, task.count, grid, exemplar, createRng(texture.seed), task.batch);
+    const { losses, grad } = textureLoss(forward.final, task.count, grid, exemplar, createRng(texture.seed), task.batch, textureLossSettings(texture.loss));
     const result = this.rollout({ ...task, finalGrad: grad }, options.storeHidden ?? true, false);
     return { ...result, losses, activeCellSteps: (result.activeCellSteps ?? 0) + forward.activeCellSteps };
   }

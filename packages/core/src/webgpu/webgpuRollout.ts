@@ -6,7 +6,7 @@ import { BUFFER_USAGE, MAP_READ, type GpuBindGroup, type GpuBuffer, type GpuComp
 import { sampleLosses } from '../training/sampleLoss.ts';
 import { CELLS_PER_WORKGROUP, rolloutShader } from './rolloutShader.ts';
 import { createRng } from '../rng.ts';
-import { KeptExemplar, textureLoss } from '../training/textureLoss.ts';
+import { KeptExemplar, textureLoss, textureLossSettings } from '../training/textureLoss.ts';
 
 export type WebgpuRolloutErrorCode = 'WEBGPU_SHADER' | 'WEBGPU_LIMIT' | 'WEBGPU_MEMORY' | 'WEBGPU_LOST';
 
@@ -214,7 +214,7 @@ export class WebgpuRollout {
       return { losses: new Float32Array(task.count), grad: task.finalGrad! };
     }
     const grid = { width: task.config.gridWidth, height: task.config.gridHeight, channels: task.config.channels };
-    return textureLoss(final, task.count, grid, this.exemplar.of(texture), createRng(texture.seed), task.batch);
+    return textureLoss(final, task.count, grid, this.exemplar.of(texture), createRng(texture.seed), task.batch, textureLossSettings(texture.loss));
   }
 
   private async resourcesFor(config: NcaConfig, count: number, steps: number): Promise<Resources> {

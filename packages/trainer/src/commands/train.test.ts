@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_ITERATIONS, readModel } from '@nca-studio/weights-format';
+import { decodeCheckpoint, MAX_ITERATIONS, readModel } from '@nca-studio/weights-format';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backends/backend.ts';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from '../training/checkpoint.ts';
@@ -360,11 +360,26 @@ describe('nca train --texture (docs/design.md §4.9)', () => {
     expect(run.outputs).toEqual(expect.arrayContaining(['texture.png', 'tile.png', 'exemplar.png']));
   });
 
+  it("--texture-loss features adds the random network's term, the plan records it, and a resume cannot change it", async () => {
+    const patches = await train({ ...texture(join(dir, 'texture-patches'), 2), textureLoss: 'patches' }, quiet);
+    const features = await train({ ...texture(join(dir, 'texture-features'), 2), textureLoss: 'features' }, quiet);
+    // The same states and directions, one more term: the loss is larger.
+    expect(features.losses[0]!).toBeGreaterThan(patches.losses[0]!);
+    const checkpoint = decodeCheckpoint(await readFile(join(dir, 'texture-features', 'checkpoint.safetensors')), 'test');
+    expect(checkpoint.plan.exemplar).toEqual({ width: 32, height: 32, loss: 'features' });
+    const error = await train({ resume: join(dir, 'texture-features'), iterations: 3, textureLoss: 'patches', backend: 'wasm' }, quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as NcaError).message).toMatch(/--texture-loss cannot change it/);
+  });
+
   it('refuses --texture with --target, another preset, or a route that does not run it (exit 2, no folder)', async () => {
     for (const [flags, message] of [
       [['--texture', targetPath, '--target', targetPath], /give one of --target, --emoji and --texture, not --target and --texture/],
       [['--texture', targetPath, '--preset', 'cpu'], /--texture trains a texture \(the texture preset\); --preset cpu grows a picture/],
       [['--preset', 'texture', '--emoji', '🦎'], /--preset texture trains a texture from an exemplar: give it with --texture/],
+      [['--texture-loss', 'features', '--emoji', '🦎'], /--texture-loss chooses the loss of a texture run: give the exemplar with --texture/],
       [['--texture', targetPath, '--gradient', 'tfjs'], /a texture trains on the kernel or webgpu route .* --gradient tfjs does not run it/],
     ] as const) {
       const out = join(dir, 'texture-refused');

@@ -118,7 +118,7 @@ async function claimNew(settled: NewRun, workers: GradientWorkers): Promise<Read
 async function claimTexture(settled: NewRun, workers: GradientWorkers): Promise<Ready> {
   const { plan, execution } = settled;
   const exemplar = await loadExemplar(plan.target as TargetSource, plan.training.targetSize);
-  const sized: RunPlan = { ...plan, exemplar: { width: exemplar.width, height: exemplar.height } };
+  const sized: RunPlan = { ...plan, exemplar: { width: exemplar.width, height: exemplar.height, loss: settled.textureLoss } };
   const dir = settled.out ?? join('runs', `${plan.targetName}-${timestamp()}`);
   const folder = await claimRunFolder(dir, settled.force ? 'force' : 'new');
   try {

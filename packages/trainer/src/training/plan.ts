@@ -9,6 +9,7 @@ import {
   overrideSettings,
   PRESETS,
   settleRunLength,
+  TEXTURE_LOSS,
   type RunLength,
   type DamageRadius,
   type LrSchedule,
@@ -16,7 +17,7 @@ import {
   type TrainingSettings,
 } from '@nca-studio/core/presets';
 import { GRADIENT_ROUTES, TEXTURE_ROUTES, type GradientRoute } from '@nca-studio/core/routes';
-import { trainingSettingsProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan } from '@nca-studio/weights-format';
+import { trainingSettingsProblem, type Checkpoint, type NcaConfig, type Resumption, type RunPlan, type TextureLossName } from '@nca-studio/weights-format';
 import type { BackendInfo, BackendName } from '../backends/backend.ts';
 import { TRAIN_DEFAULTS } from '../commands/choices.ts';
 import { NcaError } from '../errors.ts';
@@ -28,6 +29,8 @@ export interface TrainFlags {
   emoji?: string;
   /** A texture's exemplar (file or URL): a texture run (the `texture` preset). */
   texture?: string;
+  /** A texture run's loss (core's TEXTURE_LOSS when not given). */
+  textureLoss?: TextureLossName;
   background?: string;
   preset?: PresetName | 'auto';
   targetSize?: number;
@@ -107,6 +110,7 @@ const FLAG_NAMES: Readonly<Record<keyof TrainFlags, string>> = {
   target: '--target',
   emoji: '--emoji',
   texture: '--texture',
+  textureLoss: '--texture-loss',
   background: '--background',
   preset: '--preset',
   targetSize: '--target-size',
@@ -236,6 +240,8 @@ export interface Execution {
 export interface NewRun {
   kind: 'new';
   plan: RunPlan;
+  /** A texture run's loss, for its plan's exemplar once the exemplar is read. */
+  textureLoss: TextureLossName;
   /** The run folder, and whether a run already there is replaced. */
   out: string | undefined;
   force: boolean;
@@ -343,6 +349,9 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
   if (texture && requested !== 'auto' && requested !== 'texture') {
     refuse(`--texture trains a texture (the texture preset); --preset ${requested} grows a picture: give --target or --emoji for it`);
   }
+  if (!texture && flags.textureLoss !== undefined) {
+    refuse('--texture-loss chooses the loss of a texture run: give the exemplar with --texture FILE|URL');
+  }
   if (!texture && requested === 'texture') {
     refuse('--preset texture trains a texture from an exemplar: give it with --texture FILE|URL');
   }
@@ -372,6 +381,7 @@ export function settleTrainPlan(flags: TrainFlags, backend: BackendInfo): NewRun
   return {
     kind: 'new',
     plan,
+    textureLoss: flags.textureLoss ?? TEXTURE_LOSS,
     out: flags.out,
     force: flags.force === true,
     execution: { backend, route, workers: chooseWorkers(flags.workers, backend.name, route, training.batch), logEvery },

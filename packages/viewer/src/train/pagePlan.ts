@@ -1,4 +1,4 @@
-import { overrideSettings, PRESETS, settleRunLength, type PresetName } from '@nca-studio/core/presets';
+import { overrideSettings, PRESETS, settleRunLength, TEXTURE_LOSS, type PresetName } from '@nca-studio/core/presets';
 import type { Exemplar, Target } from '@nca-studio/core/target';
 import { MIN_BUDGET_MINUTES, type RunPlan } from '@nca-studio/weights-format';
 
@@ -107,7 +107,7 @@ export function texturePagePlan(settings: PageSettings, exemplar: Exemplar, sour
     target: source,
     targetName: exemplar.name,
     checkpointEvery: 50,
-    exemplar: { width: exemplar.width, height: exemplar.height },
+    exemplar: { width: exemplar.width, height: exemplar.height, loss: TEXTURE_LOSS },
   };
 }
 
