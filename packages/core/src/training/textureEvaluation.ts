@@ -109,7 +109,7 @@ export function textureStatistics(rgb: Float32Array, width: number, height: numb
 
 /**
  * The texture distance: over the scales, the mean of |G - G_ex|_F / |G_ex|_F, plus the mean
- * colour's distance (RGB, 0..1). 0 for the exemplar's own statistics; about 1 for a flat picture.
+ * colour's distance (RGB, 0..1). 0 for the exemplar's own statistics; about 1.2 for a flat picture.
  */
 export function textureDistance(a: TextureStatistics, exemplar: TextureStatistics): number {
   const scales = Math.min(a.length, exemplar.length);

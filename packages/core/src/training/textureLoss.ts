@@ -4,7 +4,9 @@
 // 3x3 patch is a point in 27 dimensions; both point clouds are projected on random directions,
 // and each projection's sorted values are matched to the exemplar's quantiles. The gradient of
 // that matching goes back through the projections, the patches and the pooling to the state's
-// RGB channels, and enters the rollout's backward pass (GradientTask.finalGrad).
+// RGB channels, and enters the rollout's backward pass (GradientTask.finalGrad). With the
+// `features` setting, each scale adds the same distance between the features of a fixed random
+// two-layer network (textureFeatures.ts), their gradient taken back through the network.
 import type { TextureLossName } from '@nca-studio/weights-format';
 import type { Rng } from '../rng.ts';
 import { halve, type RgbPicture } from './rgbPicture.ts';
@@ -370,7 +372,7 @@ function exemplarFeatureProjections(exemplar: TextureExemplar, directions: Float
 }
 
 export interface TextureLossResult {
-  /** Each sample's loss: the mean over scales of the mean squared quantile mismatch. */
+  /** Each sample's loss: the mean over scales of the mean squared quantile mismatch (with features, the sum of both terms'). */
   losses: Float32Array;
   /** d(sum of losses / batch)/d(state) [count, H, W, C]: non-zero on channels 0..2 only. */
   grad: Float32Array;

@@ -10,8 +10,11 @@
 //
 // Everything works on vec4s: a state holds its channels in groups of four (zero-padded, and zero
 // they stay), and the weights are laid out so that each hidden unit reads its row of W1 and W2
-// as vec4s. One source for Dawn in Node and navigator.gpu in a browser; only the channel count
-// and the hidden width are substituted (they size the per-invocation arrays).
+// as vec4s. One source for Dawn in Node and navigator.gpu in a browser; only the channel count,
+// the hidden width and the filter count are substituted (they size the per-invocation arrays).
+// The texture model's clip (docs/design.md §3.6) passes a gradient where |v| <= b, as tfjs's
+// clipByValue does; the perception cut and the hidden cap block it at |v| == b instead, because
+// their kept values cannot tell a cut from an equal one (the wasm kernel does the same).
 
 import { PRODUCT_FIELDS, quads, SHAPE_FIELDS, STEP_FIELDS, wgslStruct, workRow } from '../rolloutLayout.ts';
 

@@ -49,7 +49,8 @@ interface Resources {
 /**
  * The training rollout and its gradient as WGSL compute shaders of our own (rolloutShader.ts):
  * the same result as `batchGradient` and the wasm kernel (tested equal on the conformance
- * matrix), in one command buffer per call with the gradient and final states read back once.
+ * matrix), in one command buffer per call with the gradient and final states read back once;
+ * a loss given at the final state (a texture's) takes two, the final states read in between.
  * Runs on any WebGPU device: Dawn in Node, `navigator.gpu` in a browser.
  */
 export class WebgpuRollout {
@@ -378,7 +379,7 @@ function flag(value: boolean): number {
 }
 
 /**
- * `batchGradient` on `device` through the fused shaders: one WebgpuRollout per channel count
+ * `batchGradient` on `device` through the fused shaders: one WebgpuRollout per filter count, channel count
  * and hidden width, compiled on first use. Calls run one after another (they share buffers).
  */
 export function webgpuGradient(device: GpuDevice | (() => Promise<GpuDevice>)): (task: GradientTask) => Promise<GradientResult> {

@@ -51,6 +51,8 @@ export type FromWorker =
       iteration: number;
       total: number;
       losses: number[];
+      /** Whether the run weaves a texture (its plan has an exemplar) rather than growing a picture. */
+      texture: boolean;
       /** Whether this worker loaded tfjs: only the tfjs route does. */ tfjs: boolean;
     }
   | {

@@ -31,6 +31,8 @@ export class TrainSession {
   problem = $state<string | null>(null);
   storageNote = $state<string | null>(null);
   routeLine = $state('');
+  /** Whether the run (new or resumed) weaves a texture: what the preview, figures and snippet say follows the run, not the form. */
+  texture = $state(false);
   /** Whether the training worker loaded tfjs (only the tfjs route does): shown to tests as data-tfjs. */
   workerTfjs = $state<boolean | null>(null);
   iteration = $state(0);
@@ -80,6 +82,7 @@ export class TrainSession {
   start(plan: RunPlan, target: Float32Array, name: string, route: TrainRoute | 'auto'): void {
     this.runId = `${name}-${Date.now().toString(36)}`;
     this.begin();
+    this.texture = plan.exemplar !== undefined;
     this.losses = [];
     this.iteration = 0;
     this.total = plan.training.iterations;
@@ -183,6 +186,7 @@ export class TrainSession {
       case 'started':
         this.phase = 'training';
         this.routeLine = message.reason;
+        this.texture = message.texture;
         this.workerTfjs = message.tfjs;
         this.iteration = message.iteration;
         this.total = message.total;

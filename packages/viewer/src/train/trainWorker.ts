@@ -80,7 +80,9 @@ async function train(start: StartMessage): Promise<void> {
       ? decodeCheckpoint(start.checkpoint, 'the saved run')
       : { plan: start.plan!, ...freshTrainingState(start.plan!, start.target!), resumptions: [], route: null };
   const { plan } = checkpoint;
-  const texture = plan.config.start === 'zeros';
+  // A texture run is one with an exemplar (docs/design.md §4.9).
+  const { exemplar } = plan;
+  const texture = exemplar !== undefined;
   const { route, reason } = chooseRoute(start.route, await detectAbilities(), { texture });
   const variant = start.variant ?? bestVariant();
   const threads = route === 'kernel' ? Math.max(1, Math.min(start.threads ?? navigator.hardwareConcurrency ?? 1, plan.training.batch)) : 1;
@@ -142,6 +144,7 @@ async function train(start: StartMessage): Promise<void> {
     iteration: run.iteration,
     total: plan.training.iterations,
     losses: checkpoint.losses,
+    texture,
     tfjs: '_tfengine' in globalThis,
   });
   let lastSave = performance.now();
@@ -194,9 +197,9 @@ async function train(start: StartMessage): Promise<void> {
     const end = { plan: run.planNow(plan), ...run.snapshot() };
     // The figures nca eval gives (and a growing model's verdict, as nca train ends with it), on this worker's kernel.
     let evaluation: RunEvaluation;
-    if (texture) {
-      const exemplar = { ...plan.exemplar!, data: targetBytes(end.target) };
-      evaluation = { kind: 'texture', report: evaluateTexture({ config: plan.config, params: end.params }, exemplar, await sharedKernel(), { seeds: 1 }) };
+    if (exemplar !== undefined) {
+      const picture = { width: exemplar.width, height: exemplar.height, data: targetBytes(end.target) };
+      evaluation = { kind: 'texture', report: evaluateTexture({ config: plan.config, params: end.params }, picture, await sharedKernel(), { seeds: 1 }) };
     } else {
       const report = await evaluateModel(runModel(end));
       const verdict = judgeModel(report, { damaged: plan.training.damaged > 0, early: judgedEarly({ ...end, iteration: run.iteration }) });
