@@ -30,6 +30,16 @@ function stateOf(rgba: Uint8Array, width: number, height: number, channels: numb
   return state;
 }
 
+/** d(mean loss of a 2-sample batch)/d(state[i]) by central differences. */
+function centralDifference(lossOf: (state: Float32Array) => Float32Array, state: Float32Array, i: number, h = 1e-3): number {
+  const plus = state.slice();
+  const minus = state.slice();
+  plus[i]! += h;
+  minus[i]! -= h;
+  const total = (s: Float32Array): number => lossOf(s).reduce((a, b) => a + b, 0) / 2;
+  return (total(plus) - total(minus)) / (2 * h);
+}
+
 describe('textureLoss: the multi-scale sliced Wasserstein distance of 3x3 patches', () => {
   const grid = { width: 24, height: 16, channels: 6 };
   const settings = { scales: 3, directions: 16, features: false };
@@ -51,13 +61,7 @@ describe('textureLoss: the multi-scale sliced Wasserstein distance of 3x3 patche
     const { losses, grad } = at(state);
     expect(losses.every((l) => l > 0)).toBe(true);
     for (const i of [0, 1, 2, 6 * 37 + 1, 24 * 16 * 6 + 6 * 200 + 2, 6 * 50 + 4]) {
-      const h = 1e-3;
-      const plus = state.slice();
-      const minus = state.slice();
-      plus[i]! += h;
-      minus[i]! -= h;
-      const total = (s: Float32Array) => at(s).losses.reduce((a, b) => a + b, 0) / 2;
-      const numeric = (total(plus) - total(minus)) / (2 * h);
+      const numeric = centralDifference((s) => at(s).losses, state, i);
       expect(grad[i]!).toBeCloseTo(numeric, 4);
     }
     // Hidden channels do not show: no gradient there.
@@ -103,13 +107,10 @@ describe("textureLoss's feature term: the same distance between a fixed random n
     const at = (s: Float32Array) => textureLoss(s, 2, grid, exemplar, createRng(7), 2, settings);
     const { grad } = at(state);
     for (const i of [0, 2, 5 * 33 + 1, 20 * 14 * 5 + 5 * 101 + 2]) {
-      const h = 1e-3;
-      const plus = state.slice();
-      const minus = state.slice();
-      plus[i]! += h;
-      minus[i]! -= h;
-      const total = (s: Float32Array) => at(s).losses.reduce((a, b) => a + b, 0) / 2;
-      expect(grad[i]!).toBeCloseTo((total(plus) - total(minus)) / (2 * h), 4);
+      expect(grad[i]!).toBeCloseTo(
+        centralDifference((s) => at(s).losses, state, i),
+        4,
+      );
     }
   });
 });
