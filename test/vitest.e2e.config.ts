@@ -9,6 +9,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // SwiftShader shares the 2 cores with the page's workers: a frame can take longer than
+    // expect.poll's default second, and a poll only waits as long as the condition needs.
+    expect: { poll: { timeout: 15_000 } },
     // Relaxed SIMD, as Chromium has it: the Train view's test resumes the page's run in Node on the same kernel build.
     execArgv: ['--experimental-wasm-relaxed-simd'],
   },

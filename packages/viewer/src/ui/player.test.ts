@@ -123,6 +123,20 @@ describe('createPlayer', () => {
     expect(h.target.calls[h.target.calls.length - 1]).toBe(1);
   });
 
+  it('reports a paused count that changed between frames at once, before any frame is drawn', () => {
+    const h = harness();
+    const counts: number[] = [];
+    const player = createPlayer(h.steppable, { scheduler: h.scheduler, onStats: (s) => counts.push(s.steps) });
+    player.stepOnce();
+    player.stepOnce();
+    expect(counts).toEqual([1, 2]);
+    // A reset puts the state back outside the player; its redraw must show 0 without a frame.
+    h.target.stepCount = 0;
+    player.redraw();
+    expect(counts[counts.length - 1]).toBe(0);
+    expect(h.target.draws).toBe(0);
+  });
+
   it('reports steps per second over the last second', () => {
     const h = harness();
     const seen: number[] = [];

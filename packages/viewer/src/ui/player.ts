@@ -89,7 +89,10 @@ export interface Player {
   setSpeed(speed: Speed): void;
   /** Stops the loop without changing `playing` (hidden tab, canvas scrolled away). */
   suspend(reason: SuspendReason, on: boolean): void;
-  /** Draws on the next frame even when paused (after damage, reset, a view change). */
+  /**
+   * Draws on the next frame even when paused (after damage, reset, a view change); while paused
+   * it also reports the stats at once, since a reset changes the step count between frames.
+   */
   redraw(): void;
   /** Another viewer (a new model): the steps/s window starts again. */
   setTarget(target: Steppable): void;
@@ -206,6 +209,11 @@ export function createPlayer(initial: Steppable, options: PlayerOptions = {}): P
   const redraw = (): void => {
     needsDraw = true;
     schedule();
+    // A paused page may not draw a frame for a while (a busy software renderer); the count it
+    // shows must not wait for one.
+    if (!playing) {
+      report();
+    }
   };
 
   return {
@@ -225,7 +233,6 @@ export function createPlayer(initial: Steppable, options: PlayerOptions = {}): P
       pause();
       target.step(1);
       redraw();
-      report();
     },
     setSpeed(next) {
       speed = next;
