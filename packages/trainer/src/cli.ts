@@ -91,7 +91,7 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
     .addOption(
       new Option(
         '--texture-loss <name>',
-        `a texture's loss: 3x3 patches, or patches and a fixed random network's features (docs/design.md §4.9; default ${TEXTURE_LOSS})`,
+        `a texture's loss: 3x3 patches; patches and a fixed random network's features; or patches and the grey level's Fourier modulus (docs/design.md §4.9; default ${TEXTURE_LOSS})`,
       ).choices(TEXTURE_LOSS_NAMES as string[]),
     )
     .option('--background <colour>', 'key out a flat background (white, black or #rrggbb) for images without transparency')

@@ -340,7 +340,7 @@ describe('the checkpoint file', () => {
       expect(decodeCheckpoint(encodeCheckpoint(withLoss), SOURCE).plan.exemplar).toEqual({ width: 9, height: 7, loss: 'features' });
       const badLoss = { ...texture, plan: { ...texture.plan, exemplar: { width: 9, height: 7, loss: 'vgg' } } } as unknown as typeof texture;
       expect(() => decodeCheckpoint(encodeCheckpoint(badLoss), SOURCE)).toThrow(
-        /exemplar must be \{width, height\[, loss\]\}.*loss "patches" or "features", got .*"vgg"/,
+        /exemplar must be \{width, height\[, loss\]\}.*loss one of "patches", "features", "spectrum", got .*"vgg"/,
       );
       const noExemplar = { ...texture, plan: { ...base.plan, config } };
       expect(() => decodeCheckpoint(encodeCheckpoint({ ...noExemplar, target: base.target }), SOURCE)).toThrow(

@@ -99,9 +99,12 @@ export interface RunPlan {
   exemplar?: ExemplarPlan;
 }
 
-/** How a texture run's loss compares a state with the exemplar: 3x3 patches, or patches and random-network features. */
-export type TextureLossName = 'patches' | 'features';
-export const TEXTURE_LOSS_NAMES: readonly TextureLossName[] = ['patches', 'features'];
+/**
+ * How a texture run's loss compares a state with the exemplar: 3x3 patches; patches and
+ * random-network features; or patches and the grey level's Fourier modulus.
+ */
+export type TextureLossName = 'patches' | 'features' | 'spectrum';
+export const TEXTURE_LOSS_NAMES: readonly TextureLossName[] = ['patches', 'features', 'spectrum'];
 
 export interface ExemplarPlan {
   width: number;
@@ -276,7 +279,7 @@ export function parseRunPlan(value: unknown, source?: string): RunPlan {
     )
   ) {
     throw bad(
-      `exemplar must be {width, height[, loss]}, each side an integer from 6 to 2048, loss ${TEXTURE_LOSS_NAMES.map((n) => `"${n}"`).join(' or ')}, got ${JSON.stringify(exemplar)}`,
+      `exemplar must be {width, height[, loss]}, each side an integer from 6 to 2048, loss one of ${TEXTURE_LOSS_NAMES.map((n) => `"${n}"`).join(', ')}, got ${JSON.stringify(exemplar)}`,
     );
   }
   if ((exemplar !== undefined) !== (checkedConfig.start === 'zeros')) {

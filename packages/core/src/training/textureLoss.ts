@@ -6,11 +6,13 @@
 // that matching goes back through the projections, the patches and the pooling to the state's
 // RGB channels, and enters the rollout's backward pass (GradientTask.finalGrad). With the
 // `features` setting, each scale adds the same distance between the features of a fixed random
-// two-layer network (textureFeatures.ts), their gradient taken back through the network.
+// two-layer network (textureFeatures.ts), their gradient taken back through the network. With
+// `spectrum`, the cells' grey level also matches the exemplar's Fourier modulus (textureSpectrum.ts).
 import type { TextureLossName } from '@nca-studio/weights-format';
 import type { Rng } from '../rng.ts';
 import { halve, type RgbPicture } from './rgbPicture.ts';
 import { features, featuresBackward, interiorFeatures, randomFeatureNet, type FeatureNet } from './textureFeatures.ts';
+import { matchSpectrum, spectrumTarget, type SpectrumTarget } from './textureSpectrum.ts';
 
 export interface TextureLossSettings {
   /** Scales: 1 is the cells themselves, each further one halves the picture. */
@@ -22,13 +24,24 @@ export interface TextureLossSettings {
    * fixed random two-layer network (textureFeatures.ts), which see 5x5 pixels of the level.
    */
   features: boolean;
+  /**
+   * The weight of a third term (0: none): the squared mismatch of the cells' grey-level Fourier
+   * modulus with the exemplar's (textureSpectrum.ts), which holds how the patches line up.
+   */
+  spectrum: number;
 }
 
-export const TEXTURE_LOSS_DEFAULTS: Readonly<TextureLossSettings> = Object.freeze({ scales: 4, directions: 32, features: false });
+export const TEXTURE_LOSS_DEFAULTS: Readonly<TextureLossSettings> = Object.freeze({ scales: 4, directions: 32, features: false, spectrum: 0 });
+
+/**
+ * The spectrum term's weight in the 'spectrum' loss: where, optimising a picture's pixels
+ * directly, the patches keep their look and the modulus lines them up (docs/design.md §4.9).
+ */
+export const SPECTRUM_WEIGHT = 0.3;
 
 /** The loss a plan names (docs/design.md §4.9; a plan without one: 'patches'), as settings. */
 export function textureLossSettings(loss: TextureLossName | undefined): TextureLossSettings {
-  return { ...TEXTURE_LOSS_DEFAULTS, features: loss === 'features' };
+  return { ...TEXTURE_LOSS_DEFAULTS, features: loss === 'features', spectrum: loss === 'spectrum' ? SPECTRUM_WEIGHT : 0 };
 }
 
 /** The random network of the feature term: one, from a fixed seed, for every run. */
@@ -166,6 +179,8 @@ export interface TextureExemplar {
   levels: RgbPicture[];
   /** Each level's feature points (the feature term's), computed on first use and kept. */
   features?: { points: Float32Array; count: number }[];
+  /** The spectrum term's target modulus for a grid size, computed on first use and kept. */
+  spectrum?: SpectrumTarget;
 }
 
 /** An exemplar from RGBA bytes [H, W, 4] (alpha ignored: a texture is opaque). */
@@ -409,6 +424,12 @@ export function textureLoss(
     let total = 0;
     // d(loss)/d(colour) at each level, then pooled back down to the cells.
     const dLevels = levels.map((level) => new Float32Array(level.rgb.length));
+    if (settings.spectrum > 0) {
+      const kept = exemplar.spectrum;
+      const target = kept !== undefined && kept.width === width && kept.height === height ? kept : spectrumTarget(exemplar.levels[0]!, width, height);
+      exemplar.spectrum = target;
+      total += settings.spectrum * matchSpectrum(levels[0]!, target, dLevels[0]!, settings.spectrum, batch);
+    }
     for (let s = 0; s < levels.length; s++) {
       total += matchLevel(levels[s]!, directions[s]!, targets[s]!, dLevels[s]!, scales, batch);
       if (net !== null) {

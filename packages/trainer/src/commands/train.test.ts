@@ -360,11 +360,14 @@ describe('nca train --texture (docs/design.md §4.9)', () => {
     expect(run.outputs).toEqual(expect.arrayContaining(['texture.png', 'tile.png', 'exemplar.png']));
   });
 
-  it("--texture-loss features adds the random network's term, the plan records it, and a resume cannot change it", async () => {
+  it('--texture-loss features or spectrum adds its term, the plan records it, and a resume cannot change it', async () => {
     const patches = await train({ ...texture(join(dir, 'texture-patches'), 2), textureLoss: 'patches' }, quiet);
     const features = await train({ ...texture(join(dir, 'texture-features'), 2), textureLoss: 'features' }, quiet);
+    const spectrum = await train({ ...texture(join(dir, 'texture-spectrum'), 2), textureLoss: 'spectrum' }, quiet);
     // The same states and directions, one more term: the loss is larger.
     expect(features.losses[0]!).toBeGreaterThan(patches.losses[0]!);
+    expect(spectrum.losses[0]!).toBeGreaterThan(patches.losses[0]!);
+    expect(decodeCheckpoint(await readFile(join(dir, 'texture-spectrum', 'checkpoint.safetensors')), 'test').plan.exemplar?.loss).toBe('spectrum');
     const checkpoint = decodeCheckpoint(await readFile(join(dir, 'texture-features', 'checkpoint.safetensors')), 'test');
     expect(checkpoint.plan.exemplar).toEqual({ width: 32, height: 32, loss: 'features' });
     const error = await train({ resume: join(dir, 'texture-features'), iterations: 3, textureLoss: 'patches', backend: 'wasm' }, quiet).then(
