@@ -46,7 +46,7 @@ const regenerating: Preset = {
 };
 
 /** The texture loss a new texture run is planned with (docs/design.md §4.9: why, by the runs). */
-export const TEXTURE_LOSS: TextureLossName = 'patches';
+export const TEXTURE_LOSS: TextureLossName = 'spectrum';
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   regenerating,

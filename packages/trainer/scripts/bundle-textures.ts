@@ -80,7 +80,7 @@ for (const { id, name } of TEXTURES) {
     file: `${id}.safetensors`,
     gridWidth: plan.config.gridWidth,
     gridHeight: plan.config.gridHeight,
-    command: `pnpm nca train --texture docs/textures/${id}.svg --seed 1 --iterations ${plan.training.iterations} --lr-decay-at ${plan.training.lrDecayAt} --out runs/textures/${id}`,
+    command: `pnpm nca train --texture docs/textures/${id}.svg --texture-loss ${plan.exemplar?.loss ?? 'patches'} --seed 1 --iterations ${plan.training.iterations} --lr-decay-at ${plan.training.lrDecayAt} --out runs/textures/${id}`,
     trained: {
       seconds: run['seconds'],
       iterations: checkpoint.iteration,

@@ -11,7 +11,7 @@ export { sampleLosses } from './sampleLoss.ts';
 export { sampleBySample, shardedGradient, type ShardSplit } from './shards.ts';
 export { GradientPool, GradientPoolError, serveGradients } from './gradientPool.ts';
 export { finalLoss, targetBytes, trainedModelFile } from './modelFile.ts';
-export { TEXTURE_LOSS_DEFAULTS, textureExemplar, textureLoss } from './textureLoss.ts';
+export { TEXTURE_LOSS_DEFAULTS, textureExemplar, textureLoss, textureLossSettings } from './textureLoss.ts';
 export { evaluateTexture, shownColours, textureDistance, textureFiguresLine, textureStatistics } from './textureEvaluation.ts';
 export type { TextureEvalOptions, TextureReport, TextureStatistics } from './textureEvaluation.ts';
 export {
