@@ -46,7 +46,9 @@ const regenerating: Preset = {
 };
 
 /** The texture loss a new texture run is planned with (docs/design.md §4.9: why, by the runs). */
-export const TEXTURE_LOSS: TextureLossName = 'spectrum';
+// Not yet 'spectrum' (the better runs, README): the page's run of it does not reach the CLI's
+// bits in Chromium, which the Train view's exact-resume test requires (docs/design.md §4.9).
+export const TEXTURE_LOSS: TextureLossName = 'patches';
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   regenerating,

@@ -135,7 +135,7 @@ export function spectrumTarget(exemplar: RgbPicture, width: number, height: numb
   for (let ky = 0; ky < eh; ky++) {
     for (let kx = 0; kx < ew; kx++) {
       const at = ky * ew + kx;
-      const p = (re[at]! ** 2 + im[at]! ** 2) * perCell;
+      const p = (re[at]! * re[at]! + im[at]! * im[at]!) * perCell;
       for (const [by, wy] of binsY[ky]!) {
         for (const [bx, wx] of binsX[kx]!) {
           const to = by * width + bx;
@@ -191,7 +191,9 @@ export function matchSpectrum(picture: RgbPicture, target: SpectrumTarget, dPict
   re[0] = 0;
   im[0] = 0;
   for (let i = 1; i < cells; i++) {
-    const modulus = Math.hypot(re[i]!, im[i]!);
+    // Products and sqrt are correctly rounded everywhere; Math.hypot and ** are not the same
+    // code in every engine, and the page must reach the CLI's bits.
+    const modulus = Math.sqrt(re[i]! * re[i]! + im[i]! * im[i]!);
     const e = modulus - target.modulus[i]!;
     term += e * e * scale;
     // d(e^2)/d(X) = 2 e X / |X| (no pull where the modulus is 0: any phase is as near).
