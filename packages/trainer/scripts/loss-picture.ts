@@ -4,11 +4,11 @@
 // §4.9: the patch loss alone draws blobs for chequered_0121; with the spectrum term, squares).
 // Run from the repository root:
 //   pnpm loss:picture EXEMPLAR OUT.png [patches|features|spectrum] [iterations, default 300]
-import sharp from 'sharp';
-import { createRng, textureExemplar, textureLoss, textureLossSettings } from '@nca-studio/core/training';
+import { Adam, createRng, textureExemplar, textureLoss, textureLossSettings } from '@nca-studio/core/training';
 import { TEXTURE_LOSS_NAMES, type TextureLossName } from '@nca-studio/weights-format';
 import { loadExemplar } from '../src/images/target.ts';
 import { writeFileAtomic } from '../src/files/atomicWrite.ts';
+import { encodePng, stateToFrame, upscale } from '../src/images/picture.ts';
 import { NcaError } from '../src/errors.ts';
 
 const [exemplarPath, out, lossArg = 'spectrum', iterationsArg = '300'] = process.argv.slice(2);
@@ -40,24 +40,15 @@ const grid = { width: side, height: side, channels: 3 };
 // The state as the CA's colour channels hold it (x / 2 + 0.5 is shown), near mid-grey.
 const rng = createRng(1);
 const state = Float32Array.from({ length: side * side * 3 }, () => (rng.next() - 0.5) * 0.1);
-const [m, v] = [new Float32Array(state.length), new Float32Array(state.length)];
-const lr = 0.01;
+const adam = new Adam([state.length]);
 for (let t = 1; t <= iterations; t++) {
   const { losses, grad } = textureLoss(state, 1, grid, kept, rng, 1, settings);
-  for (let i = 0; i < state.length; i++) {
-    m[i] = 0.9 * m[i]! + 0.1 * grad[i]!;
-    v[i] = 0.999 * v[i]! + 0.001 * grad[i]! ** 2;
-    const step = (lr * m[i]!) / (1 - 0.9 ** t) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8);
-    state[i] = Math.max(-1, Math.min(1, state[i]! - step));
-  }
+  adam.apply([state], [grad], 0.01);
+  // A CA's colours live in [-1, 1] (shown as x / 2 + 0.5): so do these.
+  state.forEach((x, i) => (state[i] = Math.max(-1, Math.min(1, x))));
   if (t % 50 === 0 || t === iterations) {
     console.log(`iteration ${t}  loss ${losses[0]!.toExponential(3)}`);
   }
 }
-const pixels = Buffer.from(Array.from(state, (x) => Math.round((x / 2 + 0.5) * 255)));
-const png = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
-  .resize(side * 4, side * 4, { kernel: 'nearest' })
-  .png()
-  .toBuffer();
-await writeFileAtomic(out, png);
+await writeFileAtomic(out, await encodePng(upscale(stateToFrame(state, side, side, 3, [1, 1, 1], 'rgb-signed'), 4)));
 console.log(`wrote ${out} (${lossArg}, ${iterations} iterations)`);

@@ -419,16 +419,20 @@ export function textureLoss(
   const featureDirections =
     net === null ? [] : Array.from({ length: scales }, () => Array.from({ length: settings.directions }, () => randomDirection(rng, net.second)));
   const featureTargets = net === null ? [] : exemplarFeatureProjections(exemplar, featureDirections);
+  // The exemplar's modulus for this grid: built on the first call, kept while the grid stays.
+  let spectrum: SpectrumTarget | null = null;
+  if (settings.spectrum > 0) {
+    const kept = exemplar.spectrum;
+    spectrum = kept !== undefined && kept.width === width && kept.height === height ? kept : spectrumTarget(exemplar.levels[0]!, width, height);
+    exemplar.spectrum = spectrum;
+  }
   for (let n = 0; n < count; n++) {
     const levels = pyramid(stateColours(states.subarray(n * perSample, (n + 1) * perSample), width, height, channels), scales);
     let total = 0;
     // d(loss)/d(colour) at each level, then pooled back down to the cells.
     const dLevels = levels.map((level) => new Float32Array(level.rgb.length));
-    if (settings.spectrum > 0) {
-      const kept = exemplar.spectrum;
-      const target = kept !== undefined && kept.width === width && kept.height === height ? kept : spectrumTarget(exemplar.levels[0]!, width, height);
-      exemplar.spectrum = target;
-      total += settings.spectrum * matchSpectrum(levels[0]!, target, dLevels[0]!, settings.spectrum, batch);
+    if (spectrum !== null) {
+      total += settings.spectrum * matchSpectrum(levels[0]!, spectrum, dLevels[0]!, settings.spectrum, batch);
     }
     for (let s = 0; s < levels.length; s++) {
       total += matchLevel(levels[s]!, directions[s]!, targets[s]!, dLevels[s]!, scales, batch);
