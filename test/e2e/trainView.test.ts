@@ -473,7 +473,7 @@ describe('the Train view', () => {
     // (Its checkpoint, with a pool of 256 64x64 states, comes as a download: too large to pass through page.evaluate.)
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-checkpoint]')]);
     const end = decodeCheckpoint(await readFile(await saved.path()), 'the downloaded checkpoint');
-    expect(end.plan.exemplar).toEqual({ width: 40, height: 40, loss: 'patches' });
+    expect(end.plan.exemplar).toEqual({ width: 40, height: 40, loss: 'spectrum' });
     const kernel = await RolloutKernel.load('simd');
     const target = Float32Array.from(cli.rgba8, (v) => v / 255);
     const again = new TrainingRun(end.plan, freshTrainingState(end.plan, target), (task) => shardedGradient(task, 2, async (shard) => kernel.gradient(shard)));

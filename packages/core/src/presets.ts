@@ -46,9 +46,7 @@ const regenerating: Preset = {
 };
 
 /** The texture loss a new texture run is planned with (docs/design.md §4.9: why, by the runs). */
-// Not yet 'spectrum' (the better runs, README): the page's run of it does not reach the CLI's
-// bits in Chromium, which the Train view's exact-resume test requires (docs/design.md §4.9).
-export const TEXTURE_LOSS: TextureLossName = 'patches';
+export const TEXTURE_LOSS: TextureLossName = 'spectrum';
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   regenerating,

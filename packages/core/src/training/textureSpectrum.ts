@@ -6,6 +6,7 @@
 // phase free, so the pattern may sit anywhere on the torus (Liu, Gousseau, Xia, "Texture
 // synthesis through convolutional neural networks and spectrum constraints", 2016).
 import type { RgbPicture } from './rgbPicture.ts';
+import { rootOfUnity } from './rootOfUnity.ts';
 
 /** The exemplar's expected modulus on a `width` x `height` torus, [height, width]. */
 export interface SpectrumTarget {
@@ -28,10 +29,9 @@ function twiddles(size: number): Twiddles {
     t = { cos: new Float64Array(size * size), sin: new Float64Array(size * size) };
     for (let k = 0; k < size; k++) {
       for (let n = 0; n < size; n++) {
-        // k n mod size keeps the angle small, so every size's table is as exact as the first row.
-        const angle = (2 * Math.PI * ((k * n) % size)) / size;
-        t.cos[k * size + n] = Math.cos(angle);
-        t.sin[k * size + n] = Math.sin(angle);
+        const [c, s] = rootOfUnity(k * n, size);
+        t.cos[k * size + n] = c;
+        t.sin[k * size + n] = s;
       }
     }
     twiddleCache.set(size, t);
@@ -109,7 +109,7 @@ function grey(picture: RgbPicture, i: number): number {
  */
 export function spectrumTarget(exemplar: RgbPicture, width: number, height: number): SpectrumTarget {
   const [ew, eh] = [exemplar.width, exemplar.height];
-  const hann = (n: number): Float64Array => Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n));
+  const hann = (n: number): Float64Array => Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * rootOfUnity(2 * i + 1, 2 * n)[0]);
   const [wx, wy] = [hann(ew), hann(eh)];
   const re = new Float64Array(ew * eh);
   const im = new Float64Array(ew * eh);
