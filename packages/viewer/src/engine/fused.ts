@@ -106,7 +106,10 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
   const updateUniforms = [...UNIFORMS, ...samplerNames('state', groups)];
   const update = acquire(gl, updatePassSource(model), updateUniforms, label, vertex);
   let updateWithFire: Program | null = null;
-  const alive = acquire(gl, aliveMaskSource(config), [...UNIFORMS, ...samplerNames('updated', groups)], label, vertex);
+  // A texture model (no alive mask, no RGBA clamp) has nothing for the aliveMask pass to do but
+  // copy: its step is the update pass alone, straight into the next state.
+  const masked = config.aliveMasking !== 'none' || config.clampRgba;
+  const alive = masked ? acquire(gl, aliveMaskSource(config), [...UNIFORMS, ...samplerNames('updated', groups)], label, vertex) : null;
   const paint = acquire(gl, paintSource(channels), [...UNIFORMS, ...samplerNames('source', groups)], label);
   const activity = tiled ? acquire(gl, tileActivitySource(config, TILE), UNIFORMS, label) : null;
   const vao = gl.createVertexArray();
@@ -190,7 +193,7 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
     drawTiles(gl, framebuffer, width, height, vao);
   };
 
-  const runAliveMask = (before: StateSet, updated: StateSet, to: StateSet): void => {
+  const runAliveMask = (alive: Program, before: StateSet, updated: StateSet, to: StateSet): void => {
     gl.useProgram(alive.program);
     gl.uniform1i(uniform(alive, 'before0'), 0);
     setSamplers(alive, 'updated', groups, 1);
@@ -238,8 +241,12 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
     const next = sets[(current + 2) % 3]!;
     runTileActivity(before);
     runUpdatePass(before, updated, options, fire);
-    runAliveMask(before, updated, next);
-    current = (current + 2) % 3;
+    if (alive === null) {
+      current = (current + 1) % 3;
+    } else {
+      runAliveMask(alive, before, updated, next);
+      current = (current + 2) % 3;
+    }
     stepIndex++;
   };
 
@@ -349,7 +356,9 @@ export function createFusedEngine(gpu: Gpu, model: EngineModel, options: FusedOp
         passes.push({ name: 'tileActivity', msPerStep: activityMs });
       }
       passes.push({ name: 'update', msPerStep: update });
-      passes.push({ name: 'aliveMask', msPerStep: Math.max(0, total - update - activityMs) });
+      if (alive !== null) {
+        passes.push({ name: 'aliveMask', msPerStep: Math.max(0, total - update - activityMs) });
+      }
       return passes;
     },
 

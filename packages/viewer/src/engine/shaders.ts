@@ -5,6 +5,7 @@
 //   update:     perceive (§3.1) -> updateRule (§3.2) -> stochasticUpdate (§3.3), one fragment per
 //               cell, all its channels at once through multiple render targets.
 //   aliveMask:  the alive masks before and after (§3.4), ANDed, applied; the optional clamp (§3.5).
+//               A texture model (no mask, no clamp) skips it: its step is the update pass alone.
 // The weights are written into the source as constants: on software renderers (SwiftShader)
 // a constant is several times cheaper than a uniform or a texture fetch.
 import { perceptionFilters, type Display, type NcaConfig, type Padding } from '@nca-studio/weights-format';
