@@ -430,11 +430,13 @@ function matrixTask(config: NcaConfig, i: number): { task: GradientTask; model: 
     count: 2,
     steps: 4,
     fire,
-    // A third of the cells empty (alpha 0: the outside penalty's cells), the rest random.
+    // A third of the cells empty (alpha 0: the outside penalty's cells), the rest random; every
+    // penalty and the detail term on, so each route's gradient of each is checked.
     target: Float32Array.from({ length: cells * 4 }, (_, k) => (Math.floor(k / 4) % 3 === 0 ? 0 : rng.next())),
     batch: 2,
     overflowWeight: 0.5,
     outsideWeight: 0.5,
+    detailWeight: 0.5,
   };
   return { task, model, starts, masks };
 }

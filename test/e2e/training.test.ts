@@ -113,6 +113,7 @@ describe('training in the browser', () => {
       batch: 2,
       overflowWeight: 1,
       outsideWeight: 0,
+      detailWeight: 0.5,
     };
     const node = (await RolloutKernel.load('simd')).gradient(task);
     const plain = plainTask(task);
@@ -182,6 +183,7 @@ describe('training in the browser', () => {
           batch: 2,
           overflowWeight: 1,
           outsideWeight: 0,
+          detailWeight: 0.5,
         };
         const node = (await RolloutKernel.load('simd')).gradient(task);
         const onPage = await gpuPage.evaluate(async (t) => {

@@ -41,6 +41,7 @@ const regenerating: Preset = {
     normalizeGradients: true,
     overflowWeight: 0,
     outsideWeight: 0,
+    detailWeight: 0,
     budget: null,
   },
 };
@@ -84,6 +85,9 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       normalizeGradients: true,
       overflowWeight: 1,
       outsideWeight: 0,
+      // The detail term at the RGBA error's weight: in a turtle's 30 minutes it lowered the
+      // growth, detail and haze errors together, at the same pace (docs/recipes.md).
+      detailWeight: 1,
       budget: { minutes: 30, decayAt: DEFAULT_DECAY_AT },
     },
   },
@@ -116,6 +120,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       // Pulls runaway state values back towards [-1, 1] (an overflow loss, as later NCA work uses).
       overflowWeight: 1,
       outsideWeight: 0,
+      detailWeight: 0,
       budget: null,
     },
   },
@@ -146,6 +151,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       normalizeGradients: true,
       overflowWeight: 0,
       outsideWeight: 0,
+      detailWeight: 0,
       budget: { minutes: 15, decayAt: DEFAULT_DECAY_AT },
     },
   },
@@ -171,6 +177,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       normalizeGradients: false,
       overflowWeight: 0,
       outsideWeight: 0,
+      detailWeight: 0,
       budget: null,
     },
   },

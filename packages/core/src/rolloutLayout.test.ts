@@ -7,7 +7,7 @@ describe("the rollouts' binary interface", () => {
       typeof packFields<typeof SHAPE_FIELDS>
     >[1];
     const view = new DataView(packFields(SHAPE_FIELDS, values));
-    expect(view.byteLength).toBe(76);
+    expect(view.byteLength).toBe(80);
     expect(view.getUint32(4 * 3, true)).toBe(3);
     expect(view.getFloat32(4 * 11, true)).toBe(11.5);
     const { n: _n, ...missing } = values;
@@ -26,17 +26,17 @@ describe("the rollouts' binary interface", () => {
     expect(view.getInt32(256, true)).toBe(0);
     expect(view.getFloat32(256 + 4 * 15, true)).toBe(0.25);
     expect(view.getUint32(256 + 4 * 28, true)).toBe(28);
-    expect(fieldBytes(TASK_FIELDS)).toBe(140);
+    expect(fieldBytes(TASK_FIELDS)).toBe(144);
   });
 
   it('declares the WGSL struct and the C assertions from the same table', () => {
     expect(wgslStruct('Shape', SHAPE_FIELDS)).toMatch(
-      /^struct Shape \{ count: u32, height: u32, .* noMask: u32, chunks: u32, threshold: f32, lossScale: f32, overflowScale: f32, outsideScale: f32, bound: f32, totalOut: u32, productOne: u32, productTwo: u32 \}$/,
+      /^struct Shape \{ count: u32, height: u32, .* noMask: u32, chunks: u32, threshold: f32, lossScale: f32, overflowScale: f32, outsideScale: f32, detailScale: f32, bound: f32, totalOut: u32, productOne: u32, productTwo: u32 \}$/,
     );
     const asserts = cLayoutAsserts('Task', TASK_FIELDS).trim().split('\n');
     expect(asserts).toHaveLength(TASK_FIELDS.length + 1);
     expect(asserts[14]).toBe('_Static_assert(__builtin_offsetof(Task, threshold) == 56, "Task.threshold is not at byte 56 as rolloutLayout.ts says");');
-    expect(asserts.at(-1)).toContain('sizeof(Task) == 140');
+    expect(asserts.at(-1)).toContain('sizeof(Task) == 144');
   });
 
   it('lays a row of work out as [P 1], dH, [H 1], dZ, dP', () => {

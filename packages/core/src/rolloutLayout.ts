@@ -31,6 +31,7 @@ export const TASK_FIELDS = [
   ['lossScale', 'f32'],
   ['overflowScale', 'f32'],
   ['outsideScale', 'f32'],
+  ['detailScale', 'f32'],
   ['bound', 'f32'],
   ['kernel', 'ptr'],
   ['w1', 'ptr'],
@@ -67,6 +68,7 @@ export const SHAPE_FIELDS = [
   ['lossScale', 'f32'],
   ['overflowScale', 'f32'],
   ['outsideScale', 'f32'],
+  ['detailScale', 'f32'],
   ['bound', 'f32'],
   ['totalOut', 'u32'],
   ['productOne', 'u32'],
@@ -147,17 +149,25 @@ export const PADDING_CODES: Readonly<Record<Padding, number>> = { zero: 0, wrap:
 /**
  * The gradient's scales on the final state: d(sum of per-sample MSE / batch)/d(rgba) =
  * lossScale (x - target); the overflow penalty's share of the batch, overflowScale
- * (x - clip(x, -1, 1)); and the outside penalty's, outsideScale x on every channel of a cell
- * where the target's alpha is 0 (loss.ts states both penalties).
+ * (x - clip(x, -1, 1)); the outside penalty's, outsideScale x on every channel of a cell
+ * where the target's alpha is 0; and the detail term's, detailScale times the sum over the
+ * cell's 4-neighbours inside the grid of (its RGBA error - the neighbour's) (loss.ts states the
+ * penalties and the term).
  */
 export function lossScales(
   config: Pick<NcaConfig, 'gridWidth' | 'gridHeight' | 'channels'>,
   batch: number,
-  weights: { overflowWeight: number; outsideWeight: number },
-): { lossScale: number; overflowScale: number; outsideScale: number } {
+  weights: { overflowWeight: number; outsideWeight: number; detailWeight: number },
+): { lossScale: number; overflowScale: number; outsideScale: number; detailScale: number } {
   const cells = config.gridWidth * config.gridHeight;
   const perValue = 2 / (batch * cells * config.channels);
-  return { lossScale: 2 / (cells * 4 * batch), overflowScale: weights.overflowWeight * perValue, outsideScale: weights.outsideWeight * perValue };
+  const lossScale = 2 / (cells * 4 * batch);
+  return {
+    lossScale,
+    overflowScale: weights.overflowWeight * perValue,
+    outsideScale: weights.outsideWeight * perValue,
+    detailScale: weights.detailWeight * lossScale,
+  };
 }
 
 /** Channels and hidden units in groups of four: the WGSL rollout works on vec4s, zero-padded. */

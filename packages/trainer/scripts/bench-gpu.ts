@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     batch,
     overflowWeight: 0,
     outsideWeight: 0,
+    detailWeight: 0,
   });
   const cellSteps = cells * batch * BATCH_STEPS;
   console.log(

@@ -125,6 +125,11 @@ export function buildProgram(io: CommandIo, exit: (code: number) => void = () =>
       `weight of the penalty on every channel of the cells outside the picture (alpha 0), which keeps a haze from spreading around it; 0 for none (${perPreset((t) => t.outsideWeight)})`,
       number(0, 1e6),
     )
+    .option(
+      '--detail-weight <w>',
+      `weight of the detail term, the error of the picture's steps between neighbouring cells, which sharpens edges and small features; 0 for none (${perPreset((t) => t.detailWeight)})`,
+      number(0, 1e6),
+    )
     .option('--lr <rate>', `Adam learning rate (${perPreset((t) => t.lr)})`, number(1e-9, 1))
     .option(
       '--lr-decay-at <n>',

@@ -65,7 +65,7 @@ describe('the checkpoint file', () => {
       expectRefused(
         rewrite(valid(), (f) => (f.metadata.format_version = '99')),
         'VERSION_TOO_NEW',
-        /format_version 99 is newer than this reader supports \(4\)/,
+        /format_version 99 is newer than this reader supports \(5\)/,
       );
     });
 
@@ -264,6 +264,7 @@ describe('the checkpoint file', () => {
         withState((s) => {
           delete s.plan.training.outsideWeight;
           delete s.plan.training.budget;
+          delete s.plan.training.detailWeight;
           V4_CONFIG_KEYS.forEach((key) => delete s.plan.config[key]);
           edit(s.plan.training);
         }),
@@ -290,6 +291,7 @@ describe('the checkpoint file', () => {
       rewrite(
         withState((s) => {
           V4_CONFIG_KEYS.forEach((key) => delete s.plan.config[key]);
+          delete s.plan.training.detailWeight;
           edit(s.plan);
         }),
         (f) => (f.metadata.format_version = '3'),
@@ -311,6 +313,34 @@ describe('the checkpoint file', () => {
         v3((plan) => (plan.exemplar = { width: 8, height: 8 })),
         'BAD_METADATA',
         /a format_version 3 checkpoint has no exemplar/,
+      );
+    });
+  });
+
+  describe('version 4: before the detail term', () => {
+    const v4 = (edit: (training: Json) => void = () => {}): Uint8Array =>
+      rewrite(
+        withState((s) => {
+          delete s.plan.training.detailWeight;
+          edit(s.plan.training);
+        }),
+        (f) => (f.metadata.format_version = '4'),
+      );
+
+    it('reads as every run of its time trained: detailWeight 0', () => {
+      const weighted = encodeCheckpoint({
+        ...smallCheckpoint(),
+        plan: { ...smallCheckpoint().plan, training: { ...smallCheckpoint().plan.training, detailWeight: 1 } },
+      });
+      expect(decodeCheckpoint(weighted, SOURCE).plan.training.detailWeight).toBe(1);
+      expect(decodeCheckpoint(v4(), SOURCE).plan).toEqual(smallCheckpoint().plan);
+    });
+
+    it('refuses a v4 file that claims the detail weight', () => {
+      expectRefused(
+        v4((t) => (t.detailWeight = 1)),
+        'BAD_METADATA',
+        /a format_version 4 checkpoint has no training\.detailWeight/,
       );
     });
   });
@@ -372,7 +402,7 @@ describe('the checkpoint file', () => {
     const v1 = (drop: string[]): Uint8Array =>
       rewrite(
         withState((s) => {
-          [...drop, 'outsideWeight', 'budget'].forEach((key) => delete s.plan.training[key]);
+          [...drop, 'outsideWeight', 'budget', 'detailWeight'].forEach((key) => delete s.plan.training[key]);
           V4_CONFIG_KEYS.forEach((key) => delete s.plan.config[key]);
           delete s.resumptions;
           delete s.route;

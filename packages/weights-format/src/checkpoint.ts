@@ -14,7 +14,7 @@ import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsF
 import { bytesToFloat32 } from './tensor-data.ts';
 
 export const CHECKPOINT_FORMAT = 'nca-checkpoint';
-export const CHECKPOINT_VERSION = 4;
+export const CHECKPOINT_VERSION = 5;
 
 export interface AdamState {
   /** Updates applied so far. */
@@ -211,6 +211,22 @@ function v3ToV4(file: SafetensorsFile, source: string | undefined): SafetensorsF
   return { metadata: { ...file.metadata, format_version: '4', state: JSON.stringify(state) }, tensors: file.tensors };
 }
 
+/**
+ * Version 5 adds the detail term's weight (2026-12-08, `detailWeight`). Every earlier run trained
+ * without it: 0.
+ */
+function v4ToV5(file: SafetensorsFile, source: string | undefined): SafetensorsFile {
+  const state = parseState(file.metadata.state, source);
+  const plan = state.plan;
+  if (isPlainObject(plan) && isPlainObject(plan.training)) {
+    if (Object.hasOwn(plan.training, 'detailWeight')) {
+      throw new WeightsFormatError('BAD_METADATA', 'a format_version 4 checkpoint has no training.detailWeight', source);
+    }
+    plan.training.detailWeight = 0;
+  }
+  return { metadata: { ...file.metadata, format_version: '5', state: JSON.stringify(state) }, tensors: file.tensors };
+}
+
 /** CHECKPOINT_MIGRATIONS[v] takes a checkpoint from version v to v + 1 (there was no version 0). */
 export const CHECKPOINT_MIGRATIONS: readonly Migration[] = [
   {
@@ -224,6 +240,7 @@ export const CHECKPOINT_MIGRATIONS: readonly Migration[] = [
   { from: 1, to: 2, summary: 'v1 settings missing from older files, pinned to the values those runs used; no resumptions', migrate: v1ToV2 },
   { from: 2, to: 3, summary: 'no outside penalty and no time budget, as every run before them trained', migrate: v2ToV3 },
   { from: 3, to: 4, summary: 'the texture model: the config fields of weights version 2 (none of them set), and no exemplar', migrate: v3ToV4 },
+  { from: 4, to: 5, summary: 'no detail term, as every run before it trained', migrate: v4ToV5 },
 ];
 
 function parseState(raw: string | undefined, source: string | undefined): Record<string, unknown> {

@@ -60,6 +60,13 @@ export interface TrainingSettings {
    */
   outsideWeight: number;
   /**
+   * Weight of the detail term: the squared difference between neighbouring cells' RGBA errors
+   * (the error of the picture's steps from cell to cell), summed over each pair of 4-neighbours
+   * and averaged as the RGBA error is. The plain error is mostly the picture's broad areas; this
+   * term is its edges and features a few cells wide. 0 adds nothing.
+   */
+  detailWeight: number;
+  /**
    * A time budget instead of an iteration count, or null. While it runs, the rate stays at `lr`
    * (`lrDecayAt` null, `iterations` the cap); when the run's time reaches `decayAt` of the budget,
    * the decay begins at that iteration and the last iteration is projected from the recent pace
@@ -164,6 +171,7 @@ const SETTINGS: { [K in keyof TrainingSettings]: [Check, string] } = {
   normalizeGradients: [(v) => typeof v === 'boolean', 'true or false'],
   overflowWeight: weight,
   outsideWeight: weight,
+  detailWeight: weight,
   budget,
 };
 

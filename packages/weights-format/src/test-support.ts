@@ -82,6 +82,7 @@ function smallPlan(): RunPlan {
       normalizeGradients: true,
       overflowWeight: 1,
       outsideWeight: 0,
+      detailWeight: 0,
       budget: null,
     },
     seed: 3,

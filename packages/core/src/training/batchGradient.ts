@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradientResult, GradientTask } from './gradientTask.ts';
 import { paramsToTensors } from '../params.ts';
 import { trainingStep } from '../trainingStep.ts';
-import { outsidePenalty, overflowPenalty, perSampleLoss } from './loss.ts';
+import { detailTerm, outsidePenalty, overflowPenalty, perSampleLoss } from './loss.ts';
 import { sampleLosses } from './sampleLoss.ts';
 
 /**
@@ -37,7 +37,8 @@ export async function batchGradient(task: GradientTask): Promise<GradientResult>
     // The penalties are means over this shard: weighted by its share so shards still add up.
     const share = count / task.batch;
     const overflow = task.overflowWeight > 0 ? tf.add(loss, tf.mul(overflowPenalty(x), task.overflowWeight * share)) : loss;
-    return task.outsideWeight > 0 ? tf.add(overflow, tf.mul(outsidePenalty(x, target), task.outsideWeight * share)) : overflow;
+    const outside = task.outsideWeight > 0 ? tf.add(overflow, tf.mul(outsidePenalty(x, target), task.outsideWeight * share)) : overflow;
+    return task.detailWeight > 0 ? tf.add(outside, tf.mul(detailTerm(x, target), task.detailWeight * share)) : outside;
   })(inputs);
   const finalValues = new Float32Array(await final!.data());
   const result: GradientResult = {

@@ -69,6 +69,12 @@ describe('judgeModel', () => {
     expect(elsewhere.status).toBe('failed');
     expect(elsewhere.problems[0]).toMatch(/^the seed grows into something else: IoU 0\.30/);
     expect(judgeModel(report({ diverged: true }), { damaged: true }).status).toBe('failed');
+    // A picture that fills its grid: more room and the outside penalty, not more time.
+    const filled = judgeModel(report({ grownCells: 0, growthIou: 0, targetCells: 1296 }), { damaged: true });
+    expect(filled.problems[0]).toMatch(
+      /cells live where the picture has 1296; the picture fills 41% of its grid: train again with more room and the outside penalty \(--padding 16 --outside-weight 10\)$/,
+    );
+    expect(judgeModel(report({ growthIou: 0.3, targetCells: 1296 }), { damaged: true }).problems[0]).toMatch(/--padding 16 --outside-weight 10/);
     // The same after a short run: said, not called a failure.
     const early = judgeModel(report({ grownCells: 0, growthIou: 0 }), { damaged: true, early: true });
     expect(early.status).toBe('early');

@@ -272,6 +272,21 @@ export const GROWTH_GOALS = { iou: 0.85, growth: 5e-3, regrowthRatio: 1.5, persi
 const FAILED_IOU = 0.5;
 
 /**
+ * A picture covering more than this share of its grid leaves a thin margin: at the `cpu`
+ * preset's the Chromium logo (41%) never grew, and grew a disc of the right size only with
+ * the article's margin and the outside penalty (docs/recipes.md, "Your own picture").
+ */
+const FILLED_SHARE = 0.35;
+
+/** What to try when the seed does not grow into the picture (`otherwise` for a picture with room around it). */
+function whatToTry(report: EvalReport, otherwise: string): string {
+  const share = report.targetCells / (report.gridWidth * report.gridHeight);
+  return share > FILLED_SHARE
+    ? `the picture fills ${Math.round(100 * share)}% of its grid: train again with more room and the outside penalty (--padding 16 --outside-weight 10)`
+    : otherwise;
+}
+
+/**
  * A run's end, judged from its model's figures: 'grows' (every goal met), 'short' (it grows
  * but misses a goal: each one named) or 'failed' (it diverged, its seed dies, or it grows into
  * something else), each problem with what to try.
@@ -310,11 +325,11 @@ export function judgeModel(report: EvalReport, options: { damaged: boolean; earl
   const failed: string[] = [];
   if (report.grownCells < 0.1 * report.targetCells) {
     failed.push(
-      `the seed does not grow: after ${report.steps.max} steps ${report.grownCells.toFixed(0)} cells live where the picture has ${report.targetCells}; train longer (--minutes)`,
+      `the seed does not grow: after ${report.steps.max} steps ${report.grownCells.toFixed(0)} cells live where the picture has ${report.targetCells}; ${whatToTry(report, 'train longer (--minutes)')}`,
     );
   } else if (report.growthIou < FAILED_IOU) {
     failed.push(
-      `the seed grows into something else: IoU ${report.growthIou.toFixed(2)} with the picture (goal ${g.iou}); train longer (--minutes) or with more empty room around the picture (--padding)`,
+      `the seed grows into something else: IoU ${report.growthIou.toFixed(2)} with the picture (goal ${g.iou}); ${whatToTry(report, 'train longer (--minutes) or with more empty room around the picture (--padding)')}`,
     );
   }
   if (failed.length > 0) {

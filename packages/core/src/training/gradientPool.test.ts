@@ -46,6 +46,7 @@ function task(): GradientTask {
     batch: 3,
     overflowWeight: 0,
     outsideWeight: 0,
+    detailWeight: 0,
   };
 }
 

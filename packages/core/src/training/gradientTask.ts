@@ -18,6 +18,8 @@ export interface GradientTask {
   overflowWeight: number;
   /** Weight of the outside penalty (0: none): like the overflow penalty, in the gradient only. */
   outsideWeight: number;
+  /** Weight of the detail term (0: none; loss.ts): like the penalties, in the gradient only. */
+  detailWeight: number;
   /**
    * d(loss)/d(final state) [count, H, W, C] from a loss computed outside the rollout (a texture's):
    * where given it replaces the target loss and the penalties, and `losses` are 0.

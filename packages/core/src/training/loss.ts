@@ -34,3 +34,20 @@ export function outsidePenalty(state: tf.Tensor4D, target: tf.Tensor3D): tf.Scal
     return tf.mean(tf.mul(tf.square(state), outside)) as tf.Scalar;
   });
 }
+
+/**
+ * The detail term: the squared difference between the RGBA errors (state - target) of every
+ * pair of 4-neighbours inside the grid, summed and divided by cells x 4 like the RGBA error,
+ * over the batch. It is the error of the picture's steps from cell to cell: zero for an error
+ * that is the same in both cells, however large, so it weighs what the plain error barely
+ * sees in 30 minutes of training, the edges and the features a few cells wide (eyes, a mouth).
+ */
+export function detailTerm(state: tf.Tensor4D, target: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const [b, h, w] = state.shape;
+    const error = tf.sub(tf.slice(state, [0, 0, 0, 0], [b, h, w, 4]), target) as tf.Tensor4D;
+    const across = tf.sub(tf.slice(error, [0, 0, 1, 0], [b, h, w - 1, 4]), tf.slice(error, [0, 0, 0, 0], [b, h, w - 1, 4]));
+    const down = tf.sub(tf.slice(error, [0, 1, 0, 0], [b, h - 1, w, 4]), tf.slice(error, [0, 0, 0, 0], [b, h - 1, w, 4]));
+    return tf.div(tf.add(tf.sum(tf.square(across)), tf.sum(tf.square(down))), b * h * w * 4) as tf.Scalar;
+  });
+}

@@ -236,6 +236,7 @@ export class TrainingRun {
       batch: training.batch,
       overflowWeight: training.overflowWeight,
       outsideWeight: training.outsideWeight,
+      detailWeight: training.detailWeight,
     });
     const loss = result.losses.reduce((a, b) => a + b, 0) / training.batch;
     if (training.normalizeGradients) {

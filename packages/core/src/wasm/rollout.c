@@ -22,6 +22,7 @@ typedef struct {
   float lossScale;      // d(loss)/d(rgba) = lossScale * (x - target)
   float overflowScale;  // d(penalty)/dx = overflowScale * (x - clip(x, -1, 1))
   float outsideScale;   // d(penalty)/dx = outsideScale * x where the target's alpha is 0
+  float detailScale;    // d(detail)/d(rgba) = detailScale * sum over 4-neighbours in the grid of (e - e_neighbour), e = x - target
   float bound;          // the texture model's clip b (docs/design.md §3.6), or 0 for none
   const float *kernel;  // [3][3][4]: row, column, filter (identity, x-gradient, y-gradient, Laplacian)
   const float *w1, *b1, *w2, *b2;  // [FC][hidden] (row f*C + c), [hidden], [hidden][C], [C]
@@ -425,6 +426,31 @@ static void forward(const Task *t, Work *wk, const uint8_t *fire0, int sample) {
   }
 }
 
+// The RGBA error of a cell's channel (ch < 4) in the final state.
+static inline float rgba_error(const Task *t, const float *last, int cell, int ch) {
+  return last[cell * t->channels + ch] - t->target[cell * 4 + ch];
+}
+
+// Adds the detail term's gradient (loss.ts detailTerm) to g: for each cell and RGBA channel,
+// detailScale times the sum over its 4-neighbours inside the grid of (its error - theirs).
+static void detail_gradient(const Task *t, const float *last, float *g) {
+  int w = t->width, h = t->height, c = t->channels;
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      int cell = y * w + x;
+      for (int ch = 0; ch < 4; ch++) {
+        float e = rgba_error(t, last, cell, ch);
+        float sum = 0.0f;
+        if (x > 0) sum += e - rgba_error(t, last, cell - 1, ch);
+        if (x < w - 1) sum += e - rgba_error(t, last, cell + 1, ch);
+        if (y > 0) sum += e - rgba_error(t, last, cell - w, ch);
+        if (y < h - 1) sum += e - rgba_error(t, last, cell + w, ch);
+        g[cell * c + ch] += t->detailScale * sum;
+      }
+    }
+  }
+}
+
 // One step backward: wk->g holds d(loss)/d(x_{s+1}); leaves d(loss)/d(x_s) in wk->d.
 static void backward_step(const Task *t, Work *wk, const uint8_t *fire, int s) {
   int c = t->channels, cells = wk->cells, cp = wk->cp, hp = wk->hp, kp = wk->kp;
@@ -599,6 +625,9 @@ __attribute__((export_name("nca_rollout"))) void nca_rollout(const Task *t) {
       }
     }
     t->losses[sample] = (float)(sum / (cells * 4.0));
+    if (!given && t->detailScale != 0.0f) {
+      detail_gradient(t, last, wk.g);
+    }
     for (int s = t->forwardOnly ? -1 : t->steps - 1; s >= 0; s--) {
       backward_step(t, &wk, t->fire + ((int64_t)s * t->count + sample) * cells, s);
       float *swap = wk.g;

@@ -40,6 +40,7 @@ function task(config: NcaConfig, count: number, steps: number, seed: number): Gr
     batch: count + 1,
     overflowWeight: 0.5,
     outsideWeight: 0,
+    detailWeight: 0,
   };
 }
 
@@ -122,6 +123,7 @@ describe('RolloutKernel', () => {
       batch: 2,
       overflowWeight: 0,
       outsideWeight: 0,
+      detailWeight: 0,
     });
     expect(result.activeCellSteps).toBe(9 * 5 * 2);
   });

@@ -134,7 +134,7 @@ export class RolloutKernel {
    * one). `nca eval` and `nca render` run their models here; tested equal to `step`.
    */
   forward(task: ForwardTask): ForwardResult {
-    const { losses, final, activeCellSteps } = this.rollout({ ...task, batch: task.count, overflowWeight: 0, outsideWeight: 0 }, false, true);
+    const { losses, final, activeCellSteps } = this.rollout({ ...task, batch: task.count, overflowWeight: 0, outsideWeight: 0, detailWeight: 0 }, false, true);
     return { losses, final, activeCellSteps: activeCellSteps ?? 0 };
   }
 

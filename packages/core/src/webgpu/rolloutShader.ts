@@ -248,7 +248,13 @@ fn postMask(@builtin(global_invocation_id) id: vec3u) {
   }
 }
 
-// d(loss)/d(final state): the RGBA error, the overflow penalty and the outside penalty (docs/design.md §4).
+// The RGBA error of a cell of the sample whose first cell is base, in the final state.
+fn rgbaError(base: u32, cell: u32) -> vec4f {
+  return xIn[(base + cell) * C4] - targetRgba[cell];
+}
+
+// d(loss)/d(final state): the RGBA error, the overflow penalty, the outside penalty and the
+// detail term, its sum over the 4-neighbours inside the grid (docs/design.md §4).
 @compute @workgroup_size(${CELLS_PER_WORKGROUP})
 fn seedGradient(@builtin(global_invocation_id) id: vec3u) {
   let i = id.x;
@@ -259,6 +265,19 @@ fn seedGradient(@builtin(global_invocation_id) id: vec3u) {
     var g = shape.overflowScale * (v - clip(v, -1.0, 1.0));
     if (wanted.w == 0.0) { g += shape.outsideScale * v; }
     if (c4 == 0u) { g += shape.lossScale * (v - wanted); }
+    if (c4 == 0u && shape.detailScale != 0.0) {
+      let cell = i % shape.cells;
+      let base = i - cell;
+      let x = cell % shape.width;
+      let y = cell / shape.width;
+      let e = v - wanted;
+      var sum = vec4f(0.0);
+      if (x > 0u) { sum += e - rgbaError(base, cell - 1u); }
+      if (x + 1u < shape.width) { sum += e - rgbaError(base, cell + 1u); }
+      if (y > 0u) { sum += e - rgbaError(base, cell - shape.width); }
+      if (y + 1u < shape.height) { sum += e - rgbaError(base, cell + shape.width); }
+      g += shape.detailScale * sum;
+    }
     gOut[i * C4 + c4] = g;
   }
 }

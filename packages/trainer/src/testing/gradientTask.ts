@@ -5,7 +5,7 @@ import { type NcaConfig } from '@nca-studio/weights-format';
  * A deterministic training batch for gradient comparisons. The output layer is randomised:
  * a fresh model's zero output layer would make every other gradient exactly zero.
  */
-export function gradientTask(config: NcaConfig, batch: number, steps: number, seed = 4, overflowWeight = 0, outsideWeight = 0): GradientTask {
+export function gradientTask(config: NcaConfig, batch: number, steps: number, seed = 4, overflowWeight = 0, outsideWeight = 0, detailWeight = 0): GradientTask {
   const rng = createRng(seed);
   const params = createParams(config, rng);
   params.dense2Weight.forEach((_, i) => (params.dense2Weight[i] = (rng.next() - 0.5) * 0.2));
@@ -22,6 +22,7 @@ export function gradientTask(config: NcaConfig, batch: number, steps: number, se
     batch,
     overflowWeight,
     outsideWeight,
+    detailWeight,
   };
 }
 

@@ -45,6 +45,7 @@ export interface TrainFlags {
   steps?: [number, number];
   overflowWeight?: number;
   outsideWeight?: number;
+  detailWeight?: number;
   lr?: number;
   lrDecayAt?: number;
   lrDecayFactor?: number;
@@ -82,6 +83,7 @@ export const SETTING_FLAGS: Readonly<Record<keyof TrainingSettings, string>> = {
   normalizeGradients: '(no flag)',
   overflowWeight: '--overflow-weight',
   outsideWeight: '--outside-weight',
+  detailWeight: '--detail-weight',
   budget: '--minutes',
 };
 
@@ -125,6 +127,7 @@ const FLAG_NAMES: Readonly<Record<keyof TrainFlags, string>> = {
   steps: '--steps',
   overflowWeight: '--overflow-weight',
   outsideWeight: '--outside-weight',
+  detailWeight: '--detail-weight',
   lr: '--lr',
   lrDecayAt: '--lr-decay-at',
   lrDecayFactor: '--lr-decay-factor',
@@ -157,6 +160,7 @@ export function settingOverrides(flags: TrainFlags): Partial<TrainingSettings> {
     lr: flags.lr,
     overflowWeight: flags.overflowWeight,
     outsideWeight: flags.outsideWeight,
+    detailWeight: flags.detailWeight,
     lrDecayAt: flags.lrDecayAt,
     lrDecayFactor: flags.lrDecayFactor,
     lrSchedule: flags.lrSchedule,
