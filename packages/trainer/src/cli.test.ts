@@ -179,6 +179,7 @@ describe('nca flags', () => {
       '--damage-radius',
       '--overflow-weight',
       '--outside-weight',
+      '--detail-weight',
       '--steps',
       '--lr',
       '--lr-decay-at',

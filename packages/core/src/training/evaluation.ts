@@ -272,9 +272,10 @@ export const GROWTH_GOALS = { iou: 0.85, growth: 5e-3, regrowthRatio: 1.5, persi
 const FAILED_IOU = 0.5;
 
 /**
- * A picture covering more than this share of its grid leaves a thin margin: at the `cpu`
- * preset's the Chromium logo (41%) never grew, and grew a disc of the right size only with
- * the article's margin and the outside penalty (docs/recipes.md, "Your own picture").
+ * A picture covering more than this share of its grid leaves a thin margin, and more time does
+ * not help: the Chromium logo (41% of the `cpu` preset's grid) never grew at the preset's
+ * margin, and grew a disc of the right size with the article's margin and the outside penalty
+ * (docs/recipes.md, "Your own picture"). One picture sets this share; it is a hint, not a rule.
  */
 const FILLED_SHARE = 0.35;
 

@@ -22,14 +22,14 @@ export interface GradientTask {
   detailWeight: number;
   /**
    * d(loss)/d(final state) [count, H, W, C] from a loss computed outside the rollout (a texture's):
-   * where given it replaces the target loss and the penalties, and `losses` are 0.
+   * where given it replaces the target loss, the penalties and the detail term, and `losses` are 0.
    */
   finalGrad?: Float32Array;
   /**
    * A texture run's loss (docs/design.md §4.9): the exemplar's RGBA bytes [height, width, 4] and
    * the seed of this iteration's random directions (the same in every shard of a batch). The
    * route computes the loss on the final states and its gradient enters the backward pass;
-   * `target` and the penalties are then unused.
+   * `target`, the penalties and the detail term are then unused.
    */
   texture?: { exemplar: Uint8Array; width: number; height: number; seed: number; loss?: TextureLossName };
 }

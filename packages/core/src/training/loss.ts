@@ -40,7 +40,8 @@ export function outsidePenalty(state: tf.Tensor4D, target: tf.Tensor3D): tf.Scal
  * pair of 4-neighbours inside the grid, summed and divided by cells x 4 like the RGBA error,
  * over the batch. It is the error of the picture's steps from cell to cell: zero for an error
  * that is the same in both cells, however large, so it weighs what the plain error barely
- * sees in 30 minutes of training, the edges and the features a few cells wide (eyes, a mouth).
+ * sees while it is still fitting the broad areas: the edges and the features a few cells wide
+ * (eyes, a mouth).
  */
 export function detailTerm(state: tf.Tensor4D, target: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {

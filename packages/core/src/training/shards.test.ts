@@ -37,7 +37,7 @@ function task(sides: number[], steps = 6): GradientTask {
     batch: count,
     overflowWeight: 1,
     outsideWeight: 0,
-    detailWeight: 0,
+    detailWeight: 0.5,
   };
 }
 

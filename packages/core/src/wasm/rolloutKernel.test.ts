@@ -40,7 +40,7 @@ function task(config: NcaConfig, count: number, steps: number, seed: number): Gr
     batch: count + 1,
     overflowWeight: 0.5,
     outsideWeight: 0,
-    detailWeight: 0,
+    detailWeight: 0.5,
   };
 }
 
@@ -123,7 +123,7 @@ describe('RolloutKernel', () => {
       batch: 2,
       overflowWeight: 0,
       outsideWeight: 0,
-      detailWeight: 0,
+      detailWeight: 0.5,
     });
     expect(result.activeCellSteps).toBe(9 * 5 * 2);
   });
